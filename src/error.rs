@@ -1,0 +1,283 @@
+//! The one error type of the function, and its single mapping to an HTTP
+//! status, to "retryable or not", and to the Lambda error a non-HTTP caller sees.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// One problem with one field of a request. `field` is a JSON path in the
+/// caller's own spelling, e.g. `disassociateConfigurationRequests[3].scanConfigurationArn`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What kind of failure an AWS call ended in. Decides the HTTP status and
+/// whether the caller should try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    InvalidInput,
+    AccessDenied,
+    NotFound,
+    Conflict,
+    Throttled,
+    /// The service failed (5xx, unknown error).
+    ServiceFailure,
+    /// The service said it is temporarily unavailable, or it could not be
+    /// reached at all (timeout, connection failure).
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsError {
+    /// `inspector2:StartCodeSecurityScan`, ...
+    pub operation: &'static str,
+    /// The service's error code (`ThrottlingException`, ...) or, when no
+    /// answer came, `TimeoutError` / `DispatchFailure` / `ResponseError`.
+    pub code: String,
+    /// The service's own message. Logged; only shown to callers for
+    /// client-side kinds (see [`Error::public_message`]).
+    pub message: String,
+    pub kind: AwsErrorKind,
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The request could not be parsed (bad JSON, bad base64, bad UTF-8).
+    #[error("{message}")]
+    MalformedRequest {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    /// The request parsed but failed validation.
+    #[error("{message}")]
+    InvalidRequest {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("no route for {path}")]
+    NotFound { path: String },
+    #[error("method {method} is not allowed here; allowed: {}", allow.join(", "))]
+    MethodNotAllowed {
+        method: String,
+        allow: Vec<&'static str>,
+    },
+    #[error("request body is {size} bytes, over the limit of {limit} bytes")]
+    PayloadTooLarge { size: usize, limit: usize },
+    /// The event is not one of the shapes this function handles.
+    #[error("{message}")]
+    UnsupportedEvent { message: String },
+    #[error("{} failed: {}: {}", .0.operation, .0.code, .0.message)]
+    Aws(AwsError),
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl Error {
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => format!("invalid request: {}: {}", one.field, one.message),
+            many => format!("invalid request: {} fields failed validation", many.len()),
+        };
+        Error::InvalidRequest { message, fields }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Error::MalformedRequest {
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::MalformedRequest { .. } => "MalformedRequest",
+            Error::InvalidRequest { .. } => "InvalidRequest",
+            Error::NotFound { .. } => "NotFound",
+            Error::MethodNotAllowed { .. } => "MethodNotAllowed",
+            Error::PayloadTooLarge { .. } => "PayloadTooLarge",
+            Error::UnsupportedEvent { .. } => "UnsupportedEvent",
+            Error::Aws(e) => &e.code,
+            Error::Internal { .. } => "InternalError",
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::MalformedRequest { .. }
+            | Error::InvalidRequest { .. }
+            | Error::UnsupportedEvent { .. } => 400,
+            Error::NotFound { .. } => 404,
+            Error::MethodNotAllowed { .. } => 405,
+            Error::PayloadTooLarge { .. } => 413,
+            Error::Internal { .. } => 500,
+            Error::Aws(e) => match e.kind {
+                AwsErrorKind::InvalidInput => 400,
+                AwsErrorKind::AccessDenied => 403,
+                AwsErrorKind::NotFound => 404,
+                AwsErrorKind::Conflict => 409,
+                AwsErrorKind::Throttled => 429,
+                AwsErrorKind::ServiceFailure => 502,
+                AwsErrorKind::Unavailable => 503,
+            },
+        }
+    }
+
+    /// Would the same request succeed if tried again later?
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Aws(e) => matches!(
+                e.kind,
+                AwsErrorKind::Throttled | AwsErrorKind::ServiceFailure | AwsErrorKind::Unavailable
+            ),
+            Error::Internal { .. } => true,
+            _ => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Aws(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Error::MalformedRequest { fields, .. } | Error::InvalidRequest { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    /// The message a caller may see. Service messages are passed through only
+    /// where they tell the caller what to fix in their own request; for
+    /// access and server-side failures the caller gets a fixed sentence and
+    /// the detail goes to the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Aws(e) => match e.kind {
+                AwsErrorKind::InvalidInput | AwsErrorKind::NotFound | AwsErrorKind::Conflict => {
+                    format!("{} rejected the request: {}", e.operation, e.message)
+                }
+                AwsErrorKind::AccessDenied => format!(
+                    "the function is not authorised to call {} on this resource",
+                    e.operation
+                ),
+                AwsErrorKind::Throttled => {
+                    format!("{} is throttling requests; retry later", e.operation)
+                }
+                AwsErrorKind::ServiceFailure => {
+                    format!("{} failed on the service side; retry later", e.operation)
+                }
+                AwsErrorKind::Unavailable => {
+                    format!(
+                        "{} is unavailable or did not answer in time; retry later",
+                        e.operation
+                    )
+                }
+            },
+            Error::Internal { .. } => "internal error".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// `{"error": {"code", "message", "fields"?, "retryable"}}`: the body of
+    /// every error response and the message of every Lambda error.
+    pub fn to_body(&self) -> serde_json::Value {
+        let mut inner = serde_json::json!({
+            "code": self.code(),
+            "message": self.public_message(),
+            "retryable": self.retryable(),
+        });
+        if !self.fields().is_empty() {
+            inner["fields"] = serde_json::to_value(self.fields()).unwrap_or_default();
+        }
+        if let Some(after) = self.retry_after() {
+            inner["retryAfterSeconds"] = after.as_secs().into();
+        }
+        serde_json::json!({ "error": inner })
+    }
+}
+
+/// Non-HTTP callers (async invoke, Step Functions, EventBridge) get a Lambda
+/// error: `errorType` is the code, `errorMessage` the JSON body above, so
+/// Step Functions `Retry`/`Catch` can match on the code and read the fields.
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(e: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: e.code().to_string(),
+            error_message: e.to_body().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(code: &str, kind: AwsErrorKind) -> Error {
+        Error::Aws(AwsError {
+            operation: "inspector2:StartCodeSecurityScan",
+            code: code.into(),
+            message: "User: arn:aws:sts::123456789012:assumed-role/x is not authorized".into(),
+            kind,
+            retry_after: None,
+        })
+    }
+
+    #[test]
+    fn statuses_and_retryability() {
+        let cases = [
+            (AwsErrorKind::InvalidInput, 400, false),
+            (AwsErrorKind::AccessDenied, 403, false),
+            (AwsErrorKind::NotFound, 404, false),
+            (AwsErrorKind::Conflict, 409, false),
+            (AwsErrorKind::Throttled, 429, true),
+            (AwsErrorKind::ServiceFailure, 502, true),
+            (AwsErrorKind::Unavailable, 503, true),
+        ];
+        for (kind, status, retryable) in cases {
+            let e = aws("X", kind);
+            assert_eq!(e.http_status(), status, "{kind:?}");
+            assert_eq!(e.retryable(), retryable, "{kind:?}");
+        }
+        assert_eq!(Error::malformed("x").http_status(), 400);
+        assert_eq!(Error::NotFound { path: "/".into() }.http_status(), 404);
+        assert_eq!(
+            Error::PayloadTooLarge { size: 2, limit: 1 }.http_status(),
+            413
+        );
+    }
+
+    #[test]
+    fn access_denied_detail_stays_out_of_the_body() {
+        let body = aws("AccessDeniedException", AwsErrorKind::AccessDenied).to_body();
+        let text = body.to_string();
+        assert!(!text.contains("123456789012"), "{text}");
+        assert_eq!(body["error"]["code"], "AccessDeniedException");
+    }
+
+    #[test]
+    fn diagnostic_carries_code_and_json_body() {
+        let d: lambda_runtime::Diagnostic =
+            Error::invalid_field("resource.projectId", "is required").into();
+        assert_eq!(d.error_type, "InvalidRequest");
+        let v: serde_json::Value = serde_json::from_str(&d.error_message).unwrap();
+        assert_eq!(v["error"]["fields"][0]["field"], "resource.projectId");
+    }
+}

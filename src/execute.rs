@@ -1,0 +1,527 @@
+//! Execute: run an [`Action`] through the AWS SDK clients (or plan it, in dry
+//! run), and map SDK errors onto [`Error`].
+
+use crate::error::{AwsError, AwsErrorKind, Error};
+use crate::model::{
+    Action, DISASSOCIATE_BATCH_LIMIT, Disassociate, DisassociateItem, GetScan, Operation, StartRun,
+    StartScan,
+};
+use aws_sdk_inspector2::types::{CodeSecurityResource, DisassociateConfigurationRequest};
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+type SdkError<E> =
+    aws_sdk_inspector2::error::SdkError<E, aws_sdk_inspector2::config::http::HttpResponse>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub project_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanStarted {
+    pub project_id: String,
+    pub scan_id: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanDetails {
+    pub project_id: String,
+    pub scan_id: String,
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_commit_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuccessfulAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+    pub status_code: String,
+    pub status_message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOutcome {
+    pub successful_associations: Vec<SuccessfulAssociation>,
+    pub failed_associations: Vec<FailedAssociation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunStarted {
+    pub assessment_run_arn: String,
+}
+
+/// One AWS call a dry run would have made, with its input in AWS's JSON shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedCall {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    ScanStarted(ScanStarted),
+    Scan(ScanDetails),
+    Disassociated(BatchOutcome),
+    RunStarted(RunStarted),
+    DryRun(Vec<PlannedCall>),
+}
+
+impl Outcome {
+    pub fn to_json(&self) -> Value {
+        let v = match self {
+            Outcome::ScanStarted(s) => serde_json::to_value(s),
+            Outcome::Scan(s) => serde_json::to_value(s),
+            Outcome::Disassociated(b) => serde_json::to_value(b),
+            Outcome::RunStarted(r) => serde_json::to_value(r),
+            Outcome::DryRun(calls) => Ok(json!({"dryRun": true, "calls": calls})),
+        };
+        v.unwrap_or(Value::Null)
+    }
+}
+
+/// The calls an action makes, in order. Disassociation is split into calls
+/// of at most [`DISASSOCIATE_BATCH_LIMIT`] items.
+pub fn plan(action: &Action) -> Vec<PlannedCall> {
+    let call = |op: Operation, input: Value| PlannedCall {
+        service: op.iam_action().split(':').next().unwrap_or_default(),
+        operation: op.name(),
+        input,
+    };
+    match action {
+        Action::StartCodeSecurityScan(s) => {
+            let mut input = json!({"resource": {"projectId": s.project_id}});
+            if let Some(t) = &s.client_token {
+                input["clientToken"] = t.clone().into();
+            }
+            vec![call(Operation::StartCodeSecurityScan, input)]
+        }
+        Action::GetCodeSecurityScan(g) => vec![call(
+            Operation::GetCodeSecurityScan,
+            json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
+        )],
+        Action::BatchDisassociate(d) => d
+            .items
+            .chunks(DISASSOCIATE_BATCH_LIMIT)
+            .map(|chunk| {
+                let requests: Vec<Value> = chunk
+                    .iter()
+                    .map(|i| json!({"scanConfigurationArn": i.scan_configuration_arn, "resource": {"projectId": i.project_id}}))
+                    .collect();
+                call(
+                    Operation::BatchDisassociateCodeSecurityScanConfiguration,
+                    json!({"disassociateConfigurationRequests": requests}),
+                )
+            })
+            .collect(),
+        Action::StartAssessmentRun(r) => {
+            let mut input = json!({"assessmentTemplateArn": r.assessment_template_arn});
+            if let Some(n) = &r.assessment_run_name {
+                input["assessmentRunName"] = n.clone().into();
+            }
+            vec![call(Operation::StartAssessmentRun, input)]
+        }
+    }
+}
+
+/// Map an SDK error onto [`Error`], keeping the service's code and message
+/// and any `Retry-After` the service sent.
+pub fn aws_error<E>(op: Operation, err: SdkError<E>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let retry_after = err
+        .raw_response()
+        .and_then(|r| r.headers().get("retry-after"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let (code, message, kind) = match &err {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("UnknownError").to_string();
+            let message = se.err().message().unwrap_or_default().to_string();
+            let status = se.raw().status().as_u16();
+            let kind = kind_for(&code, status);
+            (code, message, kind)
+        }
+        SdkError::TimeoutError(_) => (
+            "TimeoutError".to_string(),
+            "the call did not complete within the configured timeout".to_string(),
+            AwsErrorKind::Unavailable,
+        ),
+        SdkError::DispatchFailure(d) => (
+            "DispatchFailure".to_string(),
+            format!("could not send the request: {d:?}"),
+            AwsErrorKind::Unavailable,
+        ),
+        SdkError::ResponseError(_) => (
+            "ResponseError".to_string(),
+            "the service's response could not be read".to_string(),
+            AwsErrorKind::ServiceFailure,
+        ),
+        other => (
+            "ConstructionFailure".to_string(),
+            format!("{other}"),
+            AwsErrorKind::ServiceFailure,
+        ),
+    };
+    Error::Aws(AwsError {
+        operation: op.iam_action(),
+        code,
+        message,
+        kind,
+        retry_after,
+    })
+}
+
+/// The error codes of the three operations (and those any AWS service may
+/// answer with), by kind. Unknown codes fall back on the HTTP status.
+fn kind_for(code: &str, status: u16) -> AwsErrorKind {
+    match code {
+        "ValidationException" | "InvalidInputException" | "BadRequestException" => {
+            AwsErrorKind::InvalidInput
+        }
+        "AccessDeniedException"
+        | "InvalidCrossAccountRoleException"
+        | "UnrecognizedClientException"
+        | "ExpiredTokenException" => AwsErrorKind::AccessDenied,
+        "ResourceNotFoundException" | "NoSuchEntityException" => AwsErrorKind::NotFound,
+        "ConflictException" | "AgentsAlreadyRunningAssessmentException" => AwsErrorKind::Conflict,
+        "ThrottlingException" | "LimitExceededException" | "TooManyRequestsException" => {
+            AwsErrorKind::Throttled
+        }
+        "ServiceTemporarilyUnavailableException" | "ServiceUnavailableException" => {
+            AwsErrorKind::Unavailable
+        }
+        "InternalServerException" | "InternalException" => AwsErrorKind::ServiceFailure,
+        _ => match status {
+            400 => AwsErrorKind::InvalidInput,
+            401 | 403 => AwsErrorKind::AccessDenied,
+            404 => AwsErrorKind::NotFound,
+            409 => AwsErrorKind::Conflict,
+            429 => AwsErrorKind::Throttled,
+            503 => AwsErrorKind::Unavailable,
+            _ => AwsErrorKind::ServiceFailure,
+        },
+    }
+}
+
+/// The live adapter over the SDK clients. Built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    v2: aws_sdk_inspector2::Client,
+    classic: aws_sdk_inspector::Client,
+    batch_concurrency: usize,
+}
+
+impl Inspector {
+    pub fn new(sdk: &aws_config::SdkConfig, batch_concurrency: usize) -> Self {
+        Self {
+            v2: aws_sdk_inspector2::Client::new(sdk),
+            classic: aws_sdk_inspector::Client::new(sdk),
+            batch_concurrency: batch_concurrency.max(1),
+        }
+    }
+
+    pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
+        match action {
+            Action::StartCodeSecurityScan(s) => self.start_scan(s).await.map(Outcome::ScanStarted),
+            Action::GetCodeSecurityScan(g) => self.get_scan(g).await.map(Outcome::Scan),
+            Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(self.disassociate(d).await)),
+            Action::StartAssessmentRun(r) => self.start_run(r).await.map(Outcome::RunStarted),
+        }
+    }
+
+    async fn start_scan(&self, s: &StartScan) -> Result<ScanStarted, Error> {
+        let out = self
+            .v2
+            .start_code_security_scan()
+            .resource(CodeSecurityResource::ProjectId(s.project_id.clone()))
+            .set_client_token(s.client_token.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(Operation::StartCodeSecurityScan, e))?;
+        Ok(ScanStarted {
+            project_id: s.project_id.clone(),
+            scan_id: out.scan_id().unwrap_or_default().to_string(),
+            status: out
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn get_scan(&self, g: &GetScan) -> Result<ScanDetails, Error> {
+        let out = self
+            .v2
+            .get_code_security_scan()
+            .resource(CodeSecurityResource::ProjectId(g.project_id.clone()))
+            .scan_id(&g.scan_id)
+            .send()
+            .await
+            .map_err(|e| aws_error(Operation::GetCodeSecurityScan, e))?;
+        let time =
+            |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+        Ok(ScanDetails {
+            project_id: g.project_id.clone(),
+            scan_id: out.scan_id().unwrap_or(&g.scan_id).to_string(),
+            status: out.status().map(|s| s.as_str().to_string()),
+            status_reason: out.status_reason().map(str::to_string),
+            account_id: out.account_id().map(str::to_string),
+            created_at: time(out.created_at()),
+            updated_at: time(out.updated_at()),
+            last_commit_id: out.last_commit_id().map(str::to_string),
+        })
+    }
+
+    async fn start_run(&self, r: &StartRun) -> Result<RunStarted, Error> {
+        let out = self
+            .classic
+            .start_assessment_run()
+            .assessment_template_arn(&r.assessment_template_arn)
+            .set_assessment_run_name(r.assessment_run_name.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(Operation::StartAssessmentRun, e))?;
+        Ok(RunStarted {
+            assessment_run_arn: out.assessment_run_arn().to_string(),
+        })
+    }
+
+    /// Split into calls of at most 25, run up to `batch_concurrency` at once,
+    /// and account for every item exactly once, in input order.
+    async fn disassociate(&self, d: &Disassociate) -> BatchOutcome {
+        let chunks = d.items.chunks(DISASSOCIATE_BATCH_LIMIT);
+        let results: Vec<Vec<ItemResult>> = futures::stream::iter(chunks)
+            .map(|chunk| self.disassociate_chunk(chunk))
+            .buffered(self.batch_concurrency)
+            .collect()
+            .await;
+        let mut outcome = BatchOutcome::default();
+        for (item, result) in d.items.iter().zip(results.into_iter().flatten()) {
+            let resource = Resource {
+                project_id: item.project_id.clone(),
+            };
+            match result {
+                ItemResult::Ok => outcome.successful_associations.push(SuccessfulAssociation {
+                    scan_configuration_arn: item.scan_configuration_arn.clone(),
+                    resource,
+                }),
+                ItemResult::Failed { code, message } => {
+                    outcome.failed_associations.push(FailedAssociation {
+                        scan_configuration_arn: item.scan_configuration_arn.clone(),
+                        resource,
+                        status_code: code,
+                        status_message: message,
+                    })
+                }
+            }
+        }
+        outcome
+    }
+
+    /// One service call; returns one result per input item, in order.
+    async fn disassociate_chunk(&self, chunk: &[DisassociateItem]) -> Vec<ItemResult> {
+        let requests = chunk
+            .iter()
+            .map(|i| {
+                DisassociateConfigurationRequest::builder()
+                    .scan_configuration_arn(&i.scan_configuration_arn)
+                    .resource(CodeSecurityResource::ProjectId(i.project_id.clone()))
+                    .build()
+                    .expect("both required members are set")
+            })
+            .collect();
+        let op = Operation::BatchDisassociateCodeSecurityScanConfiguration;
+        let out = match self
+            .v2
+            .batch_disassociate_code_security_scan_configuration()
+            .set_disassociate_configuration_requests(Some(requests))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let e = aws_error(op, e);
+                tracing::warn!(
+                    code = e.code(),
+                    items = chunk.len(),
+                    "disassociation call failed; reporting its items failed"
+                );
+                return vec![ItemResult::from_call_error(&e); chunk.len()];
+            }
+        };
+        let mut index: HashMap<(&str, &str), usize> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                (
+                    (it.scan_configuration_arn.as_str(), it.project_id.as_str()),
+                    i,
+                )
+            })
+            .collect();
+        let mut results: Vec<Option<ItemResult>> = vec![None; chunk.len()];
+        fn project(r: Option<&CodeSecurityResource>) -> &str {
+            r.and_then(|r| r.as_project_id().ok())
+                .map(String::as_str)
+                .unwrap_or_default()
+        }
+        let reported = out
+            .successful_associations()
+            .iter()
+            .map(|s| {
+                (
+                    s.scan_configuration_arn().unwrap_or_default(),
+                    project(s.resource()),
+                    ItemResult::Ok,
+                )
+            })
+            .chain(out.failed_associations().iter().map(|f| {
+                (
+                    f.scan_configuration_arn().unwrap_or_default(),
+                    project(f.resource()),
+                    ItemResult::Failed {
+                        code: f
+                            .status_code()
+                            .map(|c| c.as_str().to_string())
+                            .unwrap_or_else(|| "INTERNAL_ERROR".to_string()),
+                        message: f.status_message().unwrap_or_default().to_string(),
+                    },
+                )
+            }));
+        for (arn, project_id, result) in reported {
+            // Remove on first sight: an item the service reports twice, or one
+            // we never sent, is logged and ignored, never counted twice.
+            match index.remove(&(arn, project_id)) {
+                Some(i) => results[i] = Some(result),
+                None => tracing::warn!(
+                    scan_configuration_arn = arn,
+                    project_id,
+                    "service reported an item that was not pending in this call; ignored"
+                ),
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or(ItemResult::Failed {
+                    code: "INTERNAL_ERROR".to_string(),
+                    message: "the service did not report a result for this item".to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ItemResult {
+    Ok,
+    Failed { code: String, message: String },
+}
+
+impl ItemResult {
+    /// Every item of a call that failed as a whole gets the call's error,
+    /// in the batch API's own status codes.
+    fn from_call_error(e: &Error) -> Self {
+        let code = match e {
+            Error::Aws(a) => match a.kind {
+                AwsErrorKind::AccessDenied => "ACCESS_DENIED",
+                AwsErrorKind::InvalidInput => "INVALID_INPUT",
+                AwsErrorKind::NotFound => "RESOURCE_NOT_FOUND",
+                _ => "INTERNAL_ERROR",
+            },
+            _ => "INTERNAL_ERROR",
+        };
+        ItemResult::Failed {
+            code: code.to_string(),
+            message: format!("{}: {}", e.code(), e.public_message()),
+        }
+    }
+}
+
+/// Live calls, or a dry run that validates and plans without calling AWS.
+#[derive(Debug, Clone)]
+pub enum Executor {
+    Live(Inspector),
+    DryRun,
+}
+
+impl Executor {
+    pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
+        match self {
+            Executor::Live(inspector) => inspector.execute(action).await,
+            Executor::DryRun => Ok(Outcome::DryRun(plan(action))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_splits_disassociation_into_calls_of_25() {
+        let items = (0..60)
+            .map(|i| DisassociateItem {
+                scan_configuration_arn: format!("arn-{i}"),
+                project_id: format!("p-{i}"),
+            })
+            .collect();
+        let calls = plan(&Action::BatchDisassociate(Disassociate { items }));
+        let sizes: Vec<usize> = calls
+            .iter()
+            .map(|c| {
+                c.input["disassociateConfigurationRequests"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [25, 25, 10]);
+        assert_eq!(
+            calls[2].input["disassociateConfigurationRequests"][9]["resource"]["projectId"],
+            "p-59"
+        );
+        assert_eq!(calls[0].service, "inspector2");
+    }
+
+    #[test]
+    fn kinds_fall_back_on_status() {
+        assert_eq!(kind_for("Weird", 429), AwsErrorKind::Throttled);
+        assert_eq!(kind_for("Weird", 500), AwsErrorKind::ServiceFailure);
+        assert_eq!(
+            kind_for("NoSuchEntityException", 400),
+            AwsErrorKind::NotFound
+        );
+    }
+}

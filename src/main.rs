@@ -1,0 +1,46 @@
+use inspector_scan_router::{App, Settings};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+/// Logs as JSON when Lambda's log format is JSON (or unset, as under the
+/// emulator), as text otherwise; level from `AWS_LAMBDA_LOG_LEVEL`, then
+/// `RUST_LOG`, else info.
+fn init_tracing() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_string())
+        .to_lowercase();
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .without_time();
+    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("text")) {
+        builder.init();
+    } else {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let settings = Settings::from_env()?;
+    let sdk = if settings.dry_run {
+        None
+    } else {
+        Some(aws_config::load_from_env().await)
+    };
+    let app = App::new(settings, sdk.as_ref());
+    tracing::info!(dry_run = app.settings.dry_run, "initialised");
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        app.handle(event).await
+    }))
+    .await
+}
