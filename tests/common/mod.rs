@@ -1,0 +1,106 @@
+//! Shared test support: the real SDK clients pointed at a local stand-in
+//! endpoint (wiremock), and the bundled events.
+#![allow(dead_code)]
+
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_inspector2::config::Credentials;
+use inspector_scan_router::{App, Settings};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use wiremock::MockServer;
+
+pub const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+pub const PROJECT2: &str = "project-1b2c3d4e-5f6a-7b8c-9d0e-1f2a3b4c5d6e";
+pub const CONFIG_ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
+pub const TEMPLATE_ARN: &str =
+    "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-7sbz2Kz0";
+pub const SCAN_ID: &str = "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3";
+
+/// SDK configuration aimed at `endpoint`, with static test credentials and
+/// `max_attempts` attempts per call.
+pub async fn sdk_config(endpoint: &str, max_attempts: u32) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "AKIDEXAMPLE",
+            "test-secret",
+            None,
+            None,
+            "tests",
+        ))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(max_attempts)
+                .with_initial_backoff(Duration::from_millis(1)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(5))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+pub async fn live_app(server: &MockServer) -> App {
+    live_app_with(server, Settings::default(), 1).await
+}
+
+pub async fn live_app_with(server: &MockServer, settings: Settings, max_attempts: u32) -> App {
+    let sdk = sdk_config(&server.uri(), max_attempts).await;
+    App::new(settings, Some(&sdk))
+}
+
+pub fn dry_app() -> App {
+    App::new(
+        Settings {
+            dry_run: true,
+            ..Settings::default()
+        },
+        None,
+    )
+}
+
+pub fn event(payload: Value) -> LambdaEvent<Value> {
+    LambdaEvent::new(payload, Context::default())
+}
+
+pub fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+pub fn load_event(name: &str) -> Value {
+    let path = events_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The body of an HTTP response envelope, parsed.
+pub fn http_body(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().expect("body is a string"))
+        .expect("body is JSON")
+}
+
+pub fn resp_header<'a>(response: &'a Value, name: &str) -> Option<&'a str> {
+    response["headers"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))?
+        .1
+        .as_str()
+}
+
+pub async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+pub fn json_of(req: &wiremock::Request) -> Value {
+    serde_json::from_slice(&req.body).expect("request body is JSON")
+}
+
+pub fn req_header<'a>(req: &'a wiremock::Request, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,340 @@
+//! Every bundled event, driven through the handler with the real SDK clients
+//! against a local stand-in for Inspector; checks what reaches the wire and
+//! what the caller gets back.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Answers a disassociation call with every requested item successful.
+struct AllSucceed;
+
+impl Respond for AllSucceed {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let items = body["disassociateConfigurationRequests"].clone();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"successfulAssociations": items, "failedAssociations": []}))
+    }
+}
+
+async fn inspector_stand_in() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/start"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "scanId": SCAN_ID, "resource": {"projectId": PROJECT}, "accountId": "123456789012",
+            "status": "SUCCESSFUL", "createdAt": 1795104000, "updatedAt": 1795104300,
+            "lastCommitId": "9fceb02d0ae598e95dc970b74767f19372d61af8"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
+        .respond_with(AllSucceed)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .and(header(
+            "x-amz-target",
+            "InspectorService.StartAssessmentRun",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"assessmentRunArn": format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The one request the handler should make: where it goes and its JSON body.
+struct Wire {
+    path: &'static str,
+    target: Option<&'static str>,
+    body: Value,
+}
+
+fn start_scan(token: &str) -> Wire {
+    Wire {
+        path: "/codesecurity/scan/start",
+        target: None,
+        body: json!({"resource": {"projectId": PROJECT}, "clientToken": token}),
+    }
+}
+
+fn disassociate(projects: &[&str]) -> Wire {
+    let items: Vec<Value> = projects
+        .iter()
+        .map(|p| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": p}}))
+        .collect();
+    Wire {
+        path: "/codesecurity/scan-configuration/batch/disassociate",
+        target: None,
+        body: json!({"disassociateConfigurationRequests": items}),
+    }
+}
+
+fn start_run(body: Value) -> Wire {
+    Wire {
+        path: "/",
+        target: Some("InspectorService.StartAssessmentRun"),
+        body,
+    }
+}
+
+fn get_scan() -> Wire {
+    Wire {
+        path: "/codesecurity/scan/get",
+        target: None,
+        body: json!({"resource": {"projectId": PROJECT}, "scanId": SCAN_ID}),
+    }
+}
+
+/// The cases, one per file in events/.
+fn cases() -> Vec<(&'static str, Wire, fn(&Value))> {
+    vec![
+        (
+            "http-start-scan.json",
+            start_scan("deploy-2026-11-21-0001"),
+            |r| {
+                assert_eq!(r["statusCode"], 202);
+                assert_eq!(
+                    http_body(r),
+                    json!({"projectId": PROJECT, "scanId": SCAN_ID, "status": "IN_PROGRESS"})
+                );
+                assert_eq!(
+                    resp_header(r, "location"),
+                    Some(format!("/prod/scans/{PROJECT}/{SCAN_ID}").as_str())
+                );
+                assert_eq!(resp_header(r, "content-type"), Some("application/json"));
+            },
+        ),
+        ("http-get-scan.json", get_scan(), |r| {
+            assert_eq!(r["statusCode"], 200);
+            let b = http_body(r);
+            assert_eq!(b["status"], "SUCCESSFUL");
+            assert_eq!(b["projectId"], PROJECT);
+            assert_eq!(b["createdAt"], "2026-11-19T16:00:00Z");
+            assert_eq!(
+                b["lastCommitId"],
+                "9fceb02d0ae598e95dc970b74767f19372d61af8"
+            );
+        }),
+        (
+            "http-disassociate.json",
+            disassociate(&[PROJECT, PROJECT2]),
+            |r| {
+                assert_eq!(r["statusCode"], 200);
+                let b = http_body(r);
+                assert_eq!(b["successfulAssociations"].as_array().unwrap().len(), 2);
+                assert_eq!(b["failedAssociations"], json!([]));
+            },
+        ),
+        (
+            "http-start-assessment-run.json",
+            start_run(
+                json!({"assessmentTemplateArn": TEMPLATE_ARN, "assessmentRunName": "release-2026-11-21"}),
+            ),
+            |r| {
+                assert_eq!(r["statusCode"], 201);
+                assert_eq!(
+                    http_body(r),
+                    json!({"assessmentRunArn": format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")})
+                );
+            },
+        ),
+        (
+            "function-url-start-scan.json",
+            start_scan("fn-url-0001"),
+            |r| {
+                assert_eq!(r["statusCode"], 202);
+                assert_eq!(
+                    resp_header(r, "location"),
+                    Some(format!("/scans/{PROJECT}/{SCAN_ID}").as_str())
+                );
+            },
+        ),
+        ("rest-start-scan.json", start_scan("rest-0001"), |r| {
+            assert_eq!(r["statusCode"], 202);
+            assert!(
+                r.get("multiValueHeaders").is_some(),
+                "REST API envelope: {r}"
+            );
+            assert!(
+                r.get("cookies").is_none(),
+                "REST API envelope has no cookies: {r}"
+            );
+        }),
+        (
+            "eventbridge-start-scan.json",
+            start_scan("ci-pipeline-4711"),
+            |r| {
+                assert_eq!(r["trigger"], "eventbridge");
+                assert_eq!(r["action"], "StartCodeSecurityScan");
+                assert_eq!(
+                    r["result"],
+                    json!({"projectId": PROJECT, "scanId": SCAN_ID, "status": "IN_PROGRESS"})
+                );
+            },
+        ),
+        (
+            "eventbridge-disassociate.json",
+            disassociate(&[PROJECT]),
+            |r| {
+                assert_eq!(
+                    r["action"],
+                    "BatchDisassociateCodeSecurityScanConfiguration"
+                );
+                assert_eq!(
+                    r["result"]["successfulAssociations"][0]["resource"]["projectId"],
+                    PROJECT
+                );
+            },
+        ),
+        (
+            "eventbridge-start-assessment-run.json",
+            start_run(json!({"assessmentTemplateArn": TEMPLATE_ARN})),
+            |r| {
+                assert_eq!(r["action"], "StartAssessmentRun");
+                assert_eq!(
+                    r["result"]["assessmentRunArn"],
+                    format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")
+                );
+            },
+        ),
+        (
+            "direct-start-scan.json",
+            start_scan("stepfn-exec-0001"),
+            |r| {
+                assert_eq!(r["trigger"], "direct");
+                assert_eq!(r["result"]["scanId"], SCAN_ID);
+            },
+        ),
+        ("direct-get-scan.json", get_scan(), |r| {
+            assert_eq!(r["action"], "GetCodeSecurityScan");
+            assert_eq!(r["result"]["status"], "SUCCESSFUL");
+        }),
+        (
+            "direct-disassociate.json",
+            disassociate(&[PROJECT, PROJECT2]),
+            |r| {
+                assert_eq!(
+                    r["result"]["successfulAssociations"]
+                        .as_array()
+                        .unwrap()
+                        .len(),
+                    2
+                );
+            },
+        ),
+        (
+            "direct-start-assessment-run.json",
+            start_run(
+                json!({"assessmentTemplateArn": TEMPLATE_ARN, "assessmentRunName": "weekly-2026-47"}),
+            ),
+            |r| {
+                assert_eq!(
+                    r["result"]["assessmentRunArn"],
+                    format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")
+                )
+            },
+        ),
+    ]
+}
+
+#[test]
+fn every_bundled_event_has_a_case() {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    let mut covered: Vec<String> = cases().iter().map(|(f, _, _)| f.to_string()).collect();
+    covered.sort();
+    assert_eq!(files, covered);
+}
+
+#[tokio::test]
+async fn each_event_makes_exactly_the_expected_call_and_answers() {
+    for (file, wire, check) in cases() {
+        let server = inspector_stand_in().await;
+        let app = live_app(&server).await;
+        let response = app
+            .handle(event(load_event(file)))
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        check(&response);
+
+        let reqs = requests(&server).await;
+        assert_eq!(
+            reqs.len(),
+            1,
+            "{file}: expected one call, got {}",
+            reqs.len()
+        );
+        let req = &reqs[0];
+        assert_eq!(req.method.as_str(), "POST", "{file}");
+        assert_eq!(req.url.path(), wire.path, "{file}");
+        assert_eq!(req_header(req, "x-amz-target"), wire.target, "{file}");
+        assert_eq!(json_of(req), wire.body, "{file}");
+        let content_type = req_header(req, "content-type").unwrap_or_default();
+        if wire.target.is_some() {
+            assert_eq!(content_type, "application/x-amz-json-1.1", "{file}");
+        } else {
+            assert_eq!(content_type, "application/json", "{file}");
+        }
+        let auth = req_header(req, "authorization").unwrap_or_default();
+        let service = if wire.target.is_some() {
+            "inspector"
+        } else {
+            "inspector2"
+        };
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+                && auth.contains(&format!("/us-east-1/{service}/aws4_request")),
+            "{file}: signed for {service}: {auth}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dry_run_plans_the_same_call_for_each_event_without_calling_aws() {
+    let app = dry_app();
+    for (file, wire, _) in cases() {
+        let response = app
+            .handle(event(load_event(file)))
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let plan = if response.get("statusCode").is_some() {
+            assert_eq!(response["statusCode"], 200, "{file}");
+            http_body(&response)
+        } else {
+            response["result"].clone()
+        };
+        assert_eq!(plan["dryRun"], true, "{file}");
+        let calls = plan["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1, "{file}");
+        assert_eq!(calls[0]["input"], wire.body, "{file}");
+        let service = if wire.target.is_some() {
+            "inspector"
+        } else {
+            "inspector2"
+        };
+        assert_eq!(calls[0]["service"], service, "{file}");
+    }
+}
