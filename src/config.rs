@@ -1,6 +1,9 @@
 //! Settings from the environment, read once per cold start.
 
 use crate::error::Error;
+use crate::model::check_repository;
+use std::collections::HashMap;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -10,8 +13,16 @@ pub struct Settings {
     pub batch_concurrency: usize,
     /// `MAX_BODY_BYTES`: largest HTTP body accepted; larger gets 413.
     pub max_body_bytes: usize,
-    /// `MAX_BATCH_ITEMS`: most disassociation items in one request.
+    /// `MAX_BATCH_ITEMS`: most disassociation items (or fan-out targets) in one request.
     pub max_batch_items: usize,
+    /// `PROJECT_MAP`: JSON object, repository (`owner/name` or `name`) -> project id.
+    pub project_map: HashMap<String, String>,
+    /// `ASSESSMENT_TEMPLATE_ARNS`: comma-separated; what a plain schedule runs.
+    pub assessment_template_arns: Vec<String>,
+    /// `RESOLVE_CACHE_TTL_SECONDS`: how long a repository -> project lookup is kept.
+    pub resolve_cache_ttl: Duration,
+    /// `RESOLVE_CACHE_SIZE`: most cached lookups.
+    pub resolve_cache_size: usize,
 }
 
 impl Default for Settings {
@@ -21,6 +32,10 @@ impl Default for Settings {
             batch_concurrency: 8,
             max_body_bytes: 4 * 1024 * 1024,
             max_batch_items: 10_000,
+            project_map: HashMap::new(),
+            assessment_template_arns: Vec::new(),
+            resolve_cache_ttl: Duration::from_secs(300),
+            resolve_cache_size: 1000,
         }
     }
 }
@@ -65,13 +80,57 @@ impl Settings {
                 _ => return Err(bad("DRY_RUN", &v, "true or false")),
             },
         };
+        let project_map = match lookup("PROJECT_MAP").filter(|v| !v.trim().is_empty()) {
+            None => HashMap::new(),
+            Some(v) => parse_project_map(&v).map_err(|why| Error::Internal {
+                message: format!("environment variable PROJECT_MAP is invalid: {why}"),
+            })?,
+        };
+        let assessment_template_arns: Vec<String> = lookup("ASSESSMENT_TEMPLATE_ARNS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        for arn in &assessment_template_arns {
+            if !arn.starts_with("arn:") || arn.len() > 300 {
+                return Err(bad(
+                    "ASSESSMENT_TEMPLATE_ARNS",
+                    arn,
+                    "comma-separated assessment template ARNs",
+                ));
+            }
+        }
         Ok(Self {
+            project_map,
+            assessment_template_arns,
+            resolve_cache_ttl: Duration::from_secs(number(
+                "RESOLVE_CACHE_TTL_SECONDS",
+                300,
+                0..=86_400,
+            )? as u64),
+            resolve_cache_size: number("RESOLVE_CACHE_SIZE", d.resolve_cache_size, 0..=100_000)?,
             dry_run,
             batch_concurrency: number("BATCH_CONCURRENCY", d.batch_concurrency, 1..=64)?,
             max_body_bytes: number("MAX_BODY_BYTES", d.max_body_bytes, 1024..=6 * 1024 * 1024)?,
             max_batch_items: number("MAX_BATCH_ITEMS", d.max_batch_items, 1..=100_000)?,
         })
     }
+}
+
+fn parse_project_map(text: &str) -> Result<HashMap<String, String>, String> {
+    let map: HashMap<String, String> = serde_json::from_str(text)
+        .map_err(|e| format!("expected a JSON object of repository -> project id: {e}"))?;
+    for (repo, project) in &map {
+        check_repository("PROJECT_MAP key", repo).map_err(|f| f.message)?;
+        let mut errors = Vec::new();
+        crate::model::check_project_id(repo, Some(project), &mut errors);
+        if let Some(e) = errors.pop() {
+            return Err(format!("{}: {}", e.field, e.message));
+        }
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
@@ -92,6 +151,22 @@ mod tests {
         let s = with(&[("DRY_RUN", "TRUE"), ("BATCH_CONCURRENCY", "3")]).unwrap();
         assert!(s.dry_run);
         assert_eq!(s.batch_concurrency, 3);
+        let s = with(&[
+            (
+                "PROJECT_MAP",
+                "{\"octo/api\": \"project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\"}",
+            ),
+            (
+                "ASSESSMENT_TEMPLATE_ARNS",
+                " arn:aws:inspector:a ,arn:aws:inspector:b,",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.project_map.len(), 1);
+        assert_eq!(
+            s.assessment_template_arns,
+            ["arn:aws:inspector:a", "arn:aws:inspector:b"]
+        );
     }
 
     #[test]
@@ -99,5 +174,13 @@ mod tests {
         assert!(with(&[("DRY_RUN", "maybe")]).is_err());
         assert!(with(&[("BATCH_CONCURRENCY", "0")]).is_err());
         assert!(with(&[("MAX_BODY_BYTES", "lots")]).is_err());
+        assert!(with(&[("PROJECT_MAP", "{\"a/b\": \"nope\"}")]).is_err());
+        assert!(
+            with(&[(
+                "ASSESSMENT_TEMPLATE_ARNS",
+                "arn:aws:inspector:x, not-an-arn"
+            )])
+            .is_err()
+        );
     }
 }

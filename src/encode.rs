@@ -31,8 +31,13 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
         Outcome::Scan(_) => 200,
         Outcome::Disassociated(b) if b.failed_associations.is_empty() => 200,
         Outcome::Disassociated(_) => 207,
+        Outcome::RunStarted(r) if r.already_started => 200,
         Outcome::RunStarted(_) => 201,
-        Outcome::DryRun(_) => 200,
+        Outcome::Scans(_) | Outcome::Runs(_) => match outcome.fan_out_failures() {
+            Some((0, _, _)) => 202,
+            _ => 207,
+        },
+        Outcome::Skipped(_) | Outcome::DryRun(_) => 200,
     };
     HttpAnswer {
         status,

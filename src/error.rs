@@ -79,6 +79,16 @@ pub enum Error {
     UnsupportedEvent { message: String },
     #[error("{} failed: {}: {}", .0.operation, .0.code, .0.message)]
     Aws(AwsError),
+    /// A repository could not be matched to exactly one Inspector project.
+    #[error("{message}")]
+    Repository { code: &'static str, message: String },
+    /// Some items of a fan-out failed; `results` has one entry per item.
+    #[error("{message}")]
+    PartialFailure {
+        message: String,
+        retryable: bool,
+        results: serde_json::Value,
+    },
     #[error("{message}")]
     Internal { message: String },
 }
@@ -113,6 +123,8 @@ impl Error {
             Error::PayloadTooLarge { .. } => "PayloadTooLarge",
             Error::UnsupportedEvent { .. } => "UnsupportedEvent",
             Error::Aws(e) => &e.code,
+            Error::Repository { code, .. } => code,
+            Error::PartialFailure { .. } => "PartialFailure",
             Error::Internal { .. } => "InternalError",
         }
     }
@@ -126,6 +138,9 @@ impl Error {
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } => 413,
             Error::Internal { .. } => 500,
+            Error::Repository { code, .. } if *code == "AmbiguousRepository" => 409,
+            Error::Repository { .. } => 404,
+            Error::PartialFailure { .. } => 502,
             Error::Aws(e) => match e.kind {
                 AwsErrorKind::InvalidInput => 400,
                 AwsErrorKind::AccessDenied => 403,
@@ -146,6 +161,7 @@ impl Error {
                 AwsErrorKind::Throttled | AwsErrorKind::ServiceFailure | AwsErrorKind::Unavailable
             ),
             Error::Internal { .. } => true,
+            Error::PartialFailure { retryable, .. } => *retryable,
             _ => false,
         }
     }
@@ -209,6 +225,9 @@ impl Error {
         }
         if let Some(after) = self.retry_after() {
             inner["retryAfterSeconds"] = after.as_secs().into();
+        }
+        if let Error::PartialFailure { results, .. } = self {
+            inner["results"] = results.clone();
         }
         serde_json::json!({ "error": inner })
     }

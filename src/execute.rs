@@ -3,9 +3,10 @@
 
 use crate::error::{AwsError, AwsErrorKind, Error};
 use crate::model::{
-    Action, DISASSOCIATE_BATCH_LIMIT, Disassociate, DisassociateItem, GetScan, Operation, StartRun,
-    StartScan,
+    Action, DISASSOCIATE_BATCH_LIMIT, Disassociate, DisassociateItem, GetScan, Operation,
+    ScanTarget, Skip, StartRun, StartScan,
 };
+use crate::resolve::Resolver;
 use aws_sdk_inspector2::types::{CodeSecurityResource, DisassociateConfigurationRequest};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -27,6 +28,8 @@ pub struct Resource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScanStarted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     pub project_id: String,
     pub scan_id: String,
     pub status: String,
@@ -77,6 +80,32 @@ pub struct BatchOutcome {
 #[serde(rename_all = "camelCase")]
 pub struct RunStarted {
     pub assessment_run_arn: String,
+    /// The run named in the request existed already (a redelivered event):
+    /// this is the first delivery's run, not a new one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_started: bool,
+}
+
+/// One item of a fan-out: what was asked, and its result or error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanOutItem<T> {
+    /// `("projectId" | "repository" | "assessmentTemplateArn", value)`
+    pub key: (&'static str, String),
+    pub result: Result<T, Error>,
+}
+
+impl<T: Serialize> FanOutItem<T> {
+    fn to_json(&self) -> Value {
+        let mut v = match &self.result {
+            Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
+            Err(e) => e.to_body(),
+        };
+        if let Value::Object(m) = &mut v {
+            m.entry(self.key.0)
+                .or_insert_with(|| self.key.1.clone().into());
+        }
+        v
+    }
 }
 
 /// One AWS call a dry run would have made, with its input in AWS's JSON shape.
@@ -94,6 +123,9 @@ pub enum Outcome {
     Scan(ScanDetails),
     Disassociated(BatchOutcome),
     RunStarted(RunStarted),
+    Scans(Vec<FanOutItem<ScanStarted>>),
+    Runs(Vec<FanOutItem<RunStarted>>),
+    Skipped(Skip),
     DryRun(Vec<PlannedCall>),
 }
 
@@ -104,28 +136,91 @@ impl Outcome {
             Outcome::Scan(s) => serde_json::to_value(s),
             Outcome::Disassociated(b) => serde_json::to_value(b),
             Outcome::RunStarted(r) => serde_json::to_value(r),
+            Outcome::Scans(items) => {
+                Ok(json!({"scans": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}))
+            }
+            Outcome::Runs(items) => Ok(
+                json!({"assessmentRuns": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}),
+            ),
+            Outcome::Skipped(s) => Ok(json!({
+                "skipped": true, "reason": s.reason, "repository": s.repository, "ref": s.git_ref
+            })),
             Outcome::DryRun(calls) => Ok(json!({"dryRun": true, "calls": calls})),
         };
         v.unwrap_or(Value::Null)
     }
+
+    /// Items of a fan-out that failed: `(failed, total, any retryable)`.
+    pub fn fan_out_failures(&self) -> Option<(usize, usize, bool)> {
+        fn count<T>(items: &[FanOutItem<T>]) -> (usize, usize, bool) {
+            let failed: Vec<&Error> = items
+                .iter()
+                .filter_map(|i| i.result.as_ref().err())
+                .collect();
+            (
+                failed.len(),
+                items.len(),
+                failed.iter().any(|e| e.retryable()),
+            )
+        }
+        match self {
+            Outcome::Scans(items) => Some(count(items)),
+            Outcome::Runs(items) => Some(count(items)),
+            _ => None,
+        }
+    }
 }
 
-/// The calls an action makes, in order. Disassociation is split into calls
-/// of at most [`DISASSOCIATE_BATCH_LIMIT`] items.
-pub fn plan(action: &Action) -> Vec<PlannedCall> {
-    let call = |op: Operation, input: Value| PlannedCall {
+fn call(op: Operation, input: Value) -> PlannedCall {
+    PlannedCall {
         service: op.iam_action().split(':').next().unwrap_or_default(),
         operation: op.name(),
         input,
-    };
-    match action {
-        Action::StartCodeSecurityScan(s) => {
-            let mut input = json!({"resource": {"projectId": s.project_id}});
-            if let Some(t) = &s.client_token {
-                input["clientToken"] = t.clone().into();
+    }
+}
+
+fn plan_scan(s: &StartScan, resolver: &Resolver) -> Vec<PlannedCall> {
+    let mut calls = Vec::new();
+    let project = match &s.target {
+        ScanTarget::ProjectId(p) => p.clone(),
+        ScanTarget::Repository(r) => match resolver.from_map(r) {
+            Some(p) => p,
+            None => {
+                calls.push(call(
+                    Operation::ListCoverage,
+                    Resolver::list_coverage_input(r),
+                ));
+                format!("<projectId of {r}>")
             }
-            vec![call(Operation::StartCodeSecurityScan, input)]
+        },
+    };
+    let mut input = json!({"resource": {"projectId": project}});
+    if let Some(t) = &s.client_token {
+        input["clientToken"] = t.clone().into();
+    }
+    calls.push(call(Operation::StartCodeSecurityScan, input));
+    calls
+}
+
+fn plan_run(r: &StartRun) -> PlannedCall {
+    let mut input = json!({"assessmentTemplateArn": r.assessment_template_arn});
+    if let Some(n) = &r.assessment_run_name {
+        input["assessmentRunName"] = n.clone().into();
+    }
+    call(Operation::StartAssessmentRun, input)
+}
+
+/// The calls an action makes, in order. Disassociation is split into calls
+/// of at most [`DISASSOCIATE_BATCH_LIMIT`] items; a repository the project
+/// map does not name is looked up with ListCoverage first.
+pub fn plan(action: &Action, resolver: &Resolver) -> Vec<PlannedCall> {
+    match action {
+        Action::StartCodeSecurityScan(s) => plan_scan(s, resolver),
+        Action::StartCodeSecurityScans(scans) => {
+            scans.iter().flat_map(|s| plan_scan(s, resolver)).collect()
         }
+        Action::StartAssessmentRuns(runs) => runs.iter().map(plan_run).collect(),
+        Action::Skip(_) => Vec::new(),
         Action::GetCodeSecurityScan(g) => vec![call(
             Operation::GetCodeSecurityScan,
             json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
@@ -144,13 +239,7 @@ pub fn plan(action: &Action) -> Vec<PlannedCall> {
                 )
             })
             .collect(),
-        Action::StartAssessmentRun(r) => {
-            let mut input = json!({"assessmentTemplateArn": r.assessment_template_arn});
-            if let Some(n) = &r.assessment_run_name {
-                input["assessmentRunName"] = n.clone().into();
-            }
-            vec![call(Operation::StartAssessmentRun, input)]
-        }
+        Action::StartAssessmentRun(r) => vec![plan_run(r)],
     }
 }
 
@@ -240,38 +329,79 @@ fn kind_for(code: &str, status: u16) -> AwsErrorKind {
 pub struct Inspector {
     v2: aws_sdk_inspector2::Client,
     classic: aws_sdk_inspector::Client,
-    batch_concurrency: usize,
+    concurrency: usize,
+    resolver: std::sync::Arc<Resolver>,
 }
 
 impl Inspector {
-    pub fn new(sdk: &aws_config::SdkConfig, batch_concurrency: usize) -> Self {
+    /// `concurrency` bounds the calls in flight for disassociation batches and fan-outs.
+    pub fn new(sdk: &aws_config::SdkConfig, concurrency: usize, resolver: Resolver) -> Self {
         Self {
             v2: aws_sdk_inspector2::Client::new(sdk),
             classic: aws_sdk_inspector::Client::new(sdk),
-            batch_concurrency: batch_concurrency.max(1),
+            concurrency: concurrency.max(1),
+            resolver: std::sync::Arc::new(resolver),
         }
     }
 
     pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
             Action::StartCodeSecurityScan(s) => self.start_scan(s).await.map(Outcome::ScanStarted),
+            Action::StartCodeSecurityScans(scans) => {
+                let items = futures::stream::iter(scans)
+                    .map(|s| async move {
+                        let key = match &s.target {
+                            ScanTarget::ProjectId(p) => ("projectId", p.clone()),
+                            ScanTarget::Repository(r) => ("repository", r.clone()),
+                        };
+                        FanOutItem {
+                            key,
+                            result: self.start_scan(s).await,
+                        }
+                    })
+                    .buffered(self.concurrency)
+                    .collect()
+                    .await;
+                Ok(Outcome::Scans(items))
+            }
             Action::GetCodeSecurityScan(g) => self.get_scan(g).await.map(Outcome::Scan),
             Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(self.disassociate(d).await)),
             Action::StartAssessmentRun(r) => self.start_run(r).await.map(Outcome::RunStarted),
+            Action::StartAssessmentRuns(runs) => {
+                let items = futures::stream::iter(runs)
+                    .map(|r| async move {
+                        FanOutItem {
+                            key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
+                            result: self.start_run(r).await,
+                        }
+                    })
+                    .buffered(self.concurrency)
+                    .collect()
+                    .await;
+                Ok(Outcome::Runs(items))
+            }
+            Action::Skip(skip) => Ok(Outcome::Skipped(skip.clone())),
         }
     }
 
     async fn start_scan(&self, s: &StartScan) -> Result<ScanStarted, Error> {
+        let (repository, project_id) = match &s.target {
+            ScanTarget::ProjectId(p) => (None, p.clone()),
+            ScanTarget::Repository(r) => {
+                (Some(r.clone()), self.resolver.resolve(&self.v2, r).await?)
+            }
+        };
         let out = self
             .v2
             .start_code_security_scan()
-            .resource(CodeSecurityResource::ProjectId(s.project_id.clone()))
+            .resource(CodeSecurityResource::ProjectId(project_id.clone()))
             .set_client_token(s.client_token.clone())
             .send()
             .await
             .map_err(|e| aws_error(Operation::StartCodeSecurityScan, e))?;
         Ok(ScanStarted {
-            project_id: s.project_id.clone(),
+            repository,
+            project_id,
             scan_id: out.scan_id().unwrap_or_default().to_string(),
             status: out
                 .status()
@@ -303,18 +433,56 @@ impl Inspector {
         })
     }
 
+    /// Start a run. When a named run is refused (the name is taken, or the
+    /// template's agents are busy with it), a redelivery is the likely cause:
+    /// look the run up by name and return it instead of failing.
     async fn start_run(&self, r: &StartRun) -> Result<RunStarted, Error> {
-        let out = self
+        let started = self
             .classic
             .start_assessment_run()
             .assessment_template_arn(&r.assessment_template_arn)
             .set_assessment_run_name(r.assessment_run_name.clone())
             .send()
+            .await;
+        let err = match started {
+            Ok(out) => {
+                return Ok(RunStarted {
+                    assessment_run_arn: out.assessment_run_arn().to_string(),
+                    already_started: false,
+                });
+            }
+            Err(e) => aws_error(Operation::StartAssessmentRun, e),
+        };
+        let refused = matches!(&err, Error::Aws(a) if matches!(a.kind, AwsErrorKind::InvalidInput | AwsErrorKind::Conflict));
+        let Some(name) = r.assessment_run_name.as_deref().filter(|_| refused) else {
+            return Err(err);
+        };
+        match self.find_run(&r.assessment_template_arn, name).await? {
+            Some(arn) => {
+                tracing::info!(assessment_run_name = name, assessment_run_arn = %arn, "run already started by an earlier delivery");
+                Ok(RunStarted {
+                    assessment_run_arn: arn,
+                    already_started: true,
+                })
+            }
+            None => Err(err),
+        }
+    }
+
+    async fn find_run(&self, template: &str, name: &str) -> Result<Option<String>, Error> {
+        let out = self
+            .classic
+            .list_assessment_runs()
+            .assessment_template_arns(template)
+            .filter(
+                aws_sdk_inspector::types::AssessmentRunFilter::builder()
+                    .name_pattern(name)
+                    .build(),
+            )
+            .send()
             .await
-            .map_err(|e| aws_error(Operation::StartAssessmentRun, e))?;
-        Ok(RunStarted {
-            assessment_run_arn: out.assessment_run_arn().to_string(),
-        })
+            .map_err(|e| aws_error(Operation::ListAssessmentRuns, e))?;
+        Ok(out.assessment_run_arns().first().cloned())
     }
 
     /// Split into calls of at most 25, run up to `batch_concurrency` at once,
@@ -323,7 +491,7 @@ impl Inspector {
         let chunks = d.items.chunks(DISASSOCIATE_BATCH_LIMIT);
         let results: Vec<Vec<ItemResult>> = futures::stream::iter(chunks)
             .map(|chunk| self.disassociate_chunk(chunk))
-            .buffered(self.batch_concurrency)
+            .buffered(self.concurrency)
             .collect()
             .await;
         let mut outcome = BatchOutcome::default();
@@ -473,14 +641,15 @@ impl ItemResult {
 #[derive(Debug, Clone)]
 pub enum Executor {
     Live(Inspector),
-    DryRun,
+    DryRun(Resolver),
 }
 
 impl Executor {
     pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
-        match self {
-            Executor::Live(inspector) => inspector.execute(action).await,
-            Executor::DryRun => Ok(Outcome::DryRun(plan(action))),
+        match (self, action) {
+            (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
+            (Executor::Live(inspector), _) => inspector.execute(action).await,
+            (Executor::DryRun(resolver), _) => Ok(Outcome::DryRun(plan(action, resolver))),
         }
     }
 }
@@ -497,7 +666,11 @@ mod tests {
                 project_id: format!("p-{i}"),
             })
             .collect();
-        let calls = plan(&Action::BatchDisassociate(Disassociate { items }));
+        let resolver = Resolver::new(HashMap::new(), Duration::ZERO, 0);
+        let calls = plan(
+            &Action::BatchDisassociate(Disassociate { items }),
+            &resolver,
+        );
         let sizes: Vec<usize> = calls
             .iter()
             .map(|c| {

@@ -6,7 +6,8 @@ use crate::decode::{Trigger, decode};
 use crate::encode::{envelope, http_error, http_success, summary};
 use crate::error::Error;
 use crate::execute::{Executor, Inspector, Outcome};
-use crate::route::{Limits, route};
+use crate::resolve::Resolver;
+use crate::route::{RouteConfig, route};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Instant;
@@ -16,24 +17,32 @@ use std::time::Instant;
 pub struct App {
     pub settings: Settings,
     pub executor: Executor,
+    route_config: RouteConfig,
 }
 
 impl App {
     /// Builds the SDK clients from `sdk` unless `settings.dry_run`.
     pub fn new(settings: Settings, sdk: Option<&aws_config::SdkConfig>) -> Self {
+        let resolver = Resolver::new(
+            settings.project_map.clone(),
+            settings.resolve_cache_ttl,
+            settings.resolve_cache_size,
+        );
         let executor = match sdk {
             Some(sdk) if !settings.dry_run => {
-                Executor::Live(Inspector::new(sdk, settings.batch_concurrency))
+                Executor::Live(Inspector::new(sdk, settings.batch_concurrency, resolver))
             }
-            _ => Executor::DryRun,
+            _ => Executor::DryRun(resolver),
         };
-        Self { settings, executor }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch_items: self.settings.max_batch_items,
-            max_body_bytes: self.settings.max_body_bytes,
+        let route_config = RouteConfig {
+            max_batch_items: settings.max_batch_items,
+            max_body_bytes: settings.max_body_bytes,
+            assessment_template_arns: settings.assessment_template_arns.clone(),
+        };
+        Self {
+            settings,
+            executor,
+            route_config,
         }
     }
 
@@ -49,7 +58,7 @@ impl App {
                 return Err(e);
             }
         };
-        let routed = route(&trigger, self.limits());
+        let routed = route(&trigger, &self.route_config, &request_id);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let result = match &routed {
             Ok(action) => self.executor.execute(action).await,
@@ -65,7 +74,18 @@ impl App {
             (Trigger::Http(req), Err(e)) => Ok(envelope(req.flavor, http_error(&e))),
             (_, Ok(outcome)) => {
                 let action = routed.expect("an outcome implies a routed action");
-                Ok(summary(&trigger, action.operation(), &outcome))
+                let summary = summary(&trigger, action.operation(), &outcome);
+                // A fan-out with failed items fails the invocation so that it
+                // is retried; starts are idempotent, so the items that did
+                // start are not started twice.
+                match outcome.fan_out_failures() {
+                    Some((failed, total, retryable)) if failed > 0 => Err(Error::PartialFailure {
+                        message: format!("{failed} of {total} items failed"),
+                        retryable,
+                        results: summary["result"].clone(),
+                    }),
+                    _ => Ok(summary),
+                }
             }
             (_, Err(e)) => Err(e),
         }
@@ -86,7 +106,11 @@ fn log_invocation(
             let (outcome_name, failed) = match outcome {
                 Outcome::Disassociated(b) => ("completed", b.failed_associations.len()),
                 Outcome::DryRun(_) => ("planned", 0),
-                _ => ("completed", 0),
+                Outcome::Skipped(s) => {
+                    tracing::info!(request_id, trigger = kind, action, outcome = "skipped", reason = %s.reason, repository = s.repository.as_deref(), git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
+                    return;
+                }
+                other => ("completed", other.fan_out_failures().map_or(0, |f| f.0)),
             };
             tracing::info!(
                 request_id,

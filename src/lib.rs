@@ -12,6 +12,8 @@ pub mod error;
 pub mod execute;
 pub mod handler;
 pub mod model;
+pub mod push;
+pub mod resolve;
 pub mod route;
 
 pub use config::Settings;

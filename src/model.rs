@@ -18,6 +18,9 @@ pub enum Operation {
     GetCodeSecurityScan,
     BatchDisassociateCodeSecurityScanConfiguration,
     StartAssessmentRun,
+    /// Supporting calls: repository resolution and run look-up.
+    ListCoverage,
+    ListAssessmentRuns,
 }
 
 impl Operation {
@@ -37,6 +40,8 @@ impl Operation {
                 "BatchDisassociateCodeSecurityScanConfiguration"
             }
             Operation::StartAssessmentRun => "StartAssessmentRun",
+            Operation::ListCoverage => "ListCoverage",
+            Operation::ListAssessmentRuns => "ListAssessmentRuns",
         }
     }
 
@@ -49,8 +54,20 @@ impl Operation {
                 "inspector2:BatchDisassociateCodeSecurityScanConfiguration"
             }
             Operation::StartAssessmentRun => "inspector:StartAssessmentRun",
+            Operation::ListCoverage => "inspector2:ListCoverage",
+            Operation::ListAssessmentRuns => "inspector:ListAssessmentRuns",
         }
     }
+
+    /// Every IAM action the function calls: what the template must grant.
+    pub const IAM_ACTIONS: [&'static str; 6] = [
+        "inspector2:StartCodeSecurityScan",
+        "inspector2:GetCodeSecurityScan",
+        "inspector2:BatchDisassociateCodeSecurityScanConfiguration",
+        "inspector2:ListCoverage",
+        "inspector:StartAssessmentRun",
+        "inspector:ListAssessmentRuns",
+    ];
 
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.into_iter().find(|op| op.name() == name)
@@ -65,27 +82,62 @@ impl Operation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     StartCodeSecurityScan(StartScan),
+    /// Fan-out: one scan per target, one result per target.
+    StartCodeSecurityScans(Vec<StartScan>),
     GetCodeSecurityScan(GetScan),
     BatchDisassociate(Disassociate),
     StartAssessmentRun(StartRun),
+    /// Fan-out: one run per template, one result per template.
+    StartAssessmentRuns(Vec<StartRun>),
+    /// Nothing to do (a push to another branch, a tag, a deletion): a
+    /// success with the reason.
+    Skip(Skip),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub reason: String,
+    pub repository: Option<String>,
+    pub git_ref: Option<String>,
 }
 
 impl Action {
     pub fn operation(&self) -> Operation {
         match self {
-            Action::StartCodeSecurityScan(_) => Operation::StartCodeSecurityScan,
+            Action::StartCodeSecurityScan(_)
+            | Action::StartCodeSecurityScans(_)
+            | Action::Skip(_) => Operation::StartCodeSecurityScan,
             Action::GetCodeSecurityScan(_) => Operation::GetCodeSecurityScan,
             Action::BatchDisassociate(_) => {
                 Operation::BatchDisassociateCodeSecurityScanConfiguration
             }
-            Action::StartAssessmentRun(_) => Operation::StartAssessmentRun,
+            Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => {
+                Operation::StartAssessmentRun
+            }
+        }
+    }
+}
+
+/// What to scan: a project, or a repository resolved to its project.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScanTarget {
+    ProjectId(String),
+    /// `owner/name` (GitLab: `group/subgroup/name`) or a bare `name`.
+    Repository(String),
+}
+
+impl ScanTarget {
+    /// A stable key for the target, used to derive per-target tokens.
+    pub fn key(&self) -> &str {
+        match self {
+            ScanTarget::ProjectId(p) | ScanTarget::Repository(p) => p,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartScan {
-    pub project_id: String,
+    pub target: ScanTarget,
     pub client_token: Option<String>,
 }
 
@@ -122,12 +174,24 @@ pub struct ResourceInput {
 }
 
 /// `StartCodeSecurityScan`: the AWS shape `{"resource": {"projectId"}, "clientToken"}`,
-/// or the HTTP shorthand `{"projectId"}`.
+/// the shorthand `{"projectId"}`, a repository `{"repository": "owner/name"}`,
+/// or a fan-out list `{"projectIds": [...]}` / `{"repositories": [...]}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartScanInput {
     pub resource: Option<ResourceInput>,
     pub project_id: Option<String>,
+    pub repository: Option<String>,
+    pub project_ids: Option<Vec<String>>,
+    pub repositories: Option<Vec<String>>,
+    pub client_token: Option<String>,
+}
+
+/// A validated StartCodeSecurityScan request: one target, or a fan-out list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRequest {
+    pub targets: Vec<ScanTarget>,
+    pub fan_out: bool,
     pub client_token: Option<String>,
 }
 
@@ -199,7 +263,7 @@ pub fn shown(value: &str) -> String {
     out
 }
 
-fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> String {
+pub fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> String {
     match value {
         None => errors.push(FieldError::new(field, "is required")),
         Some(v) if !PROJECT_ID.is_match(v) => errors.push(FieldError::new(
@@ -285,18 +349,99 @@ fn project_from(
     }
 }
 
+static REPOSITORY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$").expect("valid regex"));
+
+pub fn check_repository(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.is_empty() || value.len() > 512 {
+        return Err(FieldError::new(field, "must be 1-512 characters"));
+    }
+    if !REPOSITORY.is_match(value) || value.split('/').any(|s| s == "." || s == "..") {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "\"{}\" is not a repository name (owner/name or name)",
+                shown(value)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl StartScanInput {
-    pub fn validate(self) -> Result<StartScan, Error> {
+    pub fn validate(self, max_items: usize) -> Result<ScanRequest, Error> {
         let mut errors = Vec::new();
-        let project_id = project_from(self.resource, self.project_id, &mut errors);
+        let given = [
+            self.resource.is_some(),
+            self.project_id.is_some(),
+            self.repository.is_some(),
+            self.project_ids.is_some(),
+            self.repositories.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(Error::invalid_field(
+                "resource.projectId",
+                "give exactly one of resource.projectId, projectId, repository, projectIds, repositories",
+            ));
+        }
         if let Some(token) = &self.client_token
             && let Err(e) = check_client_token("clientToken", token)
         {
             errors.push(e);
         }
+        let list = |field: &str, items: Vec<String>, errors: &mut Vec<FieldError>| {
+            if items.is_empty() || items.len() > max_items {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must hold 1-{max_items} items"),
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (i, item) in items.iter().enumerate() {
+                if !seen.insert(item.as_str()) {
+                    errors.push(FieldError::new(format!("{field}[{i}]"), "is a duplicate"));
+                }
+            }
+            items
+        };
+        let (targets, fan_out) = if let Some(ids) = self.project_ids {
+            let ids = list("projectIds", ids, &mut errors);
+            let targets = ids
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    ScanTarget::ProjectId(check_project_id(
+                        &format!("projectIds[{i}]"),
+                        Some(p),
+                        &mut errors,
+                    ))
+                })
+                .collect();
+            (targets, true)
+        } else if let Some(repos) = self.repositories {
+            let repos = list("repositories", repos, &mut errors);
+            for (i, r) in repos.iter().enumerate() {
+                if let Err(e) = check_repository(&format!("repositories[{i}]"), r) {
+                    errors.push(e);
+                }
+            }
+            (
+                repos.into_iter().map(ScanTarget::Repository).collect(),
+                true,
+            )
+        } else if let Some(repo) = self.repository {
+            if let Err(e) = check_repository("repository", &repo) {
+                errors.push(e);
+            }
+            (vec![ScanTarget::Repository(repo)], false)
+        } else {
+            let project = project_from(self.resource, self.project_id, &mut errors);
+            (vec![ScanTarget::ProjectId(project)], false)
+        };
         finish(
-            StartScan {
-                project_id,
+            ScanRequest {
+                targets,
+                fan_out,
                 client_token: self.client_token,
             },
             errors,
@@ -447,11 +592,15 @@ mod tests {
     #[test]
     fn start_scan_accepts_both_shapes() {
         let a: StartScanInput = decode_input(json!({"resource": {"projectId": PROJECT}})).unwrap();
-        assert_eq!(a.validate().unwrap().project_id, PROJECT);
+        assert_eq!(
+            a.validate(10).unwrap().targets,
+            [ScanTarget::ProjectId(PROJECT.into())]
+        );
         let b: StartScanInput =
             decode_input(json!({"projectId": PROJECT, "clientToken": "abc"})).unwrap();
-        let b = b.validate().unwrap();
+        let b = b.validate(10).unwrap();
         assert_eq!(b.client_token.as_deref(), Some("abc"));
+        assert!(!b.fan_out);
     }
 
     #[test]
@@ -460,20 +609,50 @@ mod tests {
             json!({"projectId": "project-XYZ", "clientToken": "has space"}),
         )
         .unwrap()
-        .validate()
+        .validate(10)
         .unwrap_err();
-        assert_eq!(fields(e), ["projectId", "clientToken"]);
+        assert_eq!(fields(e), ["clientToken", "projectId"]);
         let e = decode_input::<StartScanInput>(json!({}))
             .unwrap()
-            .validate()
+            .validate(10)
             .unwrap_err();
         assert_eq!(fields(e), ["resource.projectId"]);
         let long = "x".repeat(65);
         let e = decode_input::<StartScanInput>(json!({"projectId": PROJECT, "clientToken": long}))
             .unwrap()
-            .validate()
+            .validate(10)
             .unwrap_err();
         assert_eq!(fields(e), ["clientToken"]);
+    }
+
+    #[test]
+    fn repositories_and_fan_out_lists() {
+        let r = decode_input::<StartScanInput>(json!({"repository": "octo-org/payments-api"}))
+            .unwrap()
+            .validate(10)
+            .unwrap();
+        assert_eq!(
+            r.targets,
+            [ScanTarget::Repository("octo-org/payments-api".into())]
+        );
+        let r = decode_input::<StartScanInput>(json!({"repositories": ["a/b", "group/sub/c"]}))
+            .unwrap()
+            .validate(10)
+            .unwrap();
+        assert!(r.fan_out && r.targets.len() == 2);
+        for bad in [
+            json!({"repository": "../etc"}),
+            json!({"repository": "a b"}),
+            json!({"repositories": []}),
+            json!({"projectIds": [PROJECT, PROJECT]}),
+            json!({"projectIds": ["x"]}),
+            json!({"repository": "a/b", "projectId": PROJECT}),
+        ] {
+            let e = decode_input::<StartScanInput>(bad.clone())
+                .unwrap()
+                .validate(10);
+            assert!(e.is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -207,7 +207,9 @@ fn cases() -> Vec<(&'static str, Wire, fn(&Value))> {
         ),
         (
             "eventbridge-start-assessment-run.json",
-            start_run(json!({"assessmentTemplateArn": TEMPLATE_ARN})),
+            start_run(
+                json!({"assessmentTemplateArn": TEMPLATE_ARN, "assessmentRunName": "inspector-scan-router-2026-11-21T16:00:00Z-9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}),
+            ),
             |r| {
                 assert_eq!(r["action"], "StartAssessmentRun");
                 assert_eq!(
@@ -264,7 +266,11 @@ fn every_bundled_event_has_a_case() {
         .filter(|n| n.ends_with(".json"))
         .collect();
     files.sort();
-    let mut covered: Vec<String> = cases().iter().map(|(f, _, _)| f.to_string()).collect();
+    let mut covered: Vec<String> = cases()
+        .iter()
+        .map(|(f, _, _)| f.to_string())
+        .chain(TRIGGER_EVENTS.iter().map(|f| f.to_string()))
+        .collect();
     covered.sort();
     assert_eq!(files, covered);
 }

@@ -104,3 +104,23 @@ pub fn json_of(req: &wiremock::Request) -> Value {
 pub fn req_header<'a>(req: &'a wiremock::Request, name: &str) -> Option<&'a str> {
     req.headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+/// Events with fan-out, resolution or skips: covered by tests/triggers.rs
+/// rather than the one-call table in tests/events.rs.
+pub const TRIGGER_EVENTS: [&str; 6] = [
+    "eventbridge-github-push.json",
+    "eventbridge-github-push-feature-branch.json",
+    "eventbridge-gitlab-push.json",
+    "scheduled-event.json",
+    "scheduler-start-scans.json",
+    "scheduler-start-scans-repositories.json",
+];
+
+pub const TEMPLATE_ARN2: &str =
+    "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-Yg3cQm1e";
+
+pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Value> {
+    let mut ctx = Context::default();
+    ctx.request_id = request_id.to_string();
+    LambdaEvent::new(payload, ctx)
+}

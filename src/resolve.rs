@@ -1,0 +1,250 @@
+//! Repository -> Inspector project id: the configured map first, then
+//! Inspector's own coverage (`ListCoverage`), with a bounded TTL cache kept
+//! across warm invocations.
+
+use crate::error::Error;
+use crate::execute::aws_error;
+use crate::model::{Operation, shown};
+use aws_sdk_inspector2::types::{
+    CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct Resolver {
+    map: HashMap<String, String>,
+    ttl: Duration,
+    capacity: usize,
+    cache: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Clone for Resolver {
+    fn clone(&self) -> Self {
+        Self::new(self.map.clone(), self.ttl, self.capacity)
+    }
+}
+
+/// The last path segment: `owner/name` -> `name`.
+fn bare(repository: &str) -> &str {
+    repository.rsplit('/').next().unwrap_or(repository)
+}
+
+/// One repository Inspector covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub project_id: String,
+    pub project_name: String,
+    pub integration_arn: Option<String>,
+}
+
+impl Resolver {
+    pub fn new(map: HashMap<String, String>, ttl: Duration, capacity: usize) -> Self {
+        Self {
+            map,
+            ttl,
+            capacity,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configured map: `owner/name` first, then the bare `name`.
+    pub fn from_map(&self, repository: &str) -> Option<String> {
+        self.map
+            .get(repository)
+            .or_else(|| self.map.get(bare(repository)))
+            .cloned()
+    }
+
+    pub fn cached(&self, repository: &str) -> Option<String> {
+        let cache = self.cache.lock().ok()?;
+        let (project, at) = cache.get(repository)?;
+        (at.elapsed() < self.ttl).then(|| project.clone())
+    }
+
+    pub fn remember(&self, repository: &str, project: &str) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Ok(mut cache) = self.cache.lock() else {
+            return;
+        };
+        cache.retain(|_, (_, at)| at.elapsed() < self.ttl);
+        if cache.len() >= self.capacity && !cache.contains_key(repository) {
+            // Full of live entries: drop the oldest.
+            if let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(k, _)| k.clone())
+            {
+                cache.remove(&oldest);
+            }
+        }
+        cache.insert(
+            repository.to_string(),
+            (project.to_string(), Instant::now()),
+        );
+    }
+
+    /// The ListCoverage filter for a repository name, in AWS's JSON shape (dry-run plans).
+    pub fn list_coverage_input(repository: &str) -> Value {
+        json!({"filterCriteria": {
+            "resourceType": [{"comparison": "EQUALS", "value": "CODE_REPOSITORY"}],
+            "codeRepositoryProjectName": [{"comparison": "EQUALS", "value": bare(repository)}]
+        }})
+    }
+
+    /// Resolve through map, cache, then Inspector.
+    pub async fn resolve(
+        &self,
+        client: &aws_sdk_inspector2::Client,
+        repository: &str,
+    ) -> Result<String, Error> {
+        if let Some(p) = self
+            .from_map(repository)
+            .or_else(|| self.cached(repository))
+        {
+            return Ok(p);
+        }
+        let mut candidates = list_coverage(client, bare(repository)).await?;
+        if candidates.is_empty() && bare(repository) != repository {
+            // Some integrations name projects by their full path.
+            candidates = list_coverage(client, repository).await?;
+        }
+        let project = choose(repository, candidates)?;
+        self.remember(repository, &project);
+        Ok(project)
+    }
+}
+
+/// Pick the one project for `repository` among the coverage candidates.
+pub fn choose(repository: &str, candidates: Vec<Candidate>) -> Result<String, Error> {
+    let exact: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.project_name.eq_ignore_ascii_case(repository))
+        .collect();
+    match (exact.as_slice(), candidates.as_slice()) {
+        ([one], _) => Ok(one.project_id.clone()),
+        (_, [one]) => Ok(one.project_id.clone()),
+        (_, []) => Err(Error::Repository {
+            code: "RepositoryNotFound",
+            message: format!(
+                "repository \"{}\" is not known to Amazon Inspector: connect it through a code security integration, or map it in PROJECT_MAP",
+                shown(repository)
+            ),
+        }),
+        (_, many) => Err(Error::Repository {
+            code: "AmbiguousRepository",
+            message: format!(
+                "repository \"{}\" matches {} Inspector projects ({}); name it as owner/name or map it in PROJECT_MAP",
+                shown(repository),
+                many.len(),
+                many.iter()
+                    .map(|c| format!(
+                        "{} {} via {}",
+                        c.project_id,
+                        c.project_name,
+                        c.integration_arn.as_deref().unwrap_or("?")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }),
+    }
+}
+
+fn string_filter(value: &str) -> CoverageStringFilter {
+    CoverageStringFilter::builder()
+        .comparison(CoverageStringComparison::Equals)
+        .value(value)
+        .build()
+        .expect("both required members are set")
+}
+
+async fn list_coverage(
+    client: &aws_sdk_inspector2::Client,
+    name: &str,
+) -> Result<Vec<Candidate>, Error> {
+    let criteria = CoverageFilterCriteria::builder()
+        .resource_type(string_filter("CODE_REPOSITORY"))
+        .code_repository_project_name(string_filter(name))
+        .build();
+    let mut pages = client
+        .list_coverage()
+        .filter_criteria(criteria)
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error(Operation::ListCoverage, e))?;
+        for r in page.covered_resources() {
+            let meta = r.resource_metadata().and_then(|m| m.code_repository());
+            out.push(Candidate {
+                project_id: r
+                    .resource_id()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                project_name: meta
+                    .map(|m| m.project_name().to_string())
+                    .unwrap_or_default(),
+                integration_arn: meta.and_then(|m| m.integration_arn().map(str::to_string)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(id: &str, name: &str) -> Candidate {
+        Candidate {
+            project_id: id.into(),
+            project_name: name.into(),
+            integration_arn: None,
+        }
+    }
+
+    #[test]
+    fn choose_prefers_full_name_then_single_then_errors() {
+        assert_eq!(choose("o/a", vec![c("p1", "a")]).unwrap(), "p1");
+        assert_eq!(
+            choose("o/a", vec![c("p1", "x/a"), c("p2", "o/a")]).unwrap(),
+            "p2"
+        );
+        let e = choose("o/a", vec![c("p1", "a"), c("p2", "a")]).unwrap_err();
+        assert_eq!(e.code(), "AmbiguousRepository");
+        assert!(e.to_string().contains("p1") && e.to_string().contains("p2"));
+        assert_eq!(choose("o/a", vec![]).unwrap_err().http_status(), 404);
+    }
+
+    #[test]
+    fn map_accepts_full_and_bare_names() {
+        let r = Resolver::new(
+            HashMap::from([("o/full".into(), "p1".into()), ("bare".into(), "p2".into())]),
+            Duration::from_secs(60),
+            2,
+        );
+        assert_eq!(r.from_map("o/full").as_deref(), Some("p1"));
+        assert_eq!(r.from_map("anyone/bare").as_deref(), Some("p2"));
+        assert_eq!(r.from_map("o/other"), None);
+    }
+
+    #[test]
+    fn cache_is_bounded_and_expires() {
+        let r = Resolver::new(HashMap::new(), Duration::from_secs(60), 2);
+        r.remember("a", "1");
+        r.remember("b", "2");
+        r.remember("c", "3");
+        assert_eq!(r.cached("a"), None, "oldest evicted");
+        assert_eq!(r.cached("c").as_deref(), Some("3"));
+        let expired = Resolver::new(HashMap::new(), Duration::ZERO, 2);
+        expired.remember("a", "1");
+        assert_eq!(expired.cached("a"), None);
+    }
+}

@@ -1,0 +1,440 @@
+//! Repository pushes, schedules and Scheduler fan-out: resolution of
+//! repositories to projects, skips, and exactly-once starts under redelivery.
+//! A stateful stand-in plays Inspector: it starts one scan per clientToken
+//! and refuses a second run of the same name, as the services do.
+
+mod common;
+
+use common::*;
+use inspector_scan_router::Settings;
+use inspector_scan_router::route::{derive_run_name, derive_token};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+#[derive(Default)]
+struct State {
+    /// clientToken -> scanId
+    scans: HashMap<String, String>,
+    /// (template, name) -> run arn
+    runs: HashMap<(String, String), String>,
+}
+
+#[derive(Clone, Default)]
+struct Inspector {
+    state: Arc<Mutex<State>>,
+    /// coverage: project name -> [(resourceId, projectName)]
+    coverage: Arc<HashMap<String, Vec<(String, String)>>>,
+}
+
+struct StartScan(Inspector);
+impl Respond for StartScan {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let token = body["clientToken"]
+            .as_str()
+            .expect("every start carries a clientToken")
+            .to_string();
+        let mut st = self.0.state.lock().unwrap();
+        let n = st.scans.len();
+        let id = st
+            .scans
+            .entry(token)
+            .or_insert_with(|| format!("00000000-0000-4000-8000-{n:012}"))
+            .clone();
+        ResponseTemplate::new(200).set_body_json(json!({"scanId": id, "status": "IN_PROGRESS"}))
+    }
+}
+
+struct ListCoverage(Inspector);
+impl Respond for ListCoverage {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(
+            body["filterCriteria"]["resourceType"],
+            json!([{"comparison": "EQUALS", "value": "CODE_REPOSITORY"}])
+        );
+        let name = body["filterCriteria"]["codeRepositoryProjectName"][0]["value"]
+            .as_str()
+            .unwrap();
+        let all = self.0.coverage.get(name).cloned().unwrap_or_default();
+        // Two pages: the first carries a nextToken, the second the rest.
+        let (page, next) = match body.get("nextToken") {
+            None if all.len() > 1 => (&all[..1], Some("page-2")),
+            None => (&all[..], None),
+            Some(_) => (&all[1..], None),
+        };
+        let resources: Vec<Value> = page
+            .iter()
+            .map(|(id, pname)| json!({
+                "resourceType": "CODE_REPOSITORY", "resourceId": id, "accountId": "123456789012",
+                "scanType": "CODE", "resourceMetadata": {"codeRepository": {
+                    "projectName": pname, "providerType": "GITHUB", "providerTypeVisibility": "PRIVATE",
+                    "integrationArn": format!("arn:aws:inspector2:us-east-1:123456789012:codesecurity-integration/{pname}")}}
+            }))
+            .collect();
+        let mut out = json!({"coveredResources": resources});
+        if let Some(n) = next {
+            out["nextToken"] = n.into();
+        }
+        ResponseTemplate::new(200).set_body_json(out)
+    }
+}
+
+struct StartRun(Inspector);
+impl Respond for StartRun {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let tpl = body["assessmentTemplateArn"].as_str().unwrap().to_string();
+        let name = body["assessmentRunName"]
+            .as_str()
+            .expect("runs are named")
+            .to_string();
+        let mut st = self.0.state.lock().unwrap();
+        if st.runs.contains_key(&(tpl.clone(), name.clone())) {
+            return ResponseTemplate::new(400).set_body_json(json!({
+                "__type": "InvalidInputException", "message": "assessment run name is already taken",
+                "errorCode": "INVALID_ASSESSMENT_RUN_STATE", "canRetry": false
+            }));
+        }
+        let arn = format!("{tpl}/run/0-{:08}", st.runs.len());
+        st.runs.insert((tpl, name), arn.clone());
+        ResponseTemplate::new(200).set_body_json(json!({"assessmentRunArn": arn}))
+    }
+}
+
+struct ListRuns(Inspector);
+impl Respond for ListRuns {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let tpl = body["assessmentTemplateArns"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let name = body["filter"]["namePattern"].as_str().unwrap().to_string();
+        let st = self.0.state.lock().unwrap();
+        let arns: Vec<&String> = st.runs.get(&(tpl, name)).into_iter().collect();
+        ResponseTemplate::new(200).set_body_json(json!({"assessmentRunArns": arns}))
+    }
+}
+
+async fn stand_in(coverage: HashMap<String, Vec<(String, String)>>) -> (MockServer, Inspector) {
+    let inspector = Inspector {
+        coverage: Arc::new(coverage),
+        ..Inspector::default()
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/start"))
+        .respond_with(StartScan(inspector.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/coverage/list"))
+        .respond_with(ListCoverage(inspector.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "InspectorService.StartAssessmentRun",
+        ))
+        .respond_with(StartRun(inspector.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "InspectorService.ListAssessmentRuns",
+        ))
+        .respond_with(ListRuns(inspector.clone()))
+        .mount(&server)
+        .await;
+    (server, inspector)
+}
+
+fn payments_coverage() -> HashMap<String, Vec<(String, String)>> {
+    let id = |p: &str| {
+        format!("arn:aws:inspector2:us-east-1:123456789012:codesecurity-integration/abc/{p}")
+    };
+    HashMap::from([(
+        "payments-api".to_string(),
+        vec![
+            // Another integration's repository of the same name comes first.
+            (id(PROJECT2), "someone-else/payments-api".to_string()),
+            (id(PROJECT), "octo-org/payments-api".to_string()),
+        ],
+    )])
+}
+
+async fn paths(server: &MockServer) -> Vec<String> {
+    requests(server)
+        .await
+        .iter()
+        .map(|r| {
+            req_header(r, "x-amz-target")
+                .map(str::to_string)
+                .unwrap_or_else(|| r.url.path().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn trigger_events_are_all_tested_here() {
+    for f in TRIGGER_EVENTS {
+        assert!(events_dir().join(f).exists(), "{f}");
+    }
+}
+
+#[tokio::test]
+async fn github_push_to_default_branch_resolves_and_scans_once_despite_redelivery() {
+    let (server, inspector) = stand_in(payments_coverage()).await;
+    let app = live_app(&server).await;
+    let ev = load_event("eventbridge-github-push.json");
+    let first = app.handle(event(ev.clone())).await.unwrap();
+    assert_eq!(first["result"]["repository"], "octo-org/payments-api");
+    assert_eq!(
+        first["result"]["projectId"], PROJECT,
+        "the full-name match wins over the first candidate"
+    );
+
+    // ListCoverage paginated (2 pages), then the start.
+    assert_eq!(
+        paths(&server).await,
+        [
+            "/coverage/list",
+            "/coverage/list",
+            "/codesecurity/scan/start"
+        ]
+    );
+    let reqs = requests(&server).await;
+    let start = json_of(&reqs[2]);
+    let token = start["clientToken"].as_str().unwrap();
+    assert_eq!(
+        token,
+        derive_token(
+            "0d6f1c2e-8b7a-4c3d-9e2f-1a0b9c8d7e6f",
+            "octo-org/payments-api"
+        )
+    );
+    assert!(token.starts_with("0d6f1c2e-8b7a-4c3d-9e2f-1a0b9c8d7e6f-") && token.len() <= 64);
+    assert_eq!(start["resource"], json!({"projectId": PROJECT}));
+
+    // The same event again: same token, so the service starts nothing new;
+    // the resolution comes from the warm cache (no ListCoverage).
+    let second = app.handle(event(ev)).await.unwrap();
+    assert_eq!(second, first);
+    assert_eq!(
+        inspector.state.lock().unwrap().scans.len(),
+        1,
+        "one scan for two deliveries"
+    );
+    assert_eq!(paths(&server).await.len(), 4);
+    assert_eq!(json_of(&requests(&server).await[3])["clientToken"], token);
+}
+
+#[tokio::test]
+async fn push_to_another_branch_is_skipped_without_calls() {
+    let (server, _) = stand_in(payments_coverage()).await;
+    let app = live_app(&server).await;
+    let r = app
+        .handle(event(load_event(
+            "eventbridge-github-push-feature-branch.json",
+        )))
+        .await
+        .unwrap();
+    assert_eq!(r["result"]["skipped"], true);
+    assert!(
+        r["result"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("feature/invoice-rounding")
+    );
+    assert!(requests(&server).await.is_empty());
+
+    for (detail_patch, why) in [
+        (json!({"ref": "refs/tags/v1.2.0"}), "tag"),
+        (
+            json!({"deleted": true, "after": "0000000000000000000000000000000000000000"}),
+            "deleted",
+        ),
+    ] {
+        let mut ev = load_event("eventbridge-github-push.json");
+        for (k, v) in detail_patch.as_object().unwrap() {
+            ev["detail"][k] = v.clone();
+        }
+        let r = app.handle(event(ev)).await.unwrap();
+        assert_eq!(r["result"]["skipped"], true, "{why}");
+        assert!(
+            r["result"]["reason"].as_str().unwrap().contains(why),
+            "{why}: {r}"
+        );
+    }
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn gitlab_push_uses_the_project_map() {
+    let (server, _) = stand_in(HashMap::new()).await;
+    let settings = Settings {
+        project_map: HashMap::from([("deploy-bot".to_string(), PROJECT2.to_string())]),
+        ..Settings::default()
+    };
+    let app = live_app_with(&server, settings, 1).await;
+    let r = app
+        .handle(event(load_event("eventbridge-gitlab-push.json")))
+        .await
+        .unwrap();
+    assert_eq!(r["result"]["projectId"], PROJECT2);
+    assert_eq!(r["result"]["repository"], "platform/tools/deploy-bot");
+    assert_eq!(
+        paths(&server).await,
+        ["/codesecurity/scan/start"],
+        "no ListCoverage when mapped"
+    );
+    assert_eq!(
+        json_of(&requests(&server).await[0])["clientToken"],
+        derive_token(
+            "5c4b3a29-1807-4f6e-8d5c-4b3a2f1e0d9c",
+            "platform/tools/deploy-bot"
+        )
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_ambiguous_repositories_fail_clearly() {
+    let mut coverage = payments_coverage();
+    coverage.get_mut("payments-api").unwrap()[1].1 = "third/payments-api".into();
+    let (server, _) = stand_in(coverage).await;
+    let app = live_app(&server).await;
+    let err = app
+        .handle(event(load_event("eventbridge-github-push.json")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "AmbiguousRepository");
+    assert!(
+        err.to_string().contains(PROJECT) && err.to_string().contains(PROJECT2),
+        "{err}"
+    );
+    assert!(!err.retryable());
+
+    let err = app
+        .handle(event(load_event("scheduler-start-scans-repositories.json")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PartialFailure");
+    assert!(!err.retryable(), "an unknown repository is not retried");
+    let body = err.to_body();
+    let results = body["error"]["results"]["scans"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "one result per repository");
+    assert_eq!(results[1]["repository"], "platform/tools/deploy-bot");
+    assert_eq!(results[1]["error"]["code"], "RepositoryNotFound");
+    assert!(
+        results[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("platform/tools/deploy-bot")
+    );
+    assert_eq!(results[0]["error"]["code"], "AmbiguousRepository");
+}
+
+#[tokio::test]
+async fn scheduled_event_starts_one_named_run_per_template_once() {
+    let (server, inspector) = stand_in(HashMap::new()).await;
+    let settings = Settings {
+        assessment_template_arns: vec![TEMPLATE_ARN.to_string(), TEMPLATE_ARN2.to_string()],
+        ..Settings::default()
+    };
+    let app = live_app_with(&server, settings, 1).await;
+    let ev = load_event("scheduled-event.json");
+    let first = app.handle(event(ev.clone())).await.unwrap();
+    let runs = first["result"]["assessmentRuns"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["assessmentTemplateArn"], TEMPLATE_ARN);
+    assert_eq!(runs[1]["assessmentTemplateArn"], TEMPLATE_ARN2);
+    let name = derive_run_name("2026-11-22T03:00:00Z-89d1a02d-5ec7-412e-82f5-13505f849b41");
+    for r in requests(&server).await {
+        assert_eq!(json_of(&r)["assessmentRunName"], name);
+    }
+
+    let second = app.handle(event(ev)).await.unwrap();
+    let again = second["result"]["assessmentRuns"].as_array().unwrap();
+    for (a, b) in runs.iter().zip(again) {
+        assert_eq!(
+            a["assessmentRunArn"], b["assessmentRunArn"],
+            "the second delivery returns the first run"
+        );
+        assert_eq!(b["alreadyStarted"], true);
+    }
+    assert_eq!(
+        inspector.state.lock().unwrap().runs.len(),
+        2,
+        "two runs for two deliveries"
+    );
+    let targets = paths(&server).await;
+    assert_eq!(
+        targets
+            .iter()
+            .filter(|t| t.ends_with("ListAssessmentRuns"))
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn scheduler_fan_out_derives_one_token_per_project_from_the_request_id() {
+    let (server, inspector) = stand_in(HashMap::new()).await;
+    let app = live_app(&server).await;
+    let ev = load_event("scheduler-start-scans.json");
+    let r = app
+        .handle(event_with_request_id(ev.clone(), "req-7f3a"))
+        .await
+        .unwrap();
+    let scans = r["result"]["scans"].as_array().unwrap();
+    assert_eq!(scans.len(), 2);
+    assert_eq!(scans[0]["projectId"], PROJECT);
+    assert_eq!(scans[1]["projectId"], PROJECT2);
+    let mut tokens: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .map(|r| json_of(r)["clientToken"].as_str().unwrap().to_string())
+        .collect();
+    tokens.sort();
+    let mut expected = vec![
+        derive_token("req-7f3a", PROJECT),
+        derive_token("req-7f3a", PROJECT2),
+    ];
+    expected.sort();
+    assert_eq!(tokens, expected);
+
+    // Lambda retries an asynchronous invocation with the same request id.
+    let retry = app
+        .handle(event_with_request_id(ev, "req-7f3a"))
+        .await
+        .unwrap();
+    assert_eq!(retry, r);
+    assert_eq!(inspector.state.lock().unwrap().scans.len(), 2);
+}
+
+#[tokio::test]
+async fn trigger_events_dry_run_without_calls() {
+    let settings = Settings {
+        dry_run: true,
+        assessment_template_arns: vec![TEMPLATE_ARN.to_string()],
+        ..Settings::default()
+    };
+    let app = inspector_scan_router::App::new(settings, None);
+    for f in TRIGGER_EVENTS {
+        let r = app
+            .handle(event(load_event(f)))
+            .await
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        let result = &r["result"];
+        assert!(
+            result["dryRun"] == true || result["skipped"] == true,
+            "{f}: {r}"
+        );
+    }
+}
