@@ -296,6 +296,10 @@ pub fn json_body(req: &HttpRequest, max: usize) -> Result<Value, Error> {
         .map_err(|e| Error::malformed(format!("request body is not valid UTF-8: {e}")))?;
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::malformed(format!("request body is not valid JSON: {e}")))?;
+    // serde_json keeps the last of two equal keys; a body that says two
+    // things is refused instead.
+    serde_json::from_str::<NoDuplicateKeys>(text)
+        .map_err(|e| Error::malformed(format!("request body is ambiguous: {e}")))?;
     if !value.is_object() {
         return Err(Error::malformed(format!(
             "request body must be a JSON object, got a JSON {}",
@@ -303,6 +307,58 @@ pub fn json_body(req: &HttpRequest, max: usize) -> Result<Value, Error> {
         )));
     }
     Ok(value)
+}
+
+/// Walks a JSON document and fails on an object with a repeated key.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                let shown: String = key.chars().take(40).flat_map(char::escape_debug).collect();
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key \"{shown}\""
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 #[cfg(test)]

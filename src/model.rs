@@ -8,6 +8,21 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::sync::LazyLock;
 
+/// For `Option` fields of request shapes: a missing field is `None`, but an
+/// explicit `null` is an error, so a caller's bug is named, not defaulted.
+fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(d)? {
+        None => Err(serde::de::Error::custom(
+            "must not be null: leave the field out instead",
+        )),
+        some => Ok(some),
+    }
+}
+
 /// The service's limit on items per BatchDisassociateCodeSecurityScanConfiguration call.
 pub const DISASSOCIATE_BATCH_LIMIT: usize = 25;
 
@@ -170,6 +185,7 @@ pub struct StartRun {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub project_id: Option<String>,
 }
 
@@ -179,11 +195,17 @@ pub struct ResourceInput {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartScanInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub resource: Option<ResourceInput>,
+    #[serde(default, deserialize_with = "non_null")]
     pub project_id: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
     pub repository: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
     pub project_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
     pub repositories: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
     pub client_token: Option<String>,
 }
 
@@ -198,28 +220,36 @@ pub struct ScanRequest {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetScanInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub resource: Option<ResourceInput>,
+    #[serde(default, deserialize_with = "non_null")]
     pub project_id: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
     pub scan_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DisassociateItemInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub scan_configuration_arn: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
     pub resource: Option<ResourceInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DisassociateInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub disassociate_configuration_requests: Option<Vec<DisassociateItemInput>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartRunInput {
+    #[serde(default, deserialize_with = "non_null")]
     pub assessment_template_arn: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
     pub assessment_run_name: Option<String>,
 }
 
@@ -242,7 +272,7 @@ static PROJECT_ID: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SCAN_CONFIGURATION_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:owner/(\d{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$",
+        r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:owner/([0-9]{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$",
     )
     .expect("valid regex")
 });
@@ -278,7 +308,7 @@ pub fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<Field
     String::new()
 }
 
-/// 1-64 characters, none of them whitespace or control characters.
+/// 1-64 printable ASCII characters, no spaces.
 pub fn check_client_token(field: &str, value: &str) -> Result<(), FieldError> {
     let len = value.chars().count();
     if !(1..=64).contains(&len) {
@@ -287,10 +317,10 @@ pub fn check_client_token(field: &str, value: &str) -> Result<(), FieldError> {
             format!("must be 1-64 characters, got {len}"),
         ));
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(FieldError::new(
             field,
-            "must not contain whitespace or control characters",
+            "must be printable ASCII without spaces",
         ));
     }
     Ok(())
@@ -708,6 +738,9 @@ mod tests {
             assert!(SCAN_CONFIGURATION_ARN.is_match(arn), "{arn}");
         }
         assert!(!SCAN_CONFIGURATION_ARN.is_match(&format!("{CONFIG_ARN}\n")));
+        // Digits are ASCII digits only, not any Unicode decimal digit.
+        let arabic = CONFIG_ARN.replacen("123456789012", "١٢٣٤٥٦٧٨٩٠١٢", 1);
+        assert!(!SCAN_CONFIGURATION_ARN.is_match(&arabic));
     }
 
     #[test]
