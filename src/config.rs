@@ -23,6 +23,27 @@ pub struct Settings {
     pub resolve_cache_ttl: Duration,
     /// `RESOLVE_CACHE_SIZE`: most cached lookups.
     pub resolve_cache_size: usize,
+    /// `AWS_MAX_ATTEMPTS`: attempts per AWS call, first included (1-10).
+    pub max_attempts: u32,
+    /// `RETRY_INITIAL_BACKOFF_MS` / `RETRY_MAX_BACKOFF_MS`: exponential
+    /// backoff with jitter between attempts; a `Retry-After` is capped at the max.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// `CONNECT_TIMEOUT_MS`, `ATTEMPT_TIMEOUT_MS`, `OPERATION_TIMEOUT_MS`:
+    /// per connection, per attempt, and per call including its retries.
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
+    /// left before the invocation's deadline; those items are reported
+    /// not attempted. At least the operation timeout, so a call that starts
+    /// also ends (in success or timeout) before Lambda stops the function.
+    pub deadline_margin: Duration,
+    /// `ITEM_RETRY_ROUNDS` / `ITEM_RETRY_BACKOFF_MS`: disassociation items
+    /// the service failed with INTERNAL_ERROR are sent again, this many
+    /// times, after this backoff (doubling).
+    pub item_retry_rounds: u32,
+    pub item_retry_backoff: Duration,
 }
 
 impl Default for Settings {
@@ -36,6 +57,15 @@ impl Default for Settings {
             assessment_template_arns: Vec::new(),
             resolve_cache_ttl: Duration::from_secs(300),
             resolve_cache_size: 1000,
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(1),
+            attempt_timeout: Duration::from_secs(3),
+            operation_timeout: Duration::from_secs(8),
+            deadline_margin: Duration::from_secs(9),
+            item_retry_rounds: 2,
+            item_retry_backoff: Duration::from_millis(200),
         }
     }
 }
@@ -102,7 +132,21 @@ impl Settings {
                 ));
             }
         }
+        let ms = |name: &str, default: Duration, max: usize| {
+            number(name, default.as_millis() as usize, 0..=max)
+                .map(|v| Duration::from_millis(v as u64))
+        };
         Ok(Self {
+            max_attempts: number("AWS_MAX_ATTEMPTS", d.max_attempts as usize, 1..=10)? as u32,
+            initial_backoff: ms("RETRY_INITIAL_BACKOFF_MS", d.initial_backoff, 60_000)?,
+            max_backoff: ms("RETRY_MAX_BACKOFF_MS", d.max_backoff, 60_000)?,
+            connect_timeout: ms("CONNECT_TIMEOUT_MS", d.connect_timeout, 60_000)?,
+            attempt_timeout: ms("ATTEMPT_TIMEOUT_MS", d.attempt_timeout, 900_000)?,
+            operation_timeout: ms("OPERATION_TIMEOUT_MS", d.operation_timeout, 900_000)?,
+            deadline_margin: ms("DEADLINE_MARGIN_MS", d.deadline_margin, 900_000)?,
+            item_retry_rounds: number("ITEM_RETRY_ROUNDS", d.item_retry_rounds as usize, 0..=10)?
+                as u32,
+            item_retry_backoff: ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
             project_map,
             assessment_template_arns,
             resolve_cache_ttl: Duration::from_secs(number(

@@ -89,6 +89,9 @@ pub enum Error {
         retryable: bool,
         results: serde_json::Value,
     },
+    /// Not started: the invocation's deadline was too near to start a call.
+    #[error("not attempted: the invocation was too close to its deadline to start {operation}")]
+    NotAttempted { operation: &'static str },
     #[error("{message}")]
     Internal { message: String },
 }
@@ -125,6 +128,7 @@ impl Error {
             Error::Aws(e) => &e.code,
             Error::Repository { code, .. } => code,
             Error::PartialFailure { .. } => "PartialFailure",
+            Error::NotAttempted { .. } => "NotAttempted",
             Error::Internal { .. } => "InternalError",
         }
     }
@@ -141,6 +145,7 @@ impl Error {
             Error::Repository { code, .. } if *code == "AmbiguousRepository" => 409,
             Error::Repository { .. } => 404,
             Error::PartialFailure { .. } => 502,
+            Error::NotAttempted { .. } => 503,
             Error::Aws(e) => match e.kind {
                 AwsErrorKind::InvalidInput => 400,
                 AwsErrorKind::AccessDenied => 403,
@@ -162,6 +167,7 @@ impl Error {
             ),
             Error::Internal { .. } => true,
             Error::PartialFailure { retryable, .. } => *retryable,
+            Error::NotAttempted { .. } => true,
             _ => false,
         }
     }

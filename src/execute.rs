@@ -14,7 +14,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type SdkError<E> =
     aws_sdk_inspector2::error::SdkError<E, aws_sdk_inspector2::config::http::HttpResponse>;
@@ -324,27 +324,65 @@ fn kind_for(code: &str, status: u16) -> AwsErrorKind {
     }
 }
 
+/// When the invocation must have answered by, and how much time a call
+/// needs: no call starts when less than `margin` is left.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: Option<Instant>,
+    pub margin: Duration,
+}
+
+impl Deadline {
+    pub const NONE: Deadline = Deadline {
+        at: None,
+        margin: Duration::ZERO,
+    };
+
+    /// Is there time to start another call?
+    pub fn allows_call(&self) -> bool {
+        self.at
+            .is_none_or(|at| at.saturating_duration_since(Instant::now()) > self.margin)
+    }
+}
+
 /// The live adapter over the SDK clients. Built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Inspector {
     v2: aws_sdk_inspector2::Client,
     classic: aws_sdk_inspector::Client,
+    /// Calls in flight at once for disassociation batches and fan-outs.
     concurrency: usize,
+    item_retry_rounds: u32,
+    item_retry_backoff: Duration,
     resolver: std::sync::Arc<Resolver>,
 }
 
 impl Inspector {
-    /// `concurrency` bounds the calls in flight for disassociation batches and fan-outs.
-    pub fn new(sdk: &aws_config::SdkConfig, concurrency: usize, resolver: Resolver) -> Self {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        settings: &crate::config::Settings,
+        resolver: Resolver,
+    ) -> Self {
+        let v2 = aws_sdk_inspector2::config::Builder::from(sdk)
+            .retry_classifier(crate::sdk::RetryAfterHeader)
+            .build();
+        let classic = aws_sdk_inspector::config::Builder::from(sdk)
+            .retry_classifier(crate::sdk::RetryAfterHeader)
+            .build();
         Self {
-            v2: aws_sdk_inspector2::Client::new(sdk),
-            classic: aws_sdk_inspector::Client::new(sdk),
-            concurrency: concurrency.max(1),
+            v2: aws_sdk_inspector2::Client::from_conf(v2),
+            classic: aws_sdk_inspector::Client::from_conf(classic),
+            concurrency: settings.batch_concurrency.max(1),
+            item_retry_rounds: settings.item_retry_rounds,
+            item_retry_backoff: settings.item_retry_backoff,
             resolver: std::sync::Arc::new(resolver),
         }
     }
 
-    pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
+    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
+        let not_attempted = |op: Operation| Error::NotAttempted {
+            operation: op.iam_action(),
+        };
         match action {
             Action::StartCodeSecurityScan(s) => self.start_scan(s).await.map(Outcome::ScanStarted),
             Action::StartCodeSecurityScans(scans) => {
@@ -354,10 +392,12 @@ impl Inspector {
                             ScanTarget::ProjectId(p) => ("projectId", p.clone()),
                             ScanTarget::Repository(r) => ("repository", r.clone()),
                         };
-                        FanOutItem {
-                            key,
-                            result: self.start_scan(s).await,
-                        }
+                        let result = if deadline.allows_call() {
+                            self.start_scan(s).await
+                        } else {
+                            Err(not_attempted(Operation::StartCodeSecurityScan))
+                        };
+                        FanOutItem { key, result }
                     })
                     .buffered(self.concurrency)
                     .collect()
@@ -365,14 +405,21 @@ impl Inspector {
                 Ok(Outcome::Scans(items))
             }
             Action::GetCodeSecurityScan(g) => self.get_scan(g).await.map(Outcome::Scan),
-            Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(self.disassociate(d).await)),
+            Action::BatchDisassociate(d) => {
+                Ok(Outcome::Disassociated(self.disassociate(d, deadline).await))
+            }
             Action::StartAssessmentRun(r) => self.start_run(r).await.map(Outcome::RunStarted),
             Action::StartAssessmentRuns(runs) => {
                 let items = futures::stream::iter(runs)
                     .map(|r| async move {
+                        let result = if deadline.allows_call() {
+                            self.start_run(r).await
+                        } else {
+                            Err(not_attempted(Operation::StartAssessmentRun))
+                        };
                         FanOutItem {
                             key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
-                            result: self.start_run(r).await,
+                            result,
                         }
                     })
                     .buffered(self.concurrency)
@@ -487,10 +534,10 @@ impl Inspector {
 
     /// Split into calls of at most 25, run up to `batch_concurrency` at once,
     /// and account for every item exactly once, in input order.
-    async fn disassociate(&self, d: &Disassociate) -> BatchOutcome {
+    async fn disassociate(&self, d: &Disassociate, deadline: Deadline) -> BatchOutcome {
         let chunks = d.items.chunks(DISASSOCIATE_BATCH_LIMIT);
         let results: Vec<Vec<ItemResult>> = futures::stream::iter(chunks)
-            .map(|chunk| self.disassociate_chunk(chunk))
+            .map(|chunk| self.disassociate_with_retries(chunk, deadline))
             .buffered(self.concurrency)
             .collect()
             .await;
@@ -504,7 +551,7 @@ impl Inspector {
                     scan_configuration_arn: item.scan_configuration_arn.clone(),
                     resource,
                 }),
-                ItemResult::Failed { code, message } => {
+                ItemResult::Failed { code, message, .. } => {
                     outcome.failed_associations.push(FailedAssociation {
                         scan_configuration_arn: item.scan_configuration_arn.clone(),
                         resource,
@@ -515,6 +562,43 @@ impl Inspector {
             }
         }
         outcome
+    }
+
+    /// One chunk: a call (unless the deadline is near), then further calls
+    /// for the items the service failed transiently, with doubling backoff.
+    /// One result per input item, in order.
+    async fn disassociate_with_retries(
+        &self,
+        chunk: &[DisassociateItem],
+        deadline: Deadline,
+    ) -> Vec<ItemResult> {
+        if !deadline.allows_call() {
+            return vec![ItemResult::not_attempted(); chunk.len()];
+        }
+        let mut results = self.disassociate_chunk(chunk).await;
+        let mut backoff = self.item_retry_backoff;
+        for _ in 0..self.item_retry_rounds {
+            let again: Vec<usize> = (0..chunk.len())
+                .filter(|i| results[*i].transient())
+                .collect();
+            if again.is_empty() {
+                break;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+            if !deadline.allows_call() {
+                break;
+            }
+            let items: Vec<DisassociateItem> = again.iter().map(|i| chunk[*i].clone()).collect();
+            tracing::info!(
+                items = items.len(),
+                "retrying disassociation items the service failed with INTERNAL_ERROR"
+            );
+            for (i, result) in again.into_iter().zip(self.disassociate_chunk(&items).await) {
+                results[i] = result;
+            }
+        }
+        results
     }
 
     /// One service call; returns one result per input item, in order.
@@ -578,12 +662,16 @@ impl Inspector {
                 (
                     f.scan_configuration_arn().unwrap_or_default(),
                     project(f.resource()),
-                    ItemResult::Failed {
-                        code: f
+                    {
+                        let code = f
                             .status_code()
                             .map(|c| c.as_str().to_string())
-                            .unwrap_or_else(|| "INTERNAL_ERROR".to_string()),
-                        message: f.status_message().unwrap_or_default().to_string(),
+                            .unwrap_or_else(|| "INTERNAL_ERROR".to_string());
+                        ItemResult::Failed {
+                            retry: code == "INTERNAL_ERROR",
+                            code,
+                            message: f.status_message().unwrap_or_default().to_string(),
+                        }
                     },
                 )
             }));
@@ -605,6 +693,7 @@ impl Inspector {
                 r.unwrap_or(ItemResult::Failed {
                     code: "INTERNAL_ERROR".to_string(),
                     message: "the service did not report a result for this item".to_string(),
+                    retry: true,
                 })
             })
             .collect()
@@ -614,10 +703,31 @@ impl Inspector {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ItemResult {
     Ok,
-    Failed { code: String, message: String },
+    /// `retry`: the failure may pass if the item is sent again (the
+    /// service's INTERNAL_ERROR, or no answer for the item). A call that
+    /// failed as a whole was already retried by the SDK.
+    Failed {
+        code: String,
+        message: String,
+        retry: bool,
+    },
 }
 
 impl ItemResult {
+    fn transient(&self) -> bool {
+        matches!(self, ItemResult::Failed { retry: true, .. })
+    }
+
+    fn not_attempted() -> Self {
+        ItemResult::Failed {
+            code: "INTERNAL_ERROR".to_string(),
+            message:
+                "not attempted: the invocation was too close to its deadline; send this item again"
+                    .to_string(),
+            retry: false,
+        }
+    }
+
     /// Every item of a call that failed as a whole gets the call's error,
     /// in the batch API's own status codes.
     fn from_call_error(e: &Error) -> Self {
@@ -633,6 +743,7 @@ impl ItemResult {
         ItemResult::Failed {
             code: code.to_string(),
             message: format!("{}: {}", e.code(), e.public_message()),
+            retry: false,
         }
     }
 }
@@ -645,10 +756,10 @@ pub enum Executor {
 }
 
 impl Executor {
-    pub async fn execute(&self, action: &Action) -> Result<Outcome, Error> {
+    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
         match (self, action) {
             (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
-            (Executor::Live(inspector), _) => inspector.execute(action).await,
+            (Executor::Live(inspector), _) => inspector.execute(action, deadline).await,
             (Executor::DryRun(resolver), _) => Ok(Outcome::DryRun(plan(action, resolver))),
         }
     }

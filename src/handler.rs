@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::decode::{Trigger, decode};
 use crate::encode::{envelope, http_error, http_success, summary};
 use crate::error::Error;
-use crate::execute::{Executor, Inspector, Outcome};
+use crate::execute::{Deadline, Executor, Inspector, Outcome};
 use crate::resolve::Resolver;
 use crate::route::{RouteConfig, route};
 use lambda_runtime::LambdaEvent;
@@ -30,7 +30,7 @@ impl App {
         );
         let executor = match sdk {
             Some(sdk) if !settings.dry_run => {
-                Executor::Live(Inspector::new(sdk, settings.batch_concurrency, resolver))
+                Executor::Live(Inspector::new(sdk, &settings, resolver))
             }
             _ => Executor::DryRun(resolver),
         };
@@ -46,11 +46,28 @@ impl App {
         }
     }
 
+    /// The invocation's deadline as an `Instant`; none when the context has
+    /// none (tests, `Context::default()`).
+    fn deadline(&self, ctx: &lambda_runtime::Context) -> Deadline {
+        let at = (ctx.deadline > 0).then(|| {
+            let left = ctx
+                .deadline()
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
+            Instant::now() + left
+        });
+        Deadline {
+            at,
+            margin: self.settings.deadline_margin,
+        }
+    }
+
     /// HTTP triggers always get an HTTP response (errors included); other
     /// triggers get a JSON summary, or a Lambda error when the work failed.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let started = Instant::now();
         let request_id = event.context.request_id.clone();
+        let deadline = self.deadline(&event.context);
         let trigger = match decode(event.payload) {
             Ok(t) => t,
             Err(e) => {
@@ -61,7 +78,7 @@ impl App {
         let routed = route(&trigger, &self.route_config, &request_id);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let result = match &routed {
-            Ok(action) => self.executor.execute(action).await,
+            Ok(action) => self.executor.execute(action, deadline).await,
             Err(e) => Err(e.clone()),
         };
         let latency_ms = started.elapsed().as_millis() as u64;

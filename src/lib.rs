@@ -15,6 +15,7 @@ pub mod model;
 pub mod push;
 pub mod resolve;
 pub mod route;
+pub mod sdk;
 
 pub use config::Settings;
 pub use error::Error;

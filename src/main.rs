@@ -34,7 +34,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = if settings.dry_run {
         None
     } else {
-        Some(aws_config::load_from_env().await)
+        let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        Some(
+            inspector_scan_router::sdk::resilience(loader, &settings)
+                .load()
+                .await,
+        )
     };
     let app = App::new(settings, sdk.as_ref());
     tracing::info!(dry_run = app.settings.dry_run, "initialised");

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 /// Retry and timeout settings for every client.
 pub fn resilience(loader: aws_config::ConfigLoader, s: &Settings) -> aws_config::ConfigLoader {
-    loader.retry_config(retry_config(s)).timeout_config(timeout_config(s))
+    loader
+        .retry_config(retry_config(s))
+        .timeout_config(timeout_config(s))
 }
 
 pub fn retry_config(s: &Settings) -> RetryConfig {
@@ -52,9 +54,13 @@ impl ClassifyRetry for RetryAfterHeader {
 
     fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
         match (previous, Self::header(ctx)) {
-            (RetryAction::RetryIndicated(RetryReason::RetryableError { kind, retry_after: None }), Some(after)) => {
-                RetryAction::retryable_error_with_explicit_delay(*kind, after)
-            }
+            (
+                RetryAction::RetryIndicated(RetryReason::RetryableError {
+                    kind,
+                    retry_after: None,
+                }),
+                Some(after),
+            ) => RetryAction::retryable_error_with_explicit_delay(*kind, after),
             _ => RetryAction::NoActionIndicated,
         }
     }

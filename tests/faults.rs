@@ -35,8 +35,16 @@ async fn app_at(endpoint: &str, s: Settings) -> App {
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_inspector2::config::Credentials::new("AKIDEXAMPLE", "s", None, None, "t"));
-    let sdk = inspector_scan_router::sdk::resilience(loader, &s).load().await;
+        .credentials_provider(aws_sdk_inspector2::config::Credentials::new(
+            "AKIDEXAMPLE",
+            "s",
+            None,
+            None,
+            "t",
+        ));
+    let sdk = inspector_scan_router::sdk::resilience(loader, &s)
+        .load()
+        .await;
     App::new(s, Some(&sdk))
 }
 
@@ -49,7 +57,10 @@ struct Script {
 
 impl Script {
     fn new(answers: Vec<ResponseTemplate>) -> Self {
-        Self { answers: Arc::new(answers), arrivals: Arc::default() }
+        Self {
+            answers: Arc::new(answers),
+            arrivals: Arc::default(),
+        }
     }
     fn calls(&self) -> Vec<(Instant, Value)> {
         self.arrivals.lock().unwrap().clone()
@@ -59,14 +70,19 @@ impl Script {
 impl Respond for Script {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let mut arrivals = self.arrivals.lock().unwrap();
-        arrivals.push((Instant::now(), serde_json::from_slice(&req.body).unwrap_or(Value::Null)));
+        arrivals.push((
+            Instant::now(),
+            serde_json::from_slice(&req.body).unwrap_or(Value::Null),
+        ));
         let i = (arrivals.len() - 1).min(self.answers.len() - 1);
         self.answers[i].clone()
     }
 }
 
 fn error(status: u16, code: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).insert_header("x-amzn-errortype", code).set_body_json(json!({"message": code}))
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-errortype", code)
+        .set_body_json(json!({"message": code}))
 }
 
 fn started() -> ResponseTemplate {
@@ -75,19 +91,29 @@ fn started() -> ResponseTemplate {
 
 async fn scan_stand_in(script: Script) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/codesecurity/scan/start")).respond_with(script).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/start"))
+        .respond_with(script)
+        .mount(&server)
+        .await;
     server
 }
 
 fn http_scan_without_key() -> Value {
     let mut e = load_event("http-start-scan.json");
-    e["headers"].as_object_mut().unwrap().remove("idempotency-key");
+    e["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("idempotency-key");
     e
 }
 
 #[tokio::test]
 async fn throttling_honours_retry_after_and_keeps_the_client_token() {
-    let script = Script::new(vec![error(429, "ThrottlingException").insert_header("retry-after", "1"), started()]);
+    let script = Script::new(vec![
+        error(429, "ThrottlingException").insert_header("retry-after", "1"),
+        started(),
+    ]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
     let r = app.handle(event(http_scan_without_key())).await.unwrap();
@@ -95,9 +121,17 @@ async fn throttling_honours_retry_after_and_keeps_the_client_token() {
     let calls = script.calls();
     assert_eq!(calls.len(), 2, "one throttled attempt, one success");
     let gap = calls[1].0 - calls[0].0;
-    assert!(gap >= Duration::from_millis(900), "waited {gap:?}, the server asked for 1 s");
-    let token = calls[0].1["clientToken"].as_str().expect("the SDK fills in an idempotency token");
-    assert_eq!(calls[1].1["clientToken"], token, "a retry reuses the clientToken");
+    assert!(
+        gap >= Duration::from_millis(900),
+        "waited {gap:?}, the server asked for 1 s"
+    );
+    let token = calls[0].1["clientToken"]
+        .as_str()
+        .expect("the SDK fills in an idempotency token");
+    assert_eq!(
+        calls[1].1["clientToken"], token,
+        "a retry reuses the clientToken"
+    );
 }
 
 #[tokio::test]
@@ -105,11 +139,19 @@ async fn persistent_500_is_three_attempts_then_502() {
     let script = Script::new(vec![error(500, "InternalServerException")]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(load_event("http-start-scan.json"))).await.unwrap();
+    let r = app
+        .handle(event(load_event("http-start-scan.json")))
+        .await
+        .unwrap();
     assert_eq!(r["statusCode"], 502);
     assert_eq!(http_body(&r)["error"]["code"], "InternalServerException");
     assert_eq!(script.calls().len(), 3);
-    assert!(script.calls().iter().all(|(_, b)| b["clientToken"] == "deploy-2026-11-21-0001"));
+    assert!(
+        script
+            .calls()
+            .iter()
+            .all(|(_, b)| b["clientToken"] == "deploy-2026-11-21-0001")
+    );
 }
 
 #[tokio::test]
@@ -117,7 +159,10 @@ async fn a_503_then_success_is_two_attempts() {
     let script = Script::new(vec![error(503, "ServiceUnavailableException"), started()]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(load_event("eventbridge-start-scan.json"))).await.unwrap();
+    let r = app
+        .handle(event(load_event("eventbridge-start-scan.json")))
+        .await
+        .unwrap();
     assert_eq!(r["result"]["scanId"], SCAN_ID);
     assert_eq!(script.calls().len(), 2);
 }
@@ -140,7 +185,10 @@ async fn connection_resets_are_retried_then_reported() {
         }
     });
     let app = app_at(&format!("http://127.0.0.1:{port}"), settings()).await;
-    let err = app.handle(event(load_event("direct-start-scan.json"))).await.unwrap_err();
+    let err = app
+        .handle(event(load_event("direct-start-scan.json")))
+        .await
+        .unwrap_err();
     assert!(err.retryable(), "{err}");
     assert!(err.http_status() >= 500, "{err}");
     assert_eq!(*accepted.lock().unwrap(), 3, "three attempts");
@@ -151,14 +199,30 @@ fn socket_reset(s: &std::net::TcpStream) -> std::io::Result<()> {
     let linger = [1i32, 0i32]; // struct linger { l_onoff = 1, l_linger = 0 }
     // SAFETY: setsockopt with a valid fd and a correctly sized struct linger.
     let rc = unsafe {
-        libc_setsockopt(s.as_raw_fd(), 1 /* SOL_SOCKET */, 13 /* SO_LINGER */, linger.as_ptr().cast(), 8)
+        libc_setsockopt(
+            s.as_raw_fd(),
+            1,  /* SOL_SOCKET */
+            13, /* SO_LINGER */
+            linger.as_ptr().cast(),
+            8,
+        )
     };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 unsafe extern "C" {
     #[link_name = "setsockopt"]
-    fn libc_setsockopt(fd: i32, level: i32, name: i32, value: *const std::ffi::c_void, len: u32) -> i32;
+    fn libc_setsockopt(
+        fd: i32,
+        level: i32,
+        name: i32,
+        value: *const std::ffi::c_void,
+        len: u32,
+    ) -> i32;
 }
 
 #[tokio::test]
@@ -166,7 +230,10 @@ async fn answers_slower_than_the_attempt_timeout_time_out_each_attempt() {
     let script = Script::new(vec![started().set_delay(Duration::from_secs(3))]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(load_event("http-start-scan.json"))).await.unwrap();
+    let r = app
+        .handle(event(load_event("http-start-scan.json")))
+        .await
+        .unwrap();
     assert_eq!(r["statusCode"], 503);
     assert_eq!(http_body(&r)["error"]["code"], "TimeoutError");
     assert_eq!(script.calls().len(), 3, "each of three attempts timed out");
@@ -199,8 +266,14 @@ struct Batch {
 impl Respond for Batch {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let items = body["disassociateConfigurationRequests"].as_array().unwrap().clone();
-        let ids: Vec<String> = items.iter().map(|i| i["resource"]["projectId"].as_str().unwrap().to_string()).collect();
+        let items = body["disassociateConfigurationRequests"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let ids: Vec<String> = items
+            .iter()
+            .map(|i| i["resource"]["projectId"].as_str().unwrap().to_string())
+            .collect();
         self.calls.lock().unwrap().push(ids.clone());
         if self.broken.as_ref().is_some_and(|b| ids.contains(b)) {
             return error(500, "InternalServerException");
@@ -237,7 +310,9 @@ fn accounted(result: &Value, n: usize) -> (usize, usize) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for list in ["successfulAssociations", "failedAssociations"] {
         for item in result[list].as_array().unwrap() {
-            *seen.entry(item["resource"]["projectId"].as_str().unwrap().to_string()).or_default() += 1;
+            *seen
+                .entry(item["resource"]["projectId"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
     }
     assert_eq!(seen.len(), n, "every item once");
@@ -250,42 +325,71 @@ fn accounted(result: &Value, n: usize) -> (usize, usize) {
 
 #[tokio::test]
 async fn transient_item_failures_are_retried_inside_the_invocation() {
-    let b = Batch { flaky: vec![project(3), project(27)], ..Batch::default() };
+    let b = Batch {
+        flaky: vec![project(3), project(27)],
+        ..Batch::default()
+    };
     let server = batch_stand_in(b.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
     let r = app.handle(event(batch(30))).await.unwrap();
     assert_eq!(accounted(&r["result"], 30), (30, 0), "{r}");
     let calls = b.calls.lock().unwrap().clone();
-    assert_eq!(calls.len(), 4, "two chunks, then one retry call for each chunk's failed item");
+    assert_eq!(
+        calls.len(),
+        4,
+        "two chunks, then one retry call for each chunk's failed item"
+    );
     let retried: Vec<&Vec<String>> = calls.iter().filter(|c| c.len() == 1).collect();
     assert_eq!(retried.len(), 2);
 }
 
 #[tokio::test]
 async fn a_chunk_that_keeps_failing_reports_its_items_and_keeps_the_rest() {
-    let b = Batch { broken: Some(project(40)), ..Batch::default() };
+    let b = Batch {
+        broken: Some(project(40)),
+        ..Batch::default()
+    };
     let server = batch_stand_in(b.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
     let r = app.handle(event(batch(60))).await.unwrap();
     assert_eq!(accounted(&r["result"], 60), (35, 25));
     let failed = r["result"]["failedAssociations"].as_array().unwrap();
-    assert!(failed.iter().all(|f| f["statusMessage"].as_str().unwrap().starts_with("InternalServerException")));
+    assert!(failed.iter().all(|f| {
+        f["statusMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("InternalServerException")
+    }));
     let calls = b.calls.lock().unwrap().clone();
-    assert_eq!(calls.iter().filter(|c| c.contains(&project(40))).count(), 3, "the failing call had 3 attempts");
+    assert_eq!(
+        calls.iter().filter(|c| c.contains(&project(40))).count(),
+        3,
+        "the failing call had 3 attempts"
+    );
 }
 
 fn with_deadline(payload: Value, in_ms: u64) -> LambdaEvent<Value> {
     let mut ctx = Context::default();
     ctx.request_id = "deadline-test".into();
-    ctx.deadline = (SystemTime::now() + Duration::from_millis(in_ms)).duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+    ctx.deadline = (SystemTime::now() + Duration::from_millis(in_ms))
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     LambdaEvent::new(payload, ctx)
 }
 
 #[tokio::test]
 async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
-    let b = Batch { delay: Duration::from_millis(200), ..Batch::default() };
+    let b = Batch {
+        delay: Duration::from_millis(200),
+        ..Batch::default()
+    };
     let server = batch_stand_in(b.clone()).await;
-    let s = Settings { batch_concurrency: 1, deadline_margin: Duration::from_millis(100), ..settings() };
+    let s = Settings {
+        batch_concurrency: 1,
+        deadline_margin: Duration::from_millis(100),
+        ..settings()
+    };
     let app = app_at(&server.uri(), s).await;
     let r = app.handle(with_deadline(batch(250), 900)).await.unwrap();
     let (ok, failed) = accounted(&r["result"], 250);
@@ -295,7 +399,13 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
     assert_eq!(failed, 250 - calls * 25);
     for f in r["result"]["failedAssociations"].as_array().unwrap() {
         assert_eq!(f["statusCode"], "INTERNAL_ERROR");
-        assert!(f["statusMessage"].as_str().unwrap().contains("not attempted"), "{f}");
+        assert!(
+            f["statusMessage"]
+                .as_str()
+                .unwrap()
+                .contains("not attempted"),
+            "{f}"
+        );
     }
 }
 
@@ -303,13 +413,28 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
 async fn fan_out_past_the_deadline_fails_retryably_without_calls() {
     let script = Script::new(vec![started()]);
     let server = scan_stand_in(script.clone()).await;
-    let s = Settings { deadline_margin: Duration::from_secs(2), ..settings() };
+    let s = Settings {
+        deadline_margin: Duration::from_secs(2),
+        ..settings()
+    };
     let app = app_at(&server.uri(), s).await;
-    let err = app.handle(with_deadline(load_event("scheduler-start-scans.json"), 1000)).await.unwrap_err();
+    let err = app
+        .handle(with_deadline(
+            load_event("scheduler-start-scans.json"),
+            1000,
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "PartialFailure");
     assert!(err.retryable());
     let results = err.to_body()["error"]["results"]["scans"].clone();
     assert_eq!(results.as_array().unwrap().len(), 2);
-    assert!(results.as_array().unwrap().iter().all(|r| r["error"]["code"] == "NotAttempted"));
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["error"]["code"] == "NotAttempted")
+    );
     assert!(script.calls().is_empty());
 }
