@@ -324,6 +324,18 @@ fn kind_for(code: &str, status: u16) -> AwsErrorKind {
     }
 }
 
+/// Times an AWS call (all its attempts) into the latency metric.
+pub(crate) trait Timed: std::future::Future + Sized {
+    async fn timed(self, op: Operation) -> Self::Output {
+        let started = Instant::now();
+        let out = self.await;
+        crate::telemetry::aws_call(op, started.elapsed());
+        out
+    }
+}
+
+impl<F: std::future::Future> Timed for F {}
+
 /// When the invocation must have answered by, and how much time a call
 /// needs: no call starts when less than `margin` is left.
 #[derive(Debug, Clone, Copy)]
@@ -444,6 +456,7 @@ impl Inspector {
             .resource(CodeSecurityResource::ProjectId(project_id.clone()))
             .set_client_token(s.client_token.clone())
             .send()
+            .timed(Operation::StartCodeSecurityScan)
             .await
             .map_err(|e| aws_error(Operation::StartCodeSecurityScan, e))?;
         Ok(ScanStarted {
@@ -464,6 +477,7 @@ impl Inspector {
             .resource(CodeSecurityResource::ProjectId(g.project_id.clone()))
             .scan_id(&g.scan_id)
             .send()
+            .timed(Operation::GetCodeSecurityScan)
             .await
             .map_err(|e| aws_error(Operation::GetCodeSecurityScan, e))?;
         let time =
@@ -490,6 +504,7 @@ impl Inspector {
             .assessment_template_arn(&r.assessment_template_arn)
             .set_assessment_run_name(r.assessment_run_name.clone())
             .send()
+            .timed(Operation::StartAssessmentRun)
             .await;
         let err = match started {
             Ok(out) => {
@@ -527,6 +542,7 @@ impl Inspector {
                     .build(),
             )
             .send()
+            .timed(Operation::ListAssessmentRuns)
             .await
             .map_err(|e| aws_error(Operation::ListAssessmentRuns, e))?;
         Ok(out.assessment_run_arns().first().cloned())
@@ -619,6 +635,7 @@ impl Inspector {
             .batch_disassociate_code_security_scan_configuration()
             .set_disassociate_configuration_requests(Some(requests))
             .send()
+            .timed(Operation::BatchDisassociateCodeSecurityScanConfiguration)
             .await
         {
             Ok(out) => out,

@@ -71,18 +71,28 @@ impl App {
         let trigger = match decode(event.payload) {
             Ok(t) => t,
             Err(e) => {
+                crate::telemetry::error(&e);
                 tracing::warn!(request_id, trigger = "unknown", outcome = "rejected", error_code = e.code(), error = %e, latency_ms = started.elapsed().as_millis() as u64, "invocation");
                 return Err(e);
             }
         };
         let routed = route(&trigger, &self.route_config, &request_id);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
+        let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();
         let result = match &routed {
             Ok(action) => self.executor.execute(action, deadline).await,
             Err(e) => Err(e.clone()),
         };
         let latency_ms = started.elapsed().as_millis() as u64;
-        log_invocation(&request_id, &trigger, operation, &result, latency_ms);
+        crate::telemetry::outcome(&result);
+        log_invocation(
+            &request_id,
+            &trigger,
+            operation,
+            &resource,
+            &result,
+            latency_ms,
+        );
 
         match (&trigger, result) {
             (Trigger::Http(req), Ok(outcome)) => {
@@ -113,6 +123,7 @@ fn log_invocation(
     request_id: &str,
     trigger: &Trigger,
     action: Option<&str>,
+    resource: &str,
     result: &Result<Outcome, Error>,
     latency_ms: u64,
 ) {
@@ -124,7 +135,7 @@ fn log_invocation(
                 Outcome::Disassociated(b) => ("completed", b.failed_associations.len()),
                 Outcome::DryRun(_) => ("planned", 0),
                 Outcome::Skipped(s) => {
-                    tracing::info!(request_id, trigger = kind, action, outcome = "skipped", reason = %s.reason, repository = s.repository.as_deref(), git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
+                    tracing::info!(request_id, trigger = kind, action, resource, outcome = "skipped", reason = %s.reason, repository = s.repository.as_deref(), git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
                     return;
                 }
                 other => ("completed", other.fan_out_failures().map_or(0, |f| f.0)),
@@ -133,6 +144,7 @@ fn log_invocation(
                 request_id,
                 trigger = kind,
                 action,
+                resource,
                 outcome = outcome_name,
                 failed_items = failed,
                 latency_ms,
@@ -140,10 +152,10 @@ fn log_invocation(
             );
         }
         Err(e) if e.retryable() || e.http_status() >= 500 => {
-            tracing::error!(request_id, trigger = kind, action, outcome = "failed", error_code = e.code(), retryable = e.retryable(), error = %e, latency_ms, "invocation");
+            tracing::error!(request_id, trigger = kind, action, resource, outcome = "failed", error_code = e.code(), retryable = e.retryable(), error = %e, latency_ms, "invocation");
         }
         Err(e) => {
-            tracing::warn!(request_id, trigger = kind, action, outcome = "rejected", error_code = e.code(), error = %e, latency_ms, "invocation");
+            tracing::warn!(request_id, trigger = kind, action, resource, outcome = "rejected", error_code = e.code(), error = %e, latency_ms, "invocation");
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod push;
 pub mod resolve;
 pub mod route;
 pub mod sdk;
+pub mod telemetry;
 
 pub use config::Settings;
 pub use error::Error;

@@ -2,9 +2,8 @@ use inspector_scan_router::{App, Settings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-/// Logs as JSON when Lambda's log format is JSON (or unset, as under the
-/// emulator), as text otherwise; level from `AWS_LAMBDA_LOG_LEVEL`, then
-/// `RUST_LOG`, else info.
+/// Logs as JSON unless Lambda's log format is Text; level from
+/// `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else info.
 fn init_tracing() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -31,6 +30,14 @@ fn init_tracing() {
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env()?;
+    // CloudWatch Embedded Metric Format: one document per invocation on stdout.
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+    let namespace =
+        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "InspectorScanRouter".into());
+    let metrics = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(namespace)
+        .with_dimension("FunctionName", function)
+        .init()?;
     let sdk = if settings.dry_run {
         None
     } else {
@@ -45,7 +52,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     tracing::info!(dry_run = app.settings.dry_run, "initialised");
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        app.handle(event).await
+        let request_id = event.context.request_id.clone();
+        let result = app.handle(event).await;
+        if let Err(e) = metrics
+            .set_property("RequestId", request_id)
+            .flush(std::io::stdout().lock())
+        {
+            tracing::warn!(error = %e, "could not write metrics");
+        }
+        result
     }))
     .await
 }

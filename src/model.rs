@@ -117,6 +117,19 @@ pub struct Skip {
 }
 
 impl Action {
+    /// The identifiers the action is about, for the invocation's log line.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::StartCodeSecurityScan(s) => s.target.key().to_string(),
+            Action::StartCodeSecurityScans(v) => format!("{} targets", v.len()),
+            Action::GetCodeSecurityScan(g) => format!("{}/{}", g.project_id, g.scan_id),
+            Action::BatchDisassociate(d) => format!("{} items", d.items.len()),
+            Action::StartAssessmentRun(r) => r.assessment_template_arn.clone(),
+            Action::StartAssessmentRuns(v) => format!("{} templates", v.len()),
+            Action::Skip(s) => s.repository.clone().unwrap_or_default(),
+        }
+    }
+
     pub fn operation(&self) -> Operation {
         match self {
             Action::StartCodeSecurityScan(_)

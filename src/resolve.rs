@@ -177,7 +177,12 @@ async fn list_coverage(
         .into_paginator()
         .send();
     let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
+    loop {
+        let started = std::time::Instant::now();
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        crate::telemetry::aws_call(Operation::ListCoverage, started.elapsed());
         let page = page.map_err(|e| aws_error(Operation::ListCoverage, e))?;
         for r in page.covered_resources() {
             let meta = r.resource_metadata().and_then(|m| m.code_repository());

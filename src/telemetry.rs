@@ -1,0 +1,73 @@
+//! Metrics, through the `metrics` facade: `main` installs the CloudWatch
+//! Embedded Metric Format recorder and flushes one EMF document per
+//! invocation; tests install their own. Names are the runbook's.
+
+use crate::error::Error;
+use crate::execute::Outcome;
+use crate::model::Operation;
+use std::time::Duration;
+
+pub const SCANS_STARTED: &str = "ScansStarted";
+pub const RUNS_STARTED: &str = "AssessmentRunsStarted";
+pub const DISASSOCIATIONS_SUCCEEDED: &str = "DisassociationsSucceeded";
+pub const DISASSOCIATIONS_FAILED: &str = "DisassociationsFailed";
+pub const EVENTS_SKIPPED: &str = "EventsSkipped";
+pub const ERRORS: &str = "Errors";
+pub const AWS_CALL_LATENCY: &str = "AwsCallLatency";
+
+fn count(name: &'static str, n: usize) {
+    if n > 0 {
+        metrics::counter!(name).increment(n as u64);
+    }
+}
+
+pub fn error(e: &Error) {
+    metrics::counter!(ERRORS, "code" => e.code().to_string()).increment(1);
+}
+
+/// Record what an invocation did.
+pub fn outcome(result: &Result<Outcome, Error>) {
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => return error(e),
+    };
+    match outcome {
+        Outcome::ScanStarted(_) => count(SCANS_STARTED, 1),
+        Outcome::Scans(items) => {
+            count(
+                SCANS_STARTED,
+                items.iter().filter(|i| i.result.is_ok()).count(),
+            );
+            items
+                .iter()
+                .filter_map(|i| i.result.as_ref().err())
+                .for_each(error);
+        }
+        Outcome::RunStarted(r) => count(RUNS_STARTED, usize::from(!r.already_started)),
+        Outcome::Runs(items) => {
+            count(
+                RUNS_STARTED,
+                items
+                    .iter()
+                    .filter(|i| i.result.as_ref().is_ok_and(|r| !r.already_started))
+                    .count(),
+            );
+            items
+                .iter()
+                .filter_map(|i| i.result.as_ref().err())
+                .for_each(error);
+        }
+        Outcome::Disassociated(b) => {
+            count(DISASSOCIATIONS_SUCCEEDED, b.successful_associations.len());
+            count(DISASSOCIATIONS_FAILED, b.failed_associations.len());
+        }
+        Outcome::Skipped(_) => count(EVENTS_SKIPPED, 1),
+        Outcome::Scan(_) | Outcome::DryRun(_) => {}
+    }
+}
+
+/// Latency of one AWS call (all its attempts), in milliseconds.
+pub fn aws_call(op: Operation, took: Duration) {
+    metrics::histogram!(AWS_CALL_LATENCY, "operation" => op.name())
+        .record(took.as_secs_f64() * 1000.0);
+}
