@@ -157,8 +157,20 @@ fn decode_v2(payload: Value) -> Result<Trigger, Error> {
         .unwrap_or_else(|| "/".to_string());
     let stage = req.request_context.stage.as_deref().unwrap_or("$default");
     let (base_path, path) = strip_stage(&raw_path, stage);
-    let headers = req
-        .headers
+    Ok(Trigger::Http(HttpRequest {
+        flavor: HttpFlavor::V2,
+        method,
+        path,
+        base_path,
+        headers: lowercase_headers(&req.headers),
+        body: req.body,
+        is_base64_encoded: req.is_base64_encoded,
+    }))
+}
+
+/// Header names lowercased (they are case-insensitive); values as text.
+fn lowercase_headers(headers: &aws_lambda_events::http::HeaderMap) -> Vec<(String, String)> {
+    headers
         .iter()
         .map(|(k, v)| {
             (
@@ -166,16 +178,7 @@ fn decode_v2(payload: Value) -> Result<Trigger, Error> {
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         })
-        .collect();
-    Ok(Trigger::Http(HttpRequest {
-        flavor: HttpFlavor::V2,
-        method,
-        path,
-        base_path,
-        headers,
-        body: req.body,
-        is_base64_encoded: req.is_base64_encoded,
-    }))
+        .collect()
 }
 
 fn decode_v1(payload: Value) -> Result<Trigger, Error> {
@@ -192,22 +195,12 @@ fn decode_v1(payload: Value) -> Result<Trigger, Error> {
     } else {
         format!("/{stage}")
     };
-    let headers = req
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_ascii_lowercase(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
     Ok(Trigger::Http(HttpRequest {
         flavor: HttpFlavor::V1,
         method,
         path,
         base_path,
-        headers,
+        headers: lowercase_headers(&req.headers),
         body: req.body,
         is_base64_encoded: req.is_base64_encoded,
     }))

@@ -13,51 +13,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-struct Echo;
-impl Respond for Echo {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        ResponseTemplate::new(200).set_body_json(
-            json!({"successfulAssociations": body["disassociateConfigurationRequests"], "failedAssociations": []}),
-        )
-    }
-}
-
-async fn stand_in() -> MockServer {
-    let server = MockServer::start().await;
-    let ok = |v: Value| ResponseTemplate::new(200).set_body_json(v);
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(ok(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/get"))
-        .respond_with(ok(
-            json!({"scanId": SCAN_ID, "status": "SUCCESSFUL", "resource": {"projectId": PROJECT}}),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(Echo)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "InspectorService.StartAssessmentRun",
-        ))
-        .respond_with(ok(
-            json!({"assessmentRunArn": format!("{TEMPLATE_ARN}/run/0-EMULATED")}),
-        ))
-        .mount(&server)
-        .await;
-    server
-}
 
 struct Emulator(Child);
 impl Drop for Emulator {

@@ -6,60 +6,6 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-/// Answers a disassociation call with every requested item successful.
-struct AllSucceed;
-
-impl Respond for AllSucceed {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let items = body["disassociateConfigurationRequests"].clone();
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"successfulAssociations": items, "failedAssociations": []}))
-    }
-}
-
-async fn inspector_stand_in() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/get"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "scanId": SCAN_ID, "resource": {"projectId": PROJECT}, "accountId": "123456789012",
-            "status": "SUCCESSFUL", "createdAt": 1795104000, "updatedAt": 1795104300,
-            "lastCommitId": "9fceb02d0ae598e95dc970b74767f19372d61af8"
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(AllSucceed)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/"))
-        .and(header(
-            "x-amz-target",
-            "InspectorService.StartAssessmentRun",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"assessmentRunArn": format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")}),
-            ),
-        )
-        .mount(&server)
-        .await;
-    server
-}
 
 /// The one request the handler should make: where it goes and its JSON body.
 struct Wire {
@@ -278,7 +224,7 @@ fn every_bundled_event_has_a_case() {
 #[tokio::test]
 async fn each_event_makes_exactly_the_expected_call_and_answers() {
     for (file, wire, check) in cases() {
-        let server = inspector_stand_in().await;
+        let server = stand_in().await;
         let app = live_app(&server).await;
         let response = app
             .handle(event(load_event(file)))

@@ -7,9 +7,11 @@ use aws_sdk_inspector2::config::Credentials;
 use inspector_scan_router::{App, Settings};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
+use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
-use wiremock::MockServer;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
 pub const PROJECT2: &str = "project-1b2c3d4e-5f6a-7b8c-9d0e-1f2a3b4c5d6e";
@@ -123,4 +125,57 @@ pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Va
     let mut ctx = Context::default();
     ctx.request_id = request_id.to_string();
     LambdaEvent::new(payload, ctx)
+}
+
+/// Answers a disassociation call with every requested item successful.
+pub struct AllSucceed;
+
+impl Respond for AllSucceed {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let items = body["disassociateConfigurationRequests"].clone();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"successfulAssociations": items, "failedAssociations": []}))
+    }
+}
+
+/// A stand-in for Inspector where every call succeeds.
+pub async fn stand_in() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/start"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "scanId": SCAN_ID, "resource": {"projectId": PROJECT}, "accountId": "123456789012",
+            "status": "SUCCESSFUL", "createdAt": 1795104000, "updatedAt": 1795104300,
+            "lastCommitId": "9fceb02d0ae598e95dc970b74767f19372d61af8"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
+        .respond_with(AllSucceed)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .and(header(
+            "x-amz-target",
+            "InspectorService.StartAssessmentRun",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"assessmentRunArn": format!("{TEMPLATE_ARN}/run/0-MKkpXXPE")}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    server
 }
