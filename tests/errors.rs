@@ -160,24 +160,8 @@ async fn get_scan_not_found_is_404() {
     assert_eq!(r["statusCode"], 404);
 }
 
-/// An HTTP API request to `path` with `body`, built from the bundled event.
-fn http(method_: &str, path_: &str, body: Option<&str>) -> Value {
-    let mut e = load_event("http-start-scan.json");
-    let raw = format!("/prod{path_}");
-    e["rawPath"] = raw.clone().into();
-    e["requestContext"]["http"]["path"] = raw.into();
-    e["requestContext"]["http"]["method"] = method_.into();
-    e["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("idempotency-key");
-    match body {
-        Some(b) => e["body"] = b.into(),
-        None => {
-            e.as_object_mut().unwrap().remove("body");
-        }
-    }
-    e
+fn http(method: &str, path: &str, body: Option<&str>) -> Value {
+    http_event(method, path, body, false)
 }
 
 #[tokio::test]

@@ -13,27 +13,6 @@ fn app() -> App {
     dry_app()
 }
 
-/// An HTTP API event for `method path` with a raw body.
-fn http(method: &str, path: &str, body: Option<&str>, b64: bool) -> Value {
-    let mut e = load_event("http-start-scan.json");
-    let raw = format!("/prod{path}");
-    e["rawPath"] = raw.clone().into();
-    e["requestContext"]["http"]["path"] = raw.into();
-    e["requestContext"]["http"]["method"] = method.into();
-    e["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("idempotency-key");
-    e["isBase64Encoded"] = b64.into();
-    match body {
-        Some(b) => e["body"] = b.into(),
-        None => {
-            e.as_object_mut().unwrap().remove("body");
-        }
-    }
-    e
-}
-
 /// Handle an HTTP event; return (status, parsed body), checking the error
 /// shape and that the answer stays small whatever was sent.
 async fn answer(e: Value) -> (u64, Value) {
@@ -85,7 +64,7 @@ async fn invalid_json() {
         "[]",
         "{\"a\":1} trailing",
     ] {
-        let (status, b) = answer(http("POST", "/scans", Some(body), false)).await;
+        let (status, b) = answer(http_event("POST", "/scans", Some(body), false)).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(b["error"]["code"], "MalformedRequest", "{body}");
     }
@@ -94,7 +73,7 @@ async fn invalid_json() {
 #[tokio::test]
 async fn invalid_base64() {
     for body in ["%%%%", "eyJ", "e30=e30="] {
-        let (status, b) = answer(http("POST", "/scans", Some(body), true)).await;
+        let (status, b) = answer(http_event("POST", "/scans", Some(body), true)).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(b["error"]["code"], "MalformedRequest");
     }
@@ -103,7 +82,7 @@ async fn invalid_base64() {
 #[tokio::test]
 async fn invalid_utf8() {
     let body = base64::engine::general_purpose::STANDARD.encode(b"{\"projectId\": \"\xff\xfe\"}");
-    let (status, b) = answer(http("POST", "/scans", Some(&body), true)).await;
+    let (status, b) = answer(http_event("POST", "/scans", Some(&body), true)).await;
     assert_eq!(status, 400);
     assert!(b["error"]["message"].as_str().unwrap().contains("UTF-8"));
 }
@@ -136,7 +115,8 @@ async fn wrong_types_in_every_field() {
                 }
                 let mut body = base.clone();
                 body[field] = w.clone();
-                let (status, b) = answer(http("POST", path, Some(&body.to_string()), false)).await;
+                let (status, b) =
+                    answer(http_event("POST", path, Some(&body.to_string()), false)).await;
                 assert_eq!(status, 400, "{path} {body}");
                 assert_eq!(field_names(&b), [field.to_string()], "{path} {body}: {b}");
             }
@@ -144,7 +124,7 @@ async fn wrong_types_in_every_field() {
     }
     // Nested fields too.
     let body = json!({"disassociateConfigurationRequests": [{"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": 7}}]});
-    let (_, b) = answer(http(
+    let (_, b) = answer(http_event(
         "POST",
         "/scan-configurations/disassociate",
         Some(&body.to_string()),
@@ -193,7 +173,7 @@ async fn nulls_in_every_field() {
             "disassociateConfigurationRequests[0]",
         ),
     ] {
-        let (status, b) = answer(http("POST", path, Some(&body.to_string()), false)).await;
+        let (status, b) = answer(http_event("POST", path, Some(&body.to_string()), false)).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(field_names(&b), [field], "{body}: {b}");
     }
@@ -206,7 +186,7 @@ async fn deep_nesting() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    let (status, b) = answer(http("POST", "/scans", Some(&deep), false)).await;
+    let (status, b) = answer(http_event("POST", "/scans", Some(&deep), false)).await;
     assert_eq!(status, 400);
     assert_eq!(b["error"]["code"], "MalformedRequest");
 }
@@ -215,7 +195,7 @@ async fn deep_nesting() {
 async fn multi_megabyte_strings() {
     let big = "A".repeat(3 * 1024 * 1024);
     let body = json!({"projectId": big}).to_string();
-    let (status, b) = answer(http("POST", "/scans", Some(&body), false)).await;
+    let (status, b) = answer(http_event("POST", "/scans", Some(&body), false)).await;
     assert_eq!(status, 400);
     assert!(
         b["error"]["message"].as_str().unwrap().len() < 1024,
@@ -223,7 +203,7 @@ async fn multi_megabyte_strings() {
     );
     // Over the body limit: 413 before anything is parsed.
     let huge = json!({"projectId": "A".repeat(5 * 1024 * 1024)}).to_string();
-    let (status, _) = answer(http("POST", "/scans", Some(&huge), false)).await;
+    let (status, _) = answer(http_event("POST", "/scans", Some(&huge), false)).await;
     assert_eq!(status, 413);
 }
 
@@ -233,7 +213,7 @@ async fn ten_thousand_item_batches() {
         .map(|i| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")}}))
         .collect();
     let body = json!({"disassociateConfigurationRequests": items}).to_string();
-    let (status, b) = answer(http(
+    let (status, b) = answer(http_event(
         "POST",
         "/scan-configurations/disassociate",
         Some(&body),
@@ -265,7 +245,7 @@ async fn unknown_fields_are_named() {
             "name",
         ),
     ] {
-        let (status, b) = answer(http("POST", path, Some(&body.to_string()), false)).await;
+        let (status, b) = answer(http_event("POST", path, Some(&body.to_string()), false)).await;
         assert_eq!(status, 400);
         assert!(
             b["error"]["message"]
@@ -310,11 +290,12 @@ async fn control_characters_and_lookalike_unicode() {
             "repository",
         ),
     ] {
-        let (status, b) = answer(http("POST", "/scans", Some(&body.to_string()), false)).await;
+        let (status, b) =
+            answer(http_event("POST", "/scans", Some(&body.to_string()), false)).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(field_names(&b), [field], "{body}");
     }
-    let (_, b) = answer(http(
+    let (_, b) = answer(http_event(
         "POST",
         "/assessment-runs",
         Some(&json!({"assessmentTemplateArn": "arn:\u{0007}"}).to_string()),
@@ -333,11 +314,11 @@ async fn path_traversal_and_encoded_slashes() {
         "/scans/%00/x".to_string(),
         "/scans/%zz/x".to_string(),
     ] {
-        let (status, _) = answer(http("GET", &path, None, false)).await;
+        let (status, _) = answer(http_event("GET", &path, None, false)).await;
         assert_eq!(status, 400, "{path}");
     }
     // `..` as a path parameter is a bad project id, not a way elsewhere.
-    let (status, _) = answer(http("GET", "/scans/../scans", None, false)).await;
+    let (status, _) = answer(http_event("GET", "/scans/../scans", None, false)).await;
     assert_eq!(status, 400);
     for path in [
         "/scans/a/b/c",
@@ -345,7 +326,7 @@ async fn path_traversal_and_encoded_slashes() {
         "//scans",
         "/scans/../../etc/passwd",
     ] {
-        let (status, _) = answer(http("GET", path, None, false)).await;
+        let (status, _) = answer(http_event("GET", path, None, false)).await;
         assert_eq!(status, 404, "{path}");
     }
 }
@@ -355,7 +336,7 @@ async fn duplicate_json_keys() {
     let body = format!(
         "{{\"projectId\": \"{PROJECT}\", \"projectId\": \"project-ffffffff-ffff-ffff-ffff-ffffffffffff\"}}"
     );
-    let (status, b) = answer(http("POST", "/scans", Some(&body), false)).await;
+    let (status, b) = answer(http_event("POST", "/scans", Some(&body), false)).await;
     assert_eq!(status, 400);
     assert!(
         b["error"]["message"]
@@ -366,19 +347,19 @@ async fn duplicate_json_keys() {
     );
     let nested =
         format!("{{\"resource\": {{\"projectId\": \"{PROJECT}\", \"projectId\": \"{PROJECT}\"}}}}");
-    let (status, _) = answer(http("POST", "/scans", Some(&nested), false)).await;
+    let (status, _) = answer(http_event("POST", "/scans", Some(&nested), false)).await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn markup_is_never_echoed_raw() {
     let body = json!({"projectId": "<script>alert(1)</script>\u{1b}[31m"}).to_string();
-    let (status, b) = answer(http("POST", "/scans", Some(&body), false)).await;
+    let (status, b) = answer(http_event("POST", "/scans", Some(&body), false)).await;
     assert_eq!(status, 400);
     let msg = b["error"]["fields"][0]["message"].as_str().unwrap();
     assert!(!msg.contains('\u{1b}'), "{msg}");
     let r = app()
-        .handle(event(http("POST", "/scans", Some(&body), false)))
+        .handle(event(http_event("POST", "/scans", Some(&body), false)))
         .await
         .unwrap();
     assert_eq!(resp_header(&r, "content-type"), Some("application/json"));
@@ -396,7 +377,7 @@ async fn settings_do_not_matter_to_rejection() {
         None,
     );
     let r = app
-        .handle(event(http(
+        .handle(event(http_event(
             "POST",
             "/scans",
             Some(&"x".repeat(5000)),

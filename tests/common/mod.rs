@@ -179,3 +179,25 @@ pub async fn stand_in() -> MockServer {
         .await;
     server
 }
+
+/// An HTTP API event (stage `prod`) for `method path` with a raw body,
+/// built from the bundled event, without its Idempotency-Key.
+pub fn http_event(method: &str, path: &str, body: Option<&str>, b64: bool) -> Value {
+    let mut e = load_event("http-start-scan.json");
+    let raw = format!("/prod{path}");
+    e["rawPath"] = raw.clone().into();
+    e["requestContext"]["http"]["path"] = raw.into();
+    e["requestContext"]["http"]["method"] = method.into();
+    e["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("idempotency-key");
+    e["isBase64Encoded"] = b64.into();
+    match body {
+        Some(b) => e["body"] = b.into(),
+        None => {
+            e.as_object_mut().unwrap().remove("body");
+        }
+    }
+    e
+}
