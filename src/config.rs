@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::model::check_repository;
+use crate::preconnect::Service;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -44,7 +45,16 @@ pub struct Settings {
     /// times, after this backoff (doubling).
     pub item_retry_rounds: u32,
     pub item_retry_backoff: Duration,
+    /// `PRECONNECT`: comma-separated endpoints (`inspector2`, `inspector`) to
+    /// open during init, or `none`. See [`crate::preconnect`].
+    pub preconnect: Vec<Service>,
+    /// `PRECONNECT_TIMEOUT_MS`: the most init waits for each of them.
+    pub preconnect_timeout: Duration,
 }
+
+/// Opened at init unless `PRECONNECT` says otherwise (the measurements
+/// behind this choice are in the README's Benchmarks section).
+pub const DEFAULT_PRECONNECT: &[Service] = &[];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -66,6 +76,8 @@ impl Default for Settings {
             deadline_margin: Duration::from_secs(9),
             item_retry_rounds: 2,
             item_retry_backoff: Duration::from_millis(200),
+            preconnect: DEFAULT_PRECONNECT.to_vec(),
+            preconnect_timeout: Duration::from_millis(1000),
         }
     }
 }
@@ -132,6 +144,26 @@ impl Settings {
                 ));
             }
         }
+        let preconnect = match lookup("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
+            None => d.preconnect,
+            Some(v) if v.is_empty() || v == "none" || v == "off" => Vec::new(),
+            Some(v) => {
+                let mut services = Vec::new();
+                for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let service = Service::parse(name).ok_or_else(|| {
+                        bad(
+                            "PRECONNECT",
+                            &v,
+                            "inspector2, inspector, both comma-separated, or none",
+                        )
+                    })?;
+                    if !services.contains(&service) {
+                        services.push(service);
+                    }
+                }
+                services
+            }
+        };
         let ms = |name: &str, default: Duration, max: usize| {
             number(name, default.as_millis() as usize, 0..=max)
                 .map(|v| Duration::from_millis(v as u64))
@@ -147,6 +179,8 @@ impl Settings {
             item_retry_rounds: number("ITEM_RETRY_ROUNDS", d.item_retry_rounds as usize, 0..=10)?
                 as u32,
             item_retry_backoff: ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
+            preconnect,
+            preconnect_timeout: ms("PRECONNECT_TIMEOUT_MS", d.preconnect_timeout, 9_000)?,
             project_map,
             assessment_template_arns,
             resolve_cache_ttl: Duration::from_secs(number(
@@ -195,6 +229,14 @@ mod tests {
         let s = with(&[("DRY_RUN", "TRUE"), ("BATCH_CONCURRENCY", "3")]).unwrap();
         assert!(s.dry_run);
         assert_eq!(s.batch_concurrency, 3);
+        let s = with(&[("PRECONNECT", " Inspector2, inspector,inspector2 ")]).unwrap();
+        assert_eq!(s.preconnect, [Service::Inspector2, Service::Inspector]);
+        assert!(
+            with(&[("PRECONNECT", "none")])
+                .unwrap()
+                .preconnect
+                .is_empty()
+        );
         let s = with(&[
             (
                 "PROJECT_MAP",
@@ -218,6 +260,7 @@ mod tests {
         assert!(with(&[("DRY_RUN", "maybe")]).is_err());
         assert!(with(&[("BATCH_CONCURRENCY", "0")]).is_err());
         assert!(with(&[("MAX_BODY_BYTES", "lots")]).is_err());
+        assert!(with(&[("PRECONNECT", "inspector2,s3")]).is_err());
         assert!(with(&[("PROJECT_MAP", "{\"a/b\": \"nope\"}")]).is_err());
         assert!(
             with(&[(

@@ -360,8 +360,8 @@ impl Deadline {
 /// The live adapter over the SDK clients. Built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Inspector {
-    v2: aws_sdk_inspector2::Client,
-    classic: aws_sdk_inspector::Client,
+    pub(crate) v2: aws_sdk_inspector2::Client,
+    pub(crate) classic: aws_sdk_inspector::Client,
     /// Calls in flight at once for disassociation batches and fan-outs.
     concurrency: usize,
     item_retry_rounds: u32,
@@ -778,6 +778,20 @@ impl Executor {
             (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
             (Executor::Live(inspector), _) => inspector.execute(action, deadline).await,
             (Executor::DryRun(resolver), _) => Ok(Outcome::DryRun(plan(action, resolver))),
+        }
+    }
+
+    /// Opens the connections `PRECONNECT` names (live only; a dry run has none).
+    pub async fn preconnect(
+        &self,
+        services: &[crate::preconnect::Service],
+        budget: Duration,
+    ) -> Vec<crate::preconnect::Opened> {
+        match self {
+            Executor::Live(inspector) if !services.is_empty() => {
+                inspector.preconnect(services, budget).await
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -46,6 +46,28 @@ impl App {
         }
     }
 
+    /// Opens the connections `PRECONNECT` names, and logs what came of it
+    /// (one line; a failure only costs the first invocation its head start).
+    pub async fn preconnect(&self) -> Vec<crate::preconnect::Opened> {
+        let opened = self
+            .executor
+            .preconnect(&self.settings.preconnect, self.settings.preconnect_timeout)
+            .await;
+        for o in &opened {
+            let elapsed_ms = o.elapsed.as_secs_f64() * 1000.0;
+            match &o.error {
+                None => tracing::info!(service = o.service.name(), elapsed_ms, "preconnected"),
+                Some(error) => tracing::warn!(
+                    service = o.service.name(),
+                    elapsed_ms,
+                    error,
+                    "preconnect failed"
+                ),
+            }
+        }
+        opened
+    }
+
     /// The invocation's deadline as an `Instant`; none when the context has
     /// none (tests, `Context::default()`).
     fn deadline(&self, ctx: &lambda_runtime::Context) -> Deadline {

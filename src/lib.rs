@@ -12,6 +12,7 @@ pub mod error;
 pub mod execute;
 pub mod handler;
 pub mod model;
+pub mod preconnect;
 pub mod push;
 pub mod resolve;
 pub mod route;

@@ -49,6 +49,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         )
     };
     let app = App::new(settings, sdk.as_ref());
+    app.preconnect().await;
     tracing::info!(dry_run = app.settings.dry_run, "initialised");
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
