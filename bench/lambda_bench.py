@@ -2,9 +2,13 @@
 Runtime API and a stand-in Inspector endpoint, both in this process:
 
   init       process start -> the runtime's first request for an event
-  first      latency of the first invocation (first TLS-free HTTP connection, lazy init)
+  first      latency of the first invocation (first connection, lazy set-up)
   warm       latency of each later invocation
   rss        peak RSS (VmHWM) after 1 invocation and after N invocations
+
+each for several variants: plain HTTP with and without SSL_CERT_FILE, and
+HTTPS with and without PRECONNECT under Lambda's CPU share for small
+functions (see CpuShare).
 
 Prints JSON. Used by bench/run; python3 bench/lambda_bench.py --help.
 """
@@ -14,8 +18,10 @@ import json
 import os
 import pathlib
 import queue
+import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -35,10 +41,13 @@ class Quiet(http.server.ThreadingHTTPServer):
 class RuntimeApi:
     """The subset of the Lambda Runtime API a custom runtime uses."""
 
-    def __init__(self):
+    def __init__(self, on_init_done=None):
         self.events = queue.Queue()
         self.pending = {}  # request id -> (handed_out_at, done Event, [response])
         self.first_next_at = None
+        # Called once, at the first request for an event: where Lambda ends
+        # init (and, for a small function, its full-CPU allowance).
+        self.on_init_done = on_init_done
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -63,6 +72,8 @@ class RuntimeApi:
                     return self._reply(404)
                 if api.first_next_at is None:
                     api.first_next_at = time.perf_counter()
+                    if api.on_init_done:
+                        api.on_init_done()
                 payload = api.events.get()
                 rid = str(uuid.uuid4())
                 done = threading.Event()
@@ -108,10 +119,82 @@ class RuntimeApi:
         raise TimeoutError("no answer")
 
 
-class Inspector:
-    """Stand-in Inspector endpoint: canned successes, optional latency."""
+class CpuShare:
+    """Lambda's CPU model for a small function: init runs on a full core, then
+    the function gets memory/1,769 MB of one vCPU. Emulated with a cgroup (v1
+    or v2) CPU quota the bootstrap is moved into when it first asks for an
+    event; unavailable without a writable cgroup CPU controller (not root)."""
 
-    def __init__(self, latency=0.0):
+    PERIOD_US = 20_000  # Lambda does not document its period; assumed.
+
+    def __init__(self, memory_mb):
+        self.memory_mb = memory_mb
+        self.quota_us = max(1000, round(self.PERIOD_US * memory_mb / 1769))
+        name = f"lambda-bench-{os.getpid()}"
+        v1 = pathlib.Path("/sys/fs/cgroup/cpu")
+        v2 = pathlib.Path("/sys/fs/cgroup")
+        self.path = None
+        try:
+            if (v1 / "cpu.cfs_quota_us").exists():
+                path = v1 / name
+                path.mkdir(exist_ok=True)
+                (path / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+                (path / "cpu.cfs_quota_us").write_text(str(self.quota_us))
+            elif "cpu" in (v2 / "cgroup.controllers").read_text().split():
+                path = v2 / name
+                path.mkdir(exist_ok=True)
+                (path / "cpu.max").write_text(f"{self.quota_us} {self.PERIOD_US}")
+            else:
+                return
+            self.path = path
+        except OSError:
+            self.path = None
+
+    @property
+    def available(self):
+        return self.path is not None
+
+    def limit(self, pid):
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def close(self):
+        if self.path:
+            try:
+                self.path.rmdir()
+            except OSError:
+                pass
+
+
+def tls_context(workdir):
+    """A throw-away CA and a certificate for localhost signed by it. Returns
+    the server's TLS context and a CA bundle (the platform's roots plus this
+    CA, so the client loads as many roots as it would on Lambda)."""
+    import ssl
+    d = pathlib.Path(workdir)
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=bench CA", "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"),
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+        "-keyout", str(d / "leaf.key"), "-out", str(d / "leaf.csr"))
+    (d / "leaf.ext").write_text("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                                "extendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", str(d / "leaf.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+        "-CAcreateserial", "-days", "2", "-extfile", str(d / "leaf.ext"), "-out", str(d / "leaf.pem"))
+    bundle = d / "bundle.pem"
+    platform = ca_bundle()
+    bundle.write_bytes((pathlib.Path(platform).read_bytes() if platform else b"") + (d / "ca.pem").read_bytes())
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "leaf.pem", d / "leaf.key")
+    return ctx, str(bundle)
+
+
+class Inspector:
+    """Stand-in Inspector endpoint: canned successes, optional latency, plain
+    HTTP or HTTPS. Like the service, it refuses a request without a signature
+    (PRECONNECT's warm-up request) with 403."""
+
+    def __init__(self, latency=0.0, tls=None):
         latency_s = latency
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -125,6 +208,15 @@ class Inspector:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if latency_s:
                     time.sleep(latency_s)
+                if "Authorization" not in self.headers:
+                    data = b'{"message":"Missing Authentication Token"}'
+                    self.send_response(403)
+                    self.send_header("x-amzn-ErrorType", "MissingAuthenticationTokenException")
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 if self.path.startswith("/codesecurity/scan/start"):
                     out = {"scanId": "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3", "status": "IN_PROGRESS"}
                 elif self.path.startswith("/codesecurity/scan-configuration/batch/disassociate"):
@@ -142,8 +234,13 @@ class Inspector:
                 self.wfile.write(data)
 
         self.server = Quiet(("127.0.0.1", 0), Handler)
+        port = self.server.server_address[1]
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{port}"
+        else:
+            self.url = f"http://127.0.0.1:{port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
 BUNDLES = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem"]
@@ -153,10 +250,9 @@ def ca_bundle():
     return next((b for b in BUNDLES if os.path.exists(b)), None)
 
 
-def env_for(api, inspector, extra=None):
+def env_for(inspector, extra=None):
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "AWS_LAMBDA_RUNTIME_API": api.address,
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
@@ -185,71 +281,122 @@ def summary(xs):
     return {"median": statistics.median(xs), "p10": q[0], "p90": q[-1], "min": xs[0], "max": xs[-1], "n": len(xs)}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bootstrap", required=True)
-    ap.add_argument("--runs", type=int, default=20, help="cold starts to measure")
-    ap.add_argument("--warm", type=int, default=50, help="warm invocations per cold start")
-    ap.add_argument("--rss-invocations", type=int, default=1000)
-    ap.add_argument("--event", default=str(ROOT / "events" / "http-start-scan.json"))
-    args = ap.parse_args()
-    payload = pathlib.Path(args.event).read_bytes()
-    inspector = Inspector()
+# The variant template.yaml deploys: SSL_CERT_FILE set, HTTPS, PRECONNECT's default.
+DEPLOYED = "https, PRECONNECT=inspector2"
 
-    # The template sets SSL_CERT_FILE to the platform's CA bundle, so the SDK's
-    # HTTPS client reads one file at init instead of the bundle plus every
-    # file of the certificate directory. Both are measured.
-    bundle = ca_bundle()
-    variants = {"default": {}}
-    if bundle:
-        variants["SSL_CERT_FILE"] = {"SSL_CERT_FILE": bundle}
-    chosen = "SSL_CERT_FILE" if bundle else "default"
-    init = {name: [] for name in variants}
-    first, warm = [], []
-    for _ in range(args.runs):
-        for name, extra in variants.items():
-            api = RuntimeApi()
-            t0 = time.perf_counter()
-            proc = subprocess.Popen([args.bootstrap], env=env_for(api, inspector, extra),
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                latency, kind, body = api.invoke(payload)
-                assert kind == "response" and b"statusCode" in body, body
-                init[name].append((api.first_next_at - t0) * 1000)
-                if name == chosen:
-                    first.append(latency * 1000)
-                    for _ in range(args.warm):
-                        latency, kind, _ = api.invoke(payload)
-                        warm.append(latency * 1000)
-            finally:
-                proc.kill()
-                proc.wait()
-                api.server.shutdown()
 
-    api = RuntimeApi()
-    proc = subprocess.Popen([args.bootstrap], env=env_for(api, inspector, variants[chosen]),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def cold_start(bootstrap, payload, env, warm, cpu=None):
+    """Start the bootstrap, invoke it once and then `warm` times; returns
+    (init ms, first invocation ms, [warm ms])."""
+    started = []
+
+    def init_done():
+        while not started:
+            time.sleep(0.0001)
+        if cpu:
+            cpu.limit(started[0].pid)
+
+    api = RuntimeApi(on_init_done=init_done)
+    env = dict(env, AWS_LAMBDA_RUNTIME_API=api.address)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started.append(proc)
     try:
-        api.invoke(payload)
-        after_one = peak_rss_kib(proc.pid)
-        for _ in range(args.rss_invocations - 1):
-            api.invoke(payload)
-        after_n = peak_rss_kib(proc.pid)
+        latency, kind, body = api.invoke(payload)
+        assert kind == "response" and b"statusCode" in body, body
+        init = (api.first_next_at - t0) * 1000
+        first = latency * 1000
+        warm_ms = []
+        for _ in range(warm):
+            latency, kind, _ = api.invoke(payload)
+            warm_ms.append(latency * 1000)
+        return init, first, warm_ms
     finally:
         proc.kill()
         proc.wait()
+        api.server.shutdown()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--runs", type=int, default=20, help="cold starts to measure per variant")
+    ap.add_argument("--warm", type=int, default=50, help="warm invocations per cold start")
+    ap.add_argument("--rss-invocations", type=int, default=1000)
+    ap.add_argument("--memory-mb", type=int, default=128,
+                    help="function memory whose CPU share the HTTPS variants get after init")
+    ap.add_argument("--deployed", default=DEPLOYED,
+                    help="the variant that matches template.yaml; RSS is measured with it")
+    ap.add_argument("--event", default=str(ROOT / "events" / "http-start-scan.json"))
+    args = ap.parse_args()
+    payload = pathlib.Path(args.event).read_bytes()
+    plain = Inspector()
+    workdir = tempfile.mkdtemp(prefix="lambda-bench-")
+    tls, bench_bundle = tls_context(workdir)
+    https = Inspector(tls=tls)
+    cpu = CpuShare(args.memory_mb)
+    platform_bundle = ca_bundle()
+
+    # Plain HTTP: init with the SDK's default root loading and with
+    # SSL_CERT_FILE (the template sets it: one file read at init instead of
+    # the bundle plus every file of the certificate directory).
+    # HTTPS (a local CA added to the platform's roots): the first invocation
+    # pays for the TLS handshake unless PRECONNECT did it during init; after
+    # init the bootstrap gets the CPU share of a --memory-mb function.
+    variants = {
+        "http, SDK default roots": (plain, {}, None),
+        "http, SSL_CERT_FILE": (plain, {"SSL_CERT_FILE": platform_bundle} if platform_bundle else {}, None),
+        "https, PRECONNECT=none": (https, {"SSL_CERT_FILE": bench_bundle, "PRECONNECT": "none"}, cpu),
+        "https, PRECONNECT=inspector2": (https, {"SSL_CERT_FILE": bench_bundle, "PRECONNECT": "inspector2"}, cpu),
+    }
+    results = {name: ([], [], []) for name in variants}
+    try:
+        for _ in range(args.runs):
+            for name, (endpoint, extra, share) in variants.items():
+                env = env_for(endpoint, extra)
+                init, first, warm = cold_start(args.bootstrap, payload, env, args.warm,
+                                               share if share and share.available else None)
+                results[name][0].append(init)
+                results[name][1].append(first)
+                results[name][2].extend(warm)
+
+        # Memory as deployed, over HTTPS, at full CPU.
+        api = RuntimeApi()
+        endpoint, extra, _ = variants[args.deployed]
+        env = dict(env_for(endpoint, extra), AWS_LAMBDA_RUNTIME_API=api.address)
+        proc = subprocess.Popen([args.bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            api.invoke(payload)
+            after_one = peak_rss_kib(proc.pid)
+            for _ in range(args.rss_invocations - 1):
+                api.invoke(payload)
+            after_n = peak_rss_kib(proc.pid)
+        finally:
+            proc.kill()
+            proc.wait()
+    finally:
+        cpu.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     print(json.dumps({
         "bootstrap": args.bootstrap,
         "event": pathlib.Path(args.event).name,
-        "ca_bundle": bundle,
-        "init_ms": summary(init[chosen]),
-        "init_ms_by_variant": {name: summary(xs) for name, xs in init.items()},
-        "first_invocation_ms": summary(first),
-        "warm_invocation_ms": summary(warm),
+        "ca_bundle": platform_bundle,
+        "cpu_share": {"memory_mb": args.memory_mb, "period_us": CpuShare.PERIOD_US,
+                      "quota_us": cpu.quota_us, "applied": cpu.available},
+        "variants": {
+            name: {
+                "init_ms": summary(init),
+                "first_invocation_ms": summary(first),
+                "warm_invocation_ms": summary(warm),
+            }
+            for name, (init, first, warm) in results.items()
+        },
+        "deployed": args.deployed,
+        "rss_invocations": args.rss_invocations,
         "peak_rss_kib_after_1": after_one[0],
-        f"peak_rss_kib_after_{args.rss_invocations}": after_n[0],
-        f"rss_kib_after_{args.rss_invocations}": after_n[1],
+        "peak_rss_kib_after_n": after_n[0],
+        "rss_kib_after_n": after_n[1],
     }, indent=2))
 
 

@@ -54,7 +54,7 @@ pub struct Settings {
 
 /// Opened at init unless `PRECONNECT` says otherwise (the measurements
 /// behind this choice are in the README's Benchmarks section).
-pub const DEFAULT_PRECONNECT: &[Service] = &[];
+pub const DEFAULT_PRECONNECT: &[Service] = &[Service::Inspector2];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -77,7 +77,7 @@ impl Default for Settings {
             item_retry_rounds: 2,
             item_retry_backoff: Duration::from_millis(200),
             preconnect: DEFAULT_PRECONNECT.to_vec(),
-            preconnect_timeout: Duration::from_millis(1000),
+            preconnect_timeout: Duration::from_millis(500),
         }
     }
 }
