@@ -39,6 +39,16 @@ class Quiet(http.server.ThreadingHTTPServer):
         pass
 
 
+def reply(handler, code, body=b"", headers=None):
+    """Answer a request of an http.server handler in one piece, with its length."""
+    handler.send_response(code)
+    for k, v in (headers or {}).items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class RuntimeApi:
     """The subset of the Lambda Runtime API a custom runtime uses."""
 
@@ -60,17 +70,9 @@ class RuntimeApi:
             def log_message(self, *args):
                 pass
 
-            def _reply(self, code, body=b"", headers=None):
-                self.send_response(code)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
             def do_GET(self):
                 if not self.path.endswith("/runtime/invocation/next"):
-                    return self._reply(404)
+                    return reply(self, 404)
                 if api.first_next_at is None:
                     api.first_next_at = time.perf_counter()
                     if api.on_init_done:
@@ -80,7 +82,7 @@ class RuntimeApi:
                 done = threading.Event()
                 api.pending[rid] = [time.perf_counter(), done, None, None]
                 deadline = int(time.time() * 1000) + 30_000
-                self._reply(200, payload, {
+                reply(self, 200, payload, {
                     "Lambda-Runtime-Aws-Request-Id": rid,
                     "Lambda-Runtime-Deadline-Ms": str(deadline),
                     "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
@@ -98,8 +100,8 @@ class RuntimeApi:
                         entry[2] = time.perf_counter()
                         entry[3] = (parts[-1], body)
                         entry[1].set()
-                    return self._reply(202, b"{}")
-                self._reply(202, b"{}")
+                    return reply(self, 202, b"{}")
+                reply(self, 202, b"{}")
 
         self.server = Quiet(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -223,14 +225,10 @@ class Inspector:
                 if latency_s:
                     time.sleep(latency_s)
                 if "Authorization" not in self.headers:
-                    data = b'{"message":"Missing Authentication Token"}'
-                    self.send_response(403)
-                    self.send_header("x-amzn-ErrorType", "MissingAuthenticationTokenException")
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
+                    return reply(self, 403, b'{"message":"Missing Authentication Token"}', {
+                        "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+                        "Content-Type": "application/json",
+                    })
                 if self.path.startswith("/codesecurity/scan/start"):
                     out = {"scanId": "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3", "status": "IN_PROGRESS"}
                 elif self.path.startswith("/codesecurity/scan-configuration/batch/disassociate"):
@@ -240,12 +238,7 @@ class Inspector:
                     out = {"assessmentRunArn": "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b/run/0-c"}
                 else:
                     out = {"scanId": "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3", "status": "SUCCESSFUL"}
-                data = json.dumps(out).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply(self, 200, json.dumps(out).encode(), {"Content-Type": "application/json"})
 
         self.server = (TlsServer if tls else Quiet)(("127.0.0.1", 0), Handler)
         port = self.server.server_address[1]

@@ -9,8 +9,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 fn project(i: usize) -> String {
     format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")
@@ -79,7 +78,7 @@ impl Respond for Script {
             let times = if self.twice.contains(&p) { 2 } else { 1 };
             for _ in 0..times {
                 match self.fail.get(&p) {
-                    Some(code) => failed.push(json!({"scanConfigurationArn": r["scanConfigurationArn"], "resource": r["resource"], "statusCode": code, "statusMessage": format!("{code} for {p}")})),
+                    Some(code) => failed.push(failed_item(r, code, &format!("{code} for {p}"))),
                     None => ok.push(r.clone()),
                 }
             }
@@ -93,13 +92,7 @@ impl Respond for Script {
 }
 
 async fn stand_in(script: Script) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(script)
-        .mount(&server)
-        .await;
-    server
+    serving(DISASSOCIATE_PATH, script).await
 }
 
 /// Each input project appears exactly once across both lists.

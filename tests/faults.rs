@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// Fast settings for tests: 3 attempts, short backoff and timeouts.
 fn settings() -> Settings {
@@ -85,18 +84,8 @@ fn error(status: u16, code: &str) -> ResponseTemplate {
         .set_body_json(json!({"message": code}))
 }
 
-fn started() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"}))
-}
-
 async fn scan_stand_in(script: Script) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(script)
-        .mount(&server)
-        .await;
-    server
+    serving(START_SCAN_PATH, script).await
 }
 
 fn http_scan_without_key() -> Value {
@@ -112,7 +101,7 @@ fn http_scan_without_key() -> Value {
 async fn throttling_honours_retry_after_and_keeps_the_client_token() {
     let script = Script::new(vec![
         error(429, "ThrottlingException").insert_header("retry-after", "1"),
-        started(),
+        scan_started(),
     ]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
@@ -156,7 +145,10 @@ async fn persistent_500_is_three_attempts_then_502() {
 
 #[tokio::test]
 async fn a_503_then_success_is_two_attempts() {
-    let script = Script::new(vec![error(503, "ServiceUnavailableException"), started()]);
+    let script = Script::new(vec![
+        error(503, "ServiceUnavailableException"),
+        scan_started(),
+    ]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
     let r = app
@@ -227,7 +219,7 @@ unsafe extern "C" {
 
 #[tokio::test]
 async fn answers_slower_than_the_attempt_timeout_time_out_each_attempt() {
-    let script = Script::new(vec![started().set_delay(Duration::from_secs(3))]);
+    let script = Script::new(vec![scan_started().set_delay(Duration::from_secs(3))]);
     let server = scan_stand_in(script.clone()).await;
     let app = app_at(&server.uri(), settings()).await;
     let r = app
@@ -265,11 +257,7 @@ struct Batch {
 
 impl Respond for Batch {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let items = body["disassociateConfigurationRequests"]
-            .as_array()
-            .unwrap()
-            .clone();
+        let items = requested_items(req);
         let ids: Vec<String> = items
             .iter()
             .map(|i| i["resource"]["projectId"].as_str().unwrap().to_string())
@@ -284,8 +272,7 @@ impl Respond for Batch {
             let n = seen.entry(id.clone()).or_default();
             *n += 1;
             if self.flaky.contains(&id) && *n == 1 {
-                failed.push(json!({"scanConfigurationArn": item["scanConfigurationArn"], "resource": item["resource"],
-                                   "statusCode": "INTERNAL_ERROR", "statusMessage": "try again"}));
+                failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"));
             } else {
                 ok.push(item);
             }
@@ -297,13 +284,7 @@ impl Respond for Batch {
 }
 
 async fn batch_stand_in(b: Batch) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(b)
-        .mount(&server)
-        .await;
-    server
+    serving(DISASSOCIATE_PATH, b).await
 }
 
 fn accounted(result: &Value, n: usize) -> (usize, usize) {
@@ -411,7 +392,7 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
 
 #[tokio::test]
 async fn fan_out_past_the_deadline_fails_retryably_without_calls() {
-    let script = Script::new(vec![started()]);
+    let script = Script::new(vec![scan_started()]);
     let server = scan_stand_in(script.clone()).await;
     let s = Settings {
         deadline_margin: Duration::from_secs(2),

@@ -32,17 +32,12 @@ impl Buffer {
 struct Echo;
 impl Respond for Echo {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let items = body["disassociateConfigurationRequests"]
-            .as_array()
-            .unwrap()
-            .clone();
-        let (ok, failed): (Vec<Value>, Vec<Value>) = items
+        let (ok, failed): (Vec<Value>, Vec<Value>) = requested_items(req)
             .into_iter()
             .partition(|i| i["resource"]["projectId"] == PROJECT);
         let failed: Vec<Value> = failed
-            .into_iter()
-            .map(|i| json!({"scanConfigurationArn": i["scanConfigurationArn"], "resource": i["resource"], "statusCode": "ACCESS_DENIED", "statusMessage": "no"}))
+            .iter()
+            .map(|i| failed_item(i, "ACCESS_DENIED", "no"))
             .collect();
         ResponseTemplate::new(200)
             .set_body_json(json!({"successfulAssociations": ok, "failedAssociations": failed}))
@@ -50,20 +45,8 @@ impl Respond for Echo {
 }
 
 async fn stand_in() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(Echo)
-        .mount(&server)
-        .await;
+    let server = serving(START_SCAN_PATH, scan_started()).await;
+    on_post(&server, DISASSOCIATE_PATH, Echo).await;
     Mock::given(method("POST"))
         .and(path("/"))
         .respond_with(

@@ -11,7 +11,7 @@ use inspector_scan_router::route::{derive_run_name, derive_token};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[derive(Default)]
@@ -125,17 +125,8 @@ async fn stand_in(coverage: HashMap<String, Vec<(String, String)>>) -> (MockServ
         coverage: Arc::new(coverage),
         ..Inspector::default()
     };
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(StartScan(inspector.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/coverage/list"))
-        .respond_with(ListCoverage(inspector.clone()))
-        .mount(&server)
-        .await;
+    let server = serving(START_SCAN_PATH, StartScan(inspector.clone())).await;
+    on_post(&server, "/coverage/list", ListCoverage(inspector.clone())).await;
     Mock::given(method("POST"))
         .and(header(
             "x-amz-target",

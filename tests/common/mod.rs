@@ -127,43 +127,70 @@ pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Va
     LambdaEvent::new(payload, ctx)
 }
 
+pub const START_SCAN_PATH: &str = "/codesecurity/scan/start";
+pub const DISASSOCIATE_PATH: &str = "/codesecurity/scan-configuration/batch/disassociate";
+
+/// Mounts `responder` for POST requests to `path_` on `server`.
+pub async fn on_post(server: &MockServer, path_: &str, responder: impl Respond + 'static) {
+    Mock::given(method("POST"))
+        .and(path(path_))
+        .respond_with(responder)
+        .mount(server)
+        .await;
+}
+
+/// A stand-in that answers POST requests to `path_` with `responder`, and nothing else.
+pub async fn serving(path_: &str, responder: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    on_post(&server, path_, responder).await;
+    server
+}
+
+/// StartCodeSecurityScan's answer.
+pub fn scan_started() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"}))
+}
+
+/// The items of a BatchDisassociateCodeSecurityScanConfiguration request.
+pub fn requested_items(req: &Request) -> Vec<Value> {
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    body["disassociateConfigurationRequests"]
+        .as_array()
+        .expect("disassociateConfigurationRequests is a list")
+        .clone()
+}
+
+/// A `failedAssociations` entry for a requested `item`.
+pub fn failed_item(item: &Value, status_code: &str, status_message: &str) -> Value {
+    json!({"scanConfigurationArn": item["scanConfigurationArn"], "resource": item["resource"],
+           "statusCode": status_code, "statusMessage": status_message})
+}
+
 /// Answers a disassociation call with every requested item successful.
 pub struct AllSucceed;
 
 impl Respond for AllSucceed {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let items = body["disassociateConfigurationRequests"].clone();
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"successfulAssociations": items, "failedAssociations": []}))
+        ResponseTemplate::new(200).set_body_json(
+            json!({"successfulAssociations": requested_items(req), "failedAssociations": []}),
+        )
     }
 }
 
 /// A stand-in for Inspector where every call succeeds.
 pub async fn stand_in() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/start"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan/get"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    let server = serving(START_SCAN_PATH, scan_started()).await;
+    on_post(
+        &server,
+        "/codesecurity/scan/get",
+        ResponseTemplate::new(200).set_body_json(json!({
             "scanId": SCAN_ID, "resource": {"projectId": PROJECT}, "accountId": "123456789012",
             "status": "SUCCESSFUL", "createdAt": 1795104000, "updatedAt": 1795104300,
             "lastCommitId": "9fceb02d0ae598e95dc970b74767f19372d61af8"
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/codesecurity/scan-configuration/batch/disassociate"))
-        .respond_with(AllSucceed)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
+    on_post(&server, DISASSOCIATE_PATH, AllSucceed).await;
     Mock::given(method("POST"))
         .and(path("/"))
         .and(header(
