@@ -88,6 +88,14 @@ async fn scan_stand_in(script: Script) -> MockServer {
     serving(START_SCAN_PATH, script).await
 }
 
+/// `payload` handled with the fast test settings by a function whose
+/// StartCodeSecurityScan calls `script` answers.
+async fn start_scan_with(script: &Script, payload: Value) -> Value {
+    let server = scan_stand_in(script.clone()).await;
+    let app = app_at(&server.uri(), settings()).await;
+    app.handle(event(payload)).await.unwrap()
+}
+
 fn http_scan_without_key() -> Value {
     let mut e = load_event("http-start-scan.json");
     e["headers"]
@@ -103,9 +111,7 @@ async fn throttling_honours_retry_after_and_keeps_the_client_token() {
         error(429, "ThrottlingException").insert_header("retry-after", "1"),
         scan_started(),
     ]);
-    let server = scan_stand_in(script.clone()).await;
-    let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(http_scan_without_key())).await.unwrap();
+    let r = start_scan_with(&script, http_scan_without_key()).await;
     assert_eq!(r["statusCode"], 202, "the retry succeeded");
     let calls = script.calls();
     assert_eq!(calls.len(), 2, "one throttled attempt, one success");
@@ -126,12 +132,7 @@ async fn throttling_honours_retry_after_and_keeps_the_client_token() {
 #[tokio::test]
 async fn persistent_500_is_three_attempts_then_502() {
     let script = Script::new(vec![error(500, "InternalServerException")]);
-    let server = scan_stand_in(script.clone()).await;
-    let app = app_at(&server.uri(), settings()).await;
-    let r = app
-        .handle(event(load_event("http-start-scan.json")))
-        .await
-        .unwrap();
+    let r = start_scan_with(&script, load_event("http-start-scan.json")).await;
     assert_eq!(r["statusCode"], 502);
     assert_eq!(http_body(&r)["error"]["code"], "InternalServerException");
     assert_eq!(script.calls().len(), 3);
@@ -149,12 +150,7 @@ async fn a_503_then_success_is_two_attempts() {
         error(503, "ServiceUnavailableException"),
         scan_started(),
     ]);
-    let server = scan_stand_in(script.clone()).await;
-    let app = app_at(&server.uri(), settings()).await;
-    let r = app
-        .handle(event(load_event("eventbridge-start-scan.json")))
-        .await
-        .unwrap();
+    let r = start_scan_with(&script, load_event("eventbridge-start-scan.json")).await;
     assert_eq!(r["result"]["scanId"], SCAN_ID);
     assert_eq!(script.calls().len(), 2);
 }
@@ -220,12 +216,7 @@ unsafe extern "C" {
 #[tokio::test]
 async fn answers_slower_than_the_attempt_timeout_time_out_each_attempt() {
     let script = Script::new(vec![scan_started().set_delay(Duration::from_secs(3))]);
-    let server = scan_stand_in(script.clone()).await;
-    let app = app_at(&server.uri(), settings()).await;
-    let r = app
-        .handle(event(load_event("http-start-scan.json")))
-        .await
-        .unwrap();
+    let r = start_scan_with(&script, load_event("http-start-scan.json")).await;
     assert_eq!(r["statusCode"], 503);
     assert_eq!(http_body(&r)["error"]["code"], "TimeoutError");
     assert_eq!(script.calls().len(), 3, "each of three attempts timed out");
