@@ -39,6 +39,18 @@ class Quiet(http.server.ThreadingHTTPServer):
         pass
 
 
+class KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, quiet. TCP_NODELAY: without it a keep-alive answer
+    written in two parts meets Nagle and delayed ACK, a 40 ms stall that is
+    the harness's, not the function's."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+
 def reply(handler, code, body=b"", headers=None):
     """Answer a request of an http.server handler in one piece, with its length."""
     handler.send_response(code)
@@ -61,15 +73,7 @@ class RuntimeApi:
         self.on_init_done = on_init_done
         api = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Without this, a keep-alive answer written in two parts meets
-            # Nagle and delayed ACK: a 40 ms stall that is the harness's, not the function's.
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(KeepAliveHandler):
             def do_GET(self):
                 if not self.path.endswith("/runtime/invocation/next"):
                     return reply(self, 404)
@@ -213,13 +217,7 @@ class Inspector:
     def __init__(self, latency=0.0, tls=None):
         latency_s = latency
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(KeepAliveHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if latency_s:
