@@ -35,12 +35,12 @@ fn main() {
             .mount(&server)
             .await;
         let settings = Settings::from_env().expect("settings");
-        let concurrency = settings.batch_concurrency;
+        let concurrency = settings.batch.concurrency;
         let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(server.uri())
             .credentials_provider(aws_sdk_inspector2::config::Credentials::new("AKIDEXAMPLE", "s", None, None, "bench"));
-        let sdk = inspector_scan_router::sdk::resilience(loader, &settings).load().await;
+        let sdk = inspector_scan_router::inspector::resilience(loader, &settings.sdk).load().await;
         let app = App::new(settings, Some(&sdk));
         let items: Vec<Value> = (0..10_000)
             .map(|i| json!({"scanConfigurationArn": "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f",

@@ -15,12 +15,12 @@ fn load(name: &str) -> Value {
 
 fn bench(c: &mut Criterion) {
     let app = App::new(
-        Settings {
-            dry_run: true,
-            assessment_template_arns: vec![
-                "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into(),
-            ],
-            ..Settings::default()
+        {
+            let mut s = Settings::default();
+            s.dry_run = true;
+            s.limits.assessment_template_arns =
+                vec!["arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into()];
+            s
         },
         None,
     );

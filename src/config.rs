@@ -1,8 +1,8 @@
-//! Settings from the environment, read once per cold start.
+//! Settings from the environment, read once per cold start, grouped by the
+//! side of the function that uses them: each side takes its own part.
 
-use crate::error::Error;
-use crate::model::check_repository;
-use crate::preconnect::Service;
+use crate::domain::validate::{check_project_id, check_repository};
+use crate::domain::{Error, Service};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -10,20 +10,32 @@ use std::time::Duration;
 pub struct Settings {
     /// `DRY_RUN`: validate and plan, never call AWS.
     pub dry_run: bool,
-    /// `BATCH_CONCURRENCY`: disassociation calls in flight at once (1-64).
-    pub batch_concurrency: usize,
+    pub limits: Limits,
+    pub sdk: SdkSettings,
+    pub batch: BatchSettings,
+    pub resolve: ResolveSettings,
+    pub preconnect: PreconnectSettings,
+    /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
+    /// left before the invocation's deadline; those items are reported
+    /// not attempted. At least the operation timeout, so a call that starts
+    /// also ends (in success or timeout) before Lambda stops the function.
+    pub deadline_margin: Duration,
+}
+
+/// What ingress needs: request limits and what a plain schedule runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
     /// `MAX_BODY_BYTES`: largest HTTP body accepted; larger gets 413.
     pub max_body_bytes: usize,
     /// `MAX_BATCH_ITEMS`: most disassociation items (or fan-out targets) in one request.
     pub max_batch_items: usize,
-    /// `PROJECT_MAP`: JSON object, repository (`owner/name` or `name`) -> project id.
-    pub project_map: HashMap<String, String>,
     /// `ASSESSMENT_TEMPLATE_ARNS`: comma-separated; what a plain schedule runs.
     pub assessment_template_arns: Vec<String>,
-    /// `RESOLVE_CACHE_TTL_SECONDS`: how long a repository -> project lookup is kept.
-    pub resolve_cache_ttl: Duration,
-    /// `RESOLVE_CACHE_SIZE`: most cached lookups.
-    pub resolve_cache_size: usize,
+}
+
+/// The SDK clients' retry and timeout policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdkSettings {
     /// `AWS_MAX_ATTEMPTS`: attempts per AWS call, first included (1-10).
     pub max_attempts: u32,
     /// `RETRY_INITIAL_BACKOFF_MS` / `RETRY_MAX_BACKOFF_MS`: exponential
@@ -35,21 +47,38 @@ pub struct Settings {
     pub connect_timeout: Duration,
     pub attempt_timeout: Duration,
     pub operation_timeout: Duration,
-    /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
-    /// left before the invocation's deadline; those items are reported
-    /// not attempted. At least the operation timeout, so a call that starts
-    /// also ends (in success or timeout) before Lambda stops the function.
-    pub deadline_margin: Duration,
+}
+
+/// Fan-outs and disassociation batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSettings {
+    /// `BATCH_CONCURRENCY`: calls in flight at once (1-64).
+    pub concurrency: usize,
     /// `ITEM_RETRY_ROUNDS` / `ITEM_RETRY_BACKOFF_MS`: disassociation items
     /// the service failed with INTERNAL_ERROR are sent again, this many
     /// times, after this backoff (doubling).
     pub item_retry_rounds: u32,
     pub item_retry_backoff: Duration,
-    /// `PRECONNECT`: comma-separated endpoints (`inspector2`, `inspector`) to
-    /// open during init, or `none`. See [`crate::preconnect`].
-    pub preconnect: Vec<Service>,
-    /// `PRECONNECT_TIMEOUT_MS`: the most init waits for each of them.
-    pub preconnect_timeout: Duration,
+}
+
+/// Repository -> project resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveSettings {
+    /// `PROJECT_MAP`: JSON object, repository (`owner/name` or `name`) -> project id.
+    pub project_map: HashMap<String, String>,
+    /// `RESOLVE_CACHE_TTL_SECONDS`: how long a repository -> project lookup is kept.
+    pub cache_ttl: Duration,
+    /// `RESOLVE_CACHE_SIZE`: most cached lookups.
+    pub cache_size: usize,
+}
+
+/// `PRECONNECT` / `PRECONNECT_TIMEOUT_MS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreconnectSettings {
+    /// Endpoints (`inspector2`, `inspector`) to open during init; empty for `none`.
+    pub services: Vec<Service>,
+    /// The most init waits for each of them.
+    pub timeout: Duration,
 }
 
 /// Opened at init unless `PRECONNECT` says otherwise (the measurements
@@ -60,75 +89,121 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             dry_run: false,
-            batch_concurrency: 8,
+            limits: Limits::default(),
+            sdk: SdkSettings::default(),
+            batch: BatchSettings::default(),
+            resolve: ResolveSettings::default(),
+            preconnect: PreconnectSettings::default(),
+            deadline_margin: Duration::from_secs(9),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
             max_body_bytes: 4 * 1024 * 1024,
             max_batch_items: 10_000,
-            project_map: HashMap::new(),
             assessment_template_arns: Vec::new(),
-            resolve_cache_ttl: Duration::from_secs(300),
-            resolve_cache_size: 1000,
+        }
+    }
+}
+
+impl Default for SdkSettings {
+    fn default() -> Self {
+        Self {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(3),
             operation_timeout: Duration::from_secs(8),
-            deadline_margin: Duration::from_secs(9),
-            item_retry_rounds: 2,
-            item_retry_backoff: Duration::from_millis(200),
-            preconnect: DEFAULT_PRECONNECT.to_vec(),
-            preconnect_timeout: Duration::from_millis(500),
         }
     }
 }
 
-impl Settings {
-    pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            item_retry_rounds: 2,
+            item_retry_backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+impl Default for ResolveSettings {
+    fn default() -> Self {
+        Self {
+            project_map: HashMap::new(),
+            cache_ttl: Duration::from_secs(300),
+            cache_size: 1000,
+        }
+    }
+}
+
+impl Default for PreconnectSettings {
+    fn default() -> Self {
+        Self {
+            services: DEFAULT_PRECONNECT.to_vec(),
+            timeout: Duration::from_millis(500),
+        }
+    }
+}
+
+fn bad(name: &str, value: &str, expected: &str) -> Error {
+    Error::Internal {
+        message: format!("environment variable {name}={value:?} is invalid: expected {expected}"),
+    }
+}
+
+/// Reads one variable at a time; a value that does not parse is an error
+/// naming the variable.
+struct Env<F: Fn(&str) -> Option<String>>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn number(
+        &self,
+        name: &str,
+        default: usize,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Result<usize, Error> {
+        match (self.0)(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        name,
+                        &v,
+                        &format!("an integer {}-{}", range.start(), range.end()),
+                    )
+                }),
+        }
     }
 
-    /// Read settings through `lookup`; a value that does not parse is an
-    /// error at start-up, never a silent default.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let d = Settings::default();
-        let bad = |name: &str, value: &str, expected: &str| Error::Internal {
-            message: format!(
-                "environment variable {name}={value:?} is invalid: expected {expected}"
-            ),
-        };
-        let number =
-            |name: &str, default: usize, range: std::ops::RangeInclusive<usize>| match lookup(name)
-                .filter(|v| !v.trim().is_empty())
-            {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or_else(|| {
-                        bad(
-                            name,
-                            &v,
-                            &format!("an integer {}-{}", range.start(), range.end()),
-                        )
-                    }),
-            };
-        let dry_run = match lookup("DRY_RUN").map(|v| v.trim().to_ascii_lowercase()) {
-            None => d.dry_run,
+    fn ms(&self, name: &str, default: Duration, max: usize) -> Result<Duration, Error> {
+        self.number(name, default.as_millis() as usize, 0..=max)
+            .map(|v| Duration::from_millis(v as u64))
+    }
+
+    fn dry_run(&self) -> Result<bool, Error> {
+        match (self.0)("DRY_RUN").map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(false),
             Some(v) => match v.as_str() {
-                "" | "0" | "false" | "no" | "off" => false,
-                "1" | "true" | "yes" | "on" => true,
-                _ => return Err(bad("DRY_RUN", &v, "true or false")),
+                "" | "0" | "false" | "no" | "off" => Ok(false),
+                "1" | "true" | "yes" | "on" => Ok(true),
+                _ => Err(bad("DRY_RUN", &v, "true or false")),
             },
-        };
-        let project_map = match lookup("PROJECT_MAP").filter(|v| !v.trim().is_empty()) {
-            None => HashMap::new(),
-            Some(v) => parse_project_map(&v).map_err(|why| Error::Internal {
-                message: format!("environment variable PROJECT_MAP is invalid: {why}"),
-            })?,
-        };
-        let assessment_template_arns: Vec<String> = lookup("ASSESSMENT_TEMPLATE_ARNS")
+        }
+    }
+
+    fn limits(&self) -> Result<Limits, Error> {
+        let d = Limits::default();
+        let assessment_template_arns: Vec<String> = (self.0)("ASSESSMENT_TEMPLATE_ARNS")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
@@ -144,8 +219,65 @@ impl Settings {
                 ));
             }
         }
-        let preconnect = match lookup("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
-            None => d.preconnect,
+        Ok(Limits {
+            max_body_bytes: self.number(
+                "MAX_BODY_BYTES",
+                d.max_body_bytes,
+                1024..=6 * 1024 * 1024,
+            )?,
+            max_batch_items: self.number("MAX_BATCH_ITEMS", d.max_batch_items, 1..=100_000)?,
+            assessment_template_arns,
+        })
+    }
+
+    fn sdk(&self) -> Result<SdkSettings, Error> {
+        let d = SdkSettings::default();
+        Ok(SdkSettings {
+            max_attempts: self.number("AWS_MAX_ATTEMPTS", d.max_attempts as usize, 1..=10)? as u32,
+            initial_backoff: self.ms("RETRY_INITIAL_BACKOFF_MS", d.initial_backoff, 60_000)?,
+            max_backoff: self.ms("RETRY_MAX_BACKOFF_MS", d.max_backoff, 60_000)?,
+            connect_timeout: self.ms("CONNECT_TIMEOUT_MS", d.connect_timeout, 60_000)?,
+            attempt_timeout: self.ms("ATTEMPT_TIMEOUT_MS", d.attempt_timeout, 900_000)?,
+            operation_timeout: self.ms("OPERATION_TIMEOUT_MS", d.operation_timeout, 900_000)?,
+        })
+    }
+
+    fn batch(&self) -> Result<BatchSettings, Error> {
+        let d = BatchSettings::default();
+        Ok(BatchSettings {
+            concurrency: self.number("BATCH_CONCURRENCY", d.concurrency, 1..=64)?,
+            item_retry_rounds: self.number(
+                "ITEM_RETRY_ROUNDS",
+                d.item_retry_rounds as usize,
+                0..=10,
+            )? as u32,
+            item_retry_backoff: self.ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
+        })
+    }
+
+    fn resolve(&self) -> Result<ResolveSettings, Error> {
+        let d = ResolveSettings::default();
+        let project_map = match (self.0)("PROJECT_MAP").filter(|v| !v.trim().is_empty()) {
+            None => HashMap::new(),
+            Some(v) => parse_project_map(&v).map_err(|why| Error::Internal {
+                message: format!("environment variable PROJECT_MAP is invalid: {why}"),
+            })?,
+        };
+        Ok(ResolveSettings {
+            project_map,
+            cache_ttl: Duration::from_secs(self.number(
+                "RESOLVE_CACHE_TTL_SECONDS",
+                d.cache_ttl.as_secs() as usize,
+                0..=86_400,
+            )? as u64),
+            cache_size: self.number("RESOLVE_CACHE_SIZE", d.cache_size, 0..=100_000)?,
+        })
+    }
+
+    fn preconnect(&self) -> Result<PreconnectSettings, Error> {
+        let d = PreconnectSettings::default();
+        let services = match (self.0)("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
+            None => d.services,
             Some(v) if v.is_empty() || v == "none" || v == "off" => Vec::new(),
             Some(v) => {
                 let mut services = Vec::new();
@@ -164,35 +296,34 @@ impl Settings {
                 services
             }
         };
-        let ms = |name: &str, default: Duration, max: usize| {
-            number(name, default.as_millis() as usize, 0..=max)
-                .map(|v| Duration::from_millis(v as u64))
-        };
+        Ok(PreconnectSettings {
+            services,
+            timeout: self.ms("PRECONNECT_TIMEOUT_MS", d.timeout, 9_000)?,
+        })
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Read settings through `lookup`; a value that does not parse is an
+    /// error at start-up, never a silent default.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let env = Env(lookup);
         Ok(Self {
-            max_attempts: number("AWS_MAX_ATTEMPTS", d.max_attempts as usize, 1..=10)? as u32,
-            initial_backoff: ms("RETRY_INITIAL_BACKOFF_MS", d.initial_backoff, 60_000)?,
-            max_backoff: ms("RETRY_MAX_BACKOFF_MS", d.max_backoff, 60_000)?,
-            connect_timeout: ms("CONNECT_TIMEOUT_MS", d.connect_timeout, 60_000)?,
-            attempt_timeout: ms("ATTEMPT_TIMEOUT_MS", d.attempt_timeout, 900_000)?,
-            operation_timeout: ms("OPERATION_TIMEOUT_MS", d.operation_timeout, 900_000)?,
-            deadline_margin: ms("DEADLINE_MARGIN_MS", d.deadline_margin, 900_000)?,
-            item_retry_rounds: number("ITEM_RETRY_ROUNDS", d.item_retry_rounds as usize, 0..=10)?
-                as u32,
-            item_retry_backoff: ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
-            preconnect,
-            preconnect_timeout: ms("PRECONNECT_TIMEOUT_MS", d.preconnect_timeout, 9_000)?,
-            project_map,
-            assessment_template_arns,
-            resolve_cache_ttl: Duration::from_secs(number(
-                "RESOLVE_CACHE_TTL_SECONDS",
-                300,
-                0..=86_400,
-            )? as u64),
-            resolve_cache_size: number("RESOLVE_CACHE_SIZE", d.resolve_cache_size, 0..=100_000)?,
-            dry_run,
-            batch_concurrency: number("BATCH_CONCURRENCY", d.batch_concurrency, 1..=64)?,
-            max_body_bytes: number("MAX_BODY_BYTES", d.max_body_bytes, 1024..=6 * 1024 * 1024)?,
-            max_batch_items: number("MAX_BATCH_ITEMS", d.max_batch_items, 1..=100_000)?,
+            dry_run: env.dry_run()?,
+            limits: env.limits()?,
+            sdk: env.sdk()?,
+            batch: env.batch()?,
+            resolve: env.resolve()?,
+            preconnect: env.preconnect()?,
+            deadline_margin: env.ms(
+                "DEADLINE_MARGIN_MS",
+                Settings::default().deadline_margin,
+                900_000,
+            )?,
         })
     }
 }
@@ -203,7 +334,7 @@ fn parse_project_map(text: &str) -> Result<HashMap<String, String>, String> {
     for (repo, project) in &map {
         check_repository("PROJECT_MAP key", repo).map_err(|f| f.message)?;
         let mut errors = Vec::new();
-        crate::model::check_project_id(repo, Some(project), &mut errors);
+        check_project_id(repo, Some(project), &mut errors);
         if let Some(e) = errors.pop() {
             return Err(format!("{}: {}", e.field, e.message));
         }
@@ -228,13 +359,17 @@ mod tests {
         assert_eq!(with(&[]).unwrap(), Settings::default());
         let s = with(&[("DRY_RUN", "TRUE"), ("BATCH_CONCURRENCY", "3")]).unwrap();
         assert!(s.dry_run);
-        assert_eq!(s.batch_concurrency, 3);
+        assert_eq!(s.batch.concurrency, 3);
         let s = with(&[("PRECONNECT", " Inspector2, inspector,inspector2 ")]).unwrap();
-        assert_eq!(s.preconnect, [Service::Inspector2, Service::Inspector]);
+        assert_eq!(
+            s.preconnect.services,
+            [Service::Inspector2, Service::Inspector]
+        );
         assert!(
             with(&[("PRECONNECT", "none")])
                 .unwrap()
                 .preconnect
+                .services
                 .is_empty()
         );
         let s = with(&[
@@ -248,26 +383,34 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert_eq!(s.project_map.len(), 1);
+        assert_eq!(s.resolve.project_map.len(), 1);
         assert_eq!(
-            s.assessment_template_arns,
+            s.limits.assessment_template_arns,
             ["arn:aws:inspector:a", "arn:aws:inspector:b"]
         );
     }
 
     #[test]
-    fn invalid_values_fail_loudly() {
-        assert!(with(&[("DRY_RUN", "maybe")]).is_err());
-        assert!(with(&[("BATCH_CONCURRENCY", "0")]).is_err());
-        assert!(with(&[("MAX_BODY_BYTES", "lots")]).is_err());
-        assert!(with(&[("PRECONNECT", "inspector2,s3")]).is_err());
-        assert!(with(&[("PROJECT_MAP", "{\"a/b\": \"nope\"}")]).is_err());
-        assert!(
-            with(&[(
+    fn invalid_values_fail_naming_the_variable() {
+        for (name, value) in [
+            ("DRY_RUN", "maybe"),
+            ("BATCH_CONCURRENCY", "0"),
+            ("MAX_BODY_BYTES", "lots"),
+            ("PRECONNECT", "inspector2,s3"),
+            ("PROJECT_MAP", "{\"a/b\": \"nope\"}"),
+            (
                 "ASSESSMENT_TEMPLATE_ARNS",
-                "arn:aws:inspector:x, not-an-arn"
-            )])
-            .is_err()
-        );
+                "arn:aws:inspector:x, not-an-arn",
+            ),
+            ("AWS_MAX_ATTEMPTS", "11"),
+            ("DEADLINE_MARGIN_MS", "-1"),
+        ] {
+            let e = with(&[(name, value)]).expect_err(name);
+            assert!(
+                e.to_string()
+                    .contains(&format!("environment variable {name}")),
+                "{name}: {e}"
+            );
+        }
     }
 }

@@ -1,24 +1,21 @@
 //! inspector-scan-router: an AWS Lambda function that routes API Gateway,
 //! EventBridge and direct invocations to Amazon Inspector operations.
 //!
-//! Data flows one way: [`decode`] the raw event into a trigger, [`route`] it
-//! to a validated [`model::Action`], [`execute`] it through the SDK clients,
-//! and [`encode`] the outcome for the caller. [`handler::App`] ties them up.
+//! Data flows one way: [`ingress`] decodes the raw event into a trigger and
+//! routes it to a validated [`domain::Action`]; the [`inspector`] adapter
+//! executes it through the SDK clients; [`ingress::encode`] answers the
+//! caller. [`app::App`] is the one place that ties them together.
+//!
+//! `domain` imports nothing else of the crate; `ingress` and `inspector`
+//! never import each other (checked by `scripts/check-cycles`).
 
+pub mod app;
 pub mod config;
-pub mod decode;
-pub mod encode;
-pub mod error;
-pub mod execute;
-pub mod handler;
-pub mod model;
-pub mod preconnect;
-pub mod push;
-pub mod resolve;
-pub mod route;
-pub mod sdk;
+pub mod domain;
+pub mod ingress;
+pub mod inspector;
 pub mod telemetry;
 
+pub use app::App;
 pub use config::Settings;
-pub use error::Error;
-pub use handler::App;
+pub use domain::Error;

@@ -43,7 +43,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     } else {
         let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         Some(
-            inspector_scan_router::sdk::resilience(loader, &settings)
+            inspector_scan_router::inspector::resilience(loader, &settings.sdk)
                 .load()
                 .await,
         )

@@ -2,9 +2,7 @@
 //! Embedded Metric Format recorder and flushes one EMF document per
 //! invocation; tests install their own. Names are the runbook's.
 
-use crate::error::Error;
-use crate::execute::Outcome;
-use crate::model::Operation;
+use crate::domain::{Error, Operation, Outcome};
 use std::time::Duration;
 
 pub const SCANS_STARTED: &str = "ScansStarted";

@@ -220,10 +220,8 @@ async fn calls_run_concurrently_up_to_the_bound() {
     };
     let arrivals = script.arrivals.clone();
     let server = stand_in(script).await;
-    let settings = Settings {
-        batch_concurrency: 3,
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.batch.concurrency = 3;
     let app = live_app_with(&server, settings, 1).await;
     let r = app.handle(event(direct(25 * 9))).await.unwrap();
     assert_accounted(&r["result"], 225);
@@ -249,10 +247,8 @@ async fn calls_run_concurrently_up_to_the_bound() {
 #[tokio::test]
 async fn more_items_than_the_limit_are_rejected_before_any_call() {
     let server = stand_in(Script::default()).await;
-    let settings = Settings {
-        max_batch_items: 50,
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.limits.max_batch_items = 50;
     let app = live_app_with(&server, settings, 1).await;
     let err = app.handle(event(direct(51))).await.unwrap_err();
     assert_eq!(err.fields()[0].field, "disassociateConfigurationRequests");

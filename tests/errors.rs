@@ -169,9 +169,10 @@ async fn bad_requests_never_reach_aws() {
     let server = MockServer::start().await; // no mocks: any call would be a 404 from wiremock
     let app = live_app_with(
         &server,
-        Settings {
-            max_body_bytes: 2048,
-            ..Settings::default()
+        {
+            let mut s = Settings::default();
+            s.limits.max_body_bytes = 2048;
+            s
         },
         1,
     )

@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use inspector_scan_router::config::SdkSettings;
 use inspector_scan_router::{App, Settings};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
@@ -17,17 +18,18 @@ use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// Fast settings for tests: 3 attempts, short backoff and timeouts.
 fn settings() -> Settings {
-    Settings {
+    let mut s = Settings::default();
+    s.sdk = SdkSettings {
         max_attempts: 3,
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_secs(2),
         connect_timeout: Duration::from_millis(500),
         attempt_timeout: Duration::from_millis(400),
         operation_timeout: Duration::from_secs(5),
-        deadline_margin: Duration::ZERO,
-        item_retry_backoff: Duration::from_millis(10),
-        ..Settings::default()
-    }
+    };
+    s.deadline_margin = Duration::ZERO;
+    s.batch.item_retry_backoff = Duration::from_millis(10);
+    s
 }
 
 async fn app_at(endpoint: &str, s: Settings) -> App {
@@ -41,7 +43,7 @@ async fn app_at(endpoint: &str, s: Settings) -> App {
             None,
             "t",
         ));
-    let sdk = inspector_scan_router::sdk::resilience(loader, &s)
+    let sdk = inspector_scan_router::inspector::resilience(loader, &s.sdk)
         .load()
         .await;
     App::new(s, Some(&sdk))
@@ -357,11 +359,9 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
         ..Batch::default()
     };
     let server = batch_stand_in(b.clone()).await;
-    let s = Settings {
-        batch_concurrency: 1,
-        deadline_margin: Duration::from_millis(100),
-        ..settings()
-    };
+    let mut s = settings();
+    s.batch.concurrency = 1;
+    s.deadline_margin = Duration::from_millis(100);
     let app = app_at(&server.uri(), s).await;
     let r = app.handle(with_deadline(batch(250), 900)).await.unwrap();
     let (ok, failed) = accounted(&r["result"], 250);
@@ -385,10 +385,8 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
 async fn fan_out_past_the_deadline_fails_retryably_without_calls() {
     let script = Script::new(vec![scan_started()]);
     let server = scan_stand_in(script.clone()).await;
-    let s = Settings {
-        deadline_margin: Duration::from_secs(2),
-        ..settings()
-    };
+    let mut s = settings();
+    s.deadline_margin = Duration::from_secs(2);
     let app = app_at(&server.uri(), s).await;
     let err = app
         .handle(with_deadline(

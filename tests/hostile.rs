@@ -369,10 +369,11 @@ async fn markup_is_never_echoed_raw() {
 async fn settings_do_not_matter_to_rejection() {
     // A tight body limit still answers structurally.
     let app = App::new(
-        Settings {
-            dry_run: true,
-            max_body_bytes: 1024,
-            ..Settings::default()
+        {
+            let mut s = Settings::default();
+            s.dry_run = true;
+            s.limits.max_body_bytes = 1024;
+            s
         },
         None,
     );

@@ -7,7 +7,8 @@ mod common;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_inspector2::config::Credentials;
 use common::*;
-use inspector_scan_router::preconnect::{STRIPPED_HEADERS, Service};
+use inspector_scan_router::config::PreconnectSettings;
+use inspector_scan_router::inspector::preconnect::{STRIPPED_HEADERS, Service};
 use inspector_scan_router::{App, Settings};
 use serde_json::json;
 use std::sync::Arc;
@@ -50,10 +51,10 @@ async fn app_at(endpoint: &str, preconnect: Vec<Service>, budget: Duration) -> A
         ))
         .load()
         .await;
-    let settings = Settings {
-        preconnect,
-        preconnect_timeout: budget,
-        ..Settings::default()
+    let mut settings = Settings::default();
+    settings.preconnect = PreconnectSettings {
+        services: preconnect,
+        timeout: budget,
     };
     App::new(settings, Some(&sdk))
 }
@@ -176,10 +177,11 @@ async fn nothing_is_opened_when_switched_off_or_in_a_dry_run() {
     let off = app_at(&server.uri(), Vec::new(), Duration::from_secs(1)).await;
     assert!(off.preconnect().await.is_empty());
     let dry = App::new(
-        Settings {
-            dry_run: true,
-            preconnect: vec![Service::Inspector2],
-            ..Settings::default()
+        {
+            let mut s = Settings::default();
+            s.dry_run = true;
+            s.preconnect.services = vec![Service::Inspector2];
+            s
         },
         None,
     );

@@ -5,10 +5,9 @@ mod common;
 
 use base64::Engine;
 use common::*;
-use inspector_scan_router::decode::decode;
-use inspector_scan_router::model::{
-    StartScanInput, check_client_token, check_repository, decode_input,
-};
+use inspector_scan_router::domain::validate::{check_client_token, check_repository};
+use inspector_scan_router::ingress::decode;
+use inspector_scan_router::ingress::wire::{StartScanInput, decode_input};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

@@ -2,8 +2,8 @@
 //! is an API route, every command detail-type is in the rule, and the
 //! function's role grants exactly the Inspector actions the code calls.
 
-use inspector_scan_router::model::Operation;
-use inspector_scan_router::route::{EVENT_OPERATIONS, HTTP_ROUTES};
+use inspector_scan_router::domain::Operation;
+use inspector_scan_router::ingress::{EVENT_OPERATIONS, HTTP_ROUTES};
 use regex::Regex;
 use std::collections::BTreeSet;
 

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use inspector_scan_router::Settings;
-use inspector_scan_router::route::{derive_run_name, derive_token};
+use inspector_scan_router::domain::keys::{derive_run_name, derive_token};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -269,10 +269,9 @@ async fn push_to_another_branch_is_skipped_without_calls() {
 #[tokio::test]
 async fn gitlab_push_uses_the_project_map() {
     let (server, _) = stand_in(HashMap::new()).await;
-    let settings = Settings {
-        project_map: HashMap::from([("deploy-bot".to_string(), PROJECT2.to_string())]),
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.resolve.project_map =
+        HashMap::from([("deploy-bot".to_string(), PROJECT2.to_string())]);
     let app = live_app_with(&server, settings, 1).await;
     let r = app
         .handle(event(load_event("eventbridge-gitlab-push.json")))
@@ -334,10 +333,9 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
 #[tokio::test]
 async fn scheduled_event_starts_one_named_run_per_template_once() {
     let (server, inspector) = stand_in(HashMap::new()).await;
-    let settings = Settings {
-        assessment_template_arns: vec![TEMPLATE_ARN.to_string(), TEMPLATE_ARN2.to_string()],
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.limits.assessment_template_arns =
+        vec![TEMPLATE_ARN.to_string(), TEMPLATE_ARN2.to_string()];
     let app = live_app_with(&server, settings, 1).await;
     let ev = load_event("scheduled-event.json");
     let first = app.handle(event(ev.clone())).await.unwrap();
@@ -411,11 +409,9 @@ async fn scheduler_fan_out_derives_one_token_per_project_from_the_request_id() {
 
 #[tokio::test]
 async fn trigger_events_dry_run_without_calls() {
-    let settings = Settings {
-        dry_run: true,
-        assessment_template_arns: vec![TEMPLATE_ARN.to_string()],
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.dry_run = true;
+    settings.limits.assessment_template_arns = vec![TEMPLATE_ARN.to_string()];
     let app = inspector_scan_router::App::new(settings, None);
     for f in TRIGGER_EVENTS {
         let r = app

@@ -15,7 +15,8 @@
 //! One attempt, bounded by `PRECONNECT_TIMEOUT_MS`; a failure is logged and
 //! otherwise ignored (the first invocation simply connects as usual).
 
-use crate::execute::Inspector;
+use super::client::Clients;
+pub use crate::domain::Service;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -25,32 +26,6 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use std::time::{Duration, Instant};
-
-/// An endpoint that can be opened at init; named as `PRECONNECT` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    /// `inspector2`: code security scans and scan configurations.
-    Inspector2,
-    /// `inspector`: Inspector Classic assessment runs.
-    Inspector,
-}
-
-impl Service {
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Inspector2 => "inspector2",
-            Service::Inspector => "inspector",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "inspector2" => Some(Service::Inspector2),
-            "inspector" => Some(Service::Inspector),
-            _ => None,
-        }
-    }
-}
 
 /// What opening one endpoint came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,51 +92,51 @@ fn reached<O, E: std::error::Error + 'static, R: std::fmt::Debug>(
     }
 }
 
-impl Inspector {
-    /// Opens a connection to each of `services`, concurrently, each within `budget`.
-    pub async fn preconnect(&self, services: &[Service], budget: Duration) -> Vec<Opened> {
-        let (retry, timeout) = one_attempt(budget);
-        let open = |service: Service| {
-            let (retry, timeout) = (retry.clone(), timeout.clone());
-            async move {
-                let started = Instant::now();
-                let error = match service {
-                    Service::Inspector2 => reached(
-                        self.v2
-                            .list_coverage()
-                            .max_results(1)
-                            .customize()
-                            .interceptor(Unsigned)
-                            .config_override(
-                                aws_sdk_inspector2::config::Builder::default()
-                                    .retry_config(retry)
-                                    .timeout_config(timeout),
-                            )
-                            .send()
-                            .await,
-                    ),
-                    Service::Inspector => reached(
-                        self.classic
-                            .list_assessment_templates()
-                            .max_results(1)
-                            .customize()
-                            .interceptor(Unsigned)
-                            .config_override(
-                                aws_sdk_inspector::config::Builder::default()
-                                    .retry_config(retry)
-                                    .timeout_config(timeout),
-                            )
-                            .send()
-                            .await,
-                    ),
-                };
-                Opened {
-                    service,
-                    elapsed: started.elapsed(),
-                    error,
-                }
+/// Opens a connection to each of `services`, concurrently, each within `budget`.
+pub async fn preconnect(clients: &Clients, services: &[Service], budget: Duration) -> Vec<Opened> {
+    let (retry, timeout) = one_attempt(budget);
+    let open = |service: Service| {
+        let (retry, timeout) = (retry.clone(), timeout.clone());
+        async move {
+            let started = Instant::now();
+            let error = match service {
+                Service::Inspector2 => reached(
+                    clients
+                        .v2
+                        .list_coverage()
+                        .max_results(1)
+                        .customize()
+                        .interceptor(Unsigned)
+                        .config_override(
+                            aws_sdk_inspector2::config::Builder::default()
+                                .retry_config(retry)
+                                .timeout_config(timeout),
+                        )
+                        .send()
+                        .await,
+                ),
+                Service::Inspector => reached(
+                    clients
+                        .classic
+                        .list_assessment_templates()
+                        .max_results(1)
+                        .customize()
+                        .interceptor(Unsigned)
+                        .config_override(
+                            aws_sdk_inspector::config::Builder::default()
+                                .retry_config(retry)
+                                .timeout_config(timeout),
+                        )
+                        .send()
+                        .await,
+                ),
+            };
+            Opened {
+                service,
+                elapsed: started.elapsed(),
+                error,
             }
-        };
-        futures::future::join_all(services.iter().map(|s| open(*s))).await
-    }
+        }
+    };
+    futures::future::join_all(services.iter().map(|s| open(*s))).await
 }

@@ -1,13 +1,13 @@
-//! The handler: decode → route → execute → encode, with one structured log
-//! line per invocation. Tests call [`App::handle`] directly.
+//! The one place that ties the sides together: decode → route → execute →
+//! encode, with one structured log line per invocation. Tests call
+//! [`App::handle`] directly.
 
 use crate::config::Settings;
-use crate::decode::{Trigger, decode};
-use crate::encode::{envelope, http_error, http_success, summary};
-use crate::error::Error;
-use crate::execute::{Deadline, Executor, Inspector, Outcome};
-use crate::resolve::Resolver;
-use crate::route::{RouteConfig, route};
+use crate::domain::{Deadline, Error, Outcome};
+use crate::ingress::encode::{envelope, http_error, http_success, summary};
+use crate::ingress::{Trigger, decode, route};
+use crate::inspector::Executor;
+use crate::inspector::preconnect::Opened;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Instant;
@@ -17,42 +17,21 @@ use std::time::Instant;
 pub struct App {
     pub settings: Settings,
     pub executor: Executor,
-    route_config: RouteConfig,
 }
 
 impl App {
     /// Builds the SDK clients from `sdk` unless `settings.dry_run`.
     pub fn new(settings: Settings, sdk: Option<&aws_config::SdkConfig>) -> Self {
-        let resolver = Resolver::new(
-            settings.project_map.clone(),
-            settings.resolve_cache_ttl,
-            settings.resolve_cache_size,
-        );
-        let executor = match sdk {
-            Some(sdk) if !settings.dry_run => {
-                Executor::Live(Inspector::new(sdk, &settings, resolver))
-            }
-            _ => Executor::DryRun(resolver),
-        };
-        let route_config = RouteConfig {
-            max_batch_items: settings.max_batch_items,
-            max_body_bytes: settings.max_body_bytes,
-            assessment_template_arns: settings.assessment_template_arns.clone(),
-        };
-        Self {
-            settings,
-            executor,
-            route_config,
-        }
+        let sdk = sdk.filter(|_| !settings.dry_run);
+        let executor = Executor::new(sdk, &settings.batch, &settings.resolve);
+        Self { settings, executor }
     }
 
     /// Opens the connections `PRECONNECT` names, and logs what came of it
     /// (one line; a failure only costs the first invocation its head start).
-    pub async fn preconnect(&self) -> Vec<crate::preconnect::Opened> {
-        let opened = self
-            .executor
-            .preconnect(&self.settings.preconnect, self.settings.preconnect_timeout)
-            .await;
+    pub async fn preconnect(&self) -> Vec<Opened> {
+        let p = &self.settings.preconnect;
+        let opened = self.executor.preconnect(&p.services, p.timeout).await;
         for o in &opened {
             let elapsed_ms = o.elapsed.as_secs_f64() * 1000.0;
             match &o.error {
@@ -98,7 +77,7 @@ impl App {
                 return Err(e);
             }
         };
-        let routed = route(&trigger, &self.route_config, &request_id);
+        let routed = route(&trigger, &self.settings.limits, &request_id);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();
         let result = match &routed {
@@ -179,5 +158,31 @@ fn log_invocation(
         Err(e) => {
             tracing::warn!(request_id, trigger = kind, action, resource, outcome = "rejected", error_code = e.code(), error = %e, latency_ms, "invocation");
         }
+    }
+}
+
+/// Non-HTTP callers (async invoke, Step Functions, EventBridge) get a Lambda
+/// error: `errorType` is the code, `errorMessage` the JSON body above, so
+/// Step Functions `Retry`/`Catch` can match on the code and read the fields.
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(e: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: e.code().to_string(),
+            error_message: e.to_body().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostic_carries_code_and_json_body() {
+        let d: lambda_runtime::Diagnostic =
+            Error::invalid_field("resource.projectId", "is required").into();
+        assert_eq!(d.error_type, "InvalidRequest");
+        let v: serde_json::Value = serde_json::from_str(&d.error_message).unwrap();
+        assert_eq!(v["error"]["fields"][0]["field"], "resource.projectId");
     }
 }

@@ -2,9 +2,10 @@
 //! Inspector's own coverage (`ListCoverage`), with a bounded TTL cache kept
 //! across warm invocations.
 
-use crate::error::Error;
-use crate::execute::aws_error;
-use crate::model::{Operation, shown};
+use super::errors::aws_error;
+use crate::config::ResolveSettings;
+use crate::domain::validate::shown;
+use crate::domain::{Error, Operation};
 use aws_sdk_inspector2::types::{
     CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
 };
@@ -48,6 +49,10 @@ impl Resolver {
             capacity,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn from_settings(s: &ResolveSettings) -> Self {
+        Self::new(s.project_map.clone(), s.cache_ttl, s.cache_size)
     }
 
     /// The configured map: `owner/name` first, then the bare `name`.

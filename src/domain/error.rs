@@ -239,18 +239,6 @@ impl Error {
     }
 }
 
-/// Non-HTTP callers (async invoke, Step Functions, EventBridge) get a Lambda
-/// error: `errorType` is the code, `errorMessage` the JSON body above, so
-/// Step Functions `Retry`/`Catch` can match on the code and read the fields.
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(e: Error) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: e.code().to_string(),
-            error_message: e.to_body().to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,14 +283,5 @@ mod tests {
         let text = body.to_string();
         assert!(!text.contains("123456789012"), "{text}");
         assert_eq!(body["error"]["code"], "AccessDeniedException");
-    }
-
-    #[test]
-    fn diagnostic_carries_code_and_json_body() {
-        let d: lambda_runtime::Diagnostic =
-            Error::invalid_field("resource.projectId", "is required").into();
-        assert_eq!(d.error_type, "InvalidRequest");
-        let v: serde_json::Value = serde_json::from_str(&d.error_message).unwrap();
-        assert_eq!(v["error"]["fields"][0]["field"], "resource.projectId");
     }
 }

@@ -1,10 +1,9 @@
 //! Encode: an outcome (or error) into the answer the caller expects: an API
 //! Gateway / function URL response, or an invocation result.
 
-use crate::decode::{HttpFlavor, HttpRequest, Trigger};
-use crate::error::Error;
-use crate::execute::Outcome;
-use crate::model::Operation;
+use super::Trigger;
+use super::http::{HttpFlavor, HttpRequest};
+use crate::domain::{Error, Operation, Outcome};
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};

@@ -1,31 +1,33 @@
-//! SDK client configuration chosen on purpose: bounded attempts with
-//! backoff, timeouts that leave the function time to answer, and the
-//! standard `Retry-After` header honoured on throttling and 5xx answers.
+//! The SDK clients, built once per cold start, and their policy chosen on
+//! purpose: bounded attempts with backoff, timeouts that leave the function
+//! time to answer, and the standard `Retry-After` header honoured on
+//! throttling and 5xx answers.
 
-use crate::config::Settings;
+use crate::config::SdkSettings;
+use crate::domain::Operation;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Retry and timeout settings for every client.
-pub fn resilience(loader: aws_config::ConfigLoader, s: &Settings) -> aws_config::ConfigLoader {
+pub fn resilience(loader: aws_config::ConfigLoader, s: &SdkSettings) -> aws_config::ConfigLoader {
     loader
         .retry_config(retry_config(s))
         .timeout_config(timeout_config(s))
 }
 
-pub fn retry_config(s: &Settings) -> RetryConfig {
+pub fn retry_config(s: &SdkSettings) -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(s.max_attempts)
         .with_initial_backoff(s.initial_backoff)
         .with_max_backoff(s.max_backoff)
 }
 
-pub fn timeout_config(s: &Settings) -> TimeoutConfig {
+pub fn timeout_config(s: &SdkSettings) -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(s.connect_timeout)
         .operation_attempt_timeout(s.attempt_timeout)
@@ -73,3 +75,37 @@ impl ClassifyRetry for RetryAfterHeader {
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
 }
+
+/// The two Inspector clients.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub v2: aws_sdk_inspector2::Client,
+    pub classic: aws_sdk_inspector::Client,
+}
+
+impl Clients {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        let v2 = aws_sdk_inspector2::config::Builder::from(sdk)
+            .retry_classifier(RetryAfterHeader)
+            .build();
+        let classic = aws_sdk_inspector::config::Builder::from(sdk)
+            .retry_classifier(RetryAfterHeader)
+            .build();
+        Self {
+            v2: aws_sdk_inspector2::Client::from_conf(v2),
+            classic: aws_sdk_inspector::Client::from_conf(classic),
+        }
+    }
+}
+
+/// Times an AWS call (all its attempts) into the latency metric.
+pub(crate) trait Timed: std::future::Future + Sized {
+    async fn timed(self, op: Operation) -> Self::Output {
+        let started = Instant::now();
+        let out = self.await;
+        crate::telemetry::aws_call(op, started.elapsed());
+        out
+    }
+}
+
+impl<F: std::future::Future> Timed for F {}

@@ -2,10 +2,10 @@
 //! webhook pattern: GitHub (`detail-type` `push`, `detail` = the push webhook
 //! payload) and GitLab (`detail.object_kind` `push` / `tag_push`).
 
-use crate::decode::EventBridgeEvent;
-use crate::error::Error;
-use crate::model::{Skip, check_repository};
+use crate::domain::validate::check_repository;
+use crate::domain::{Error, Skip};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// What a push asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,11 +55,11 @@ struct GitlabProject {
 }
 
 /// Is this EventBridge event a repository push (of either provider)?
-pub fn is_push(ev: &EventBridgeEvent) -> bool {
-    let github = ev.detail_type.eq_ignore_ascii_case("push")
-        && ev.detail.pointer("/repository/full_name").is_some();
+pub fn is_push(detail_type: &str, detail: &Value) -> bool {
+    let github = detail_type.eq_ignore_ascii_case("push")
+        && detail.pointer("/repository/full_name").is_some();
     let gitlab = matches!(
-        ev.detail.get("object_kind").and_then(|k| k.as_str()),
+        detail.get("object_kind").and_then(|k| k.as_str()),
         Some("push" | "tag_push")
     );
     github || gitlab
@@ -74,11 +74,11 @@ fn malformed(provider: &str, e: serde_json::Error) -> Error {
 }
 
 /// Decide what a push event asks for. Call only when [`is_push`] holds.
-pub fn decide(ev: &EventBridgeEvent) -> Result<Push, Error> {
+pub fn decide(detail: &Value) -> Result<Push, Error> {
     let (repository, git_ref, after, default_branch, deleted, tag_kind) =
-        if ev.detail.get("object_kind").is_some() {
+        if detail.get("object_kind").is_some() {
             let p: GitlabPush =
-                serde_json::from_value(ev.detail.clone()).map_err(|e| malformed("GitLab", e))?;
+                serde_json::from_value(detail.clone()).map_err(|e| malformed("GitLab", e))?;
             let after = p.after.unwrap_or_default();
             let deleted = all_zero(&after) || (p.object_kind == "push" && p.checkout_sha.is_none());
             (
@@ -91,7 +91,7 @@ pub fn decide(ev: &EventBridgeEvent) -> Result<Push, Error> {
             )
         } else {
             let p: GithubPush =
-                serde_json::from_value(ev.detail.clone()).map_err(|e| malformed("GitHub", e))?;
+                serde_json::from_value(detail.clone()).map_err(|e| malformed("GitHub", e))?;
             let after = p.after.unwrap_or_default();
             let deleted = p.deleted || all_zero(&after);
             (

@@ -1,0 +1,105 @@
+//! Actions: validated requests, ready to execute, whatever trigger sent them.
+
+use super::operation::Operation;
+
+/// The service's limit on items per BatchDisassociateCodeSecurityScanConfiguration call.
+pub const DISASSOCIATE_BATCH_LIMIT: usize = 25;
+
+/// A validated request, ready to execute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    StartCodeSecurityScan(StartScan),
+    /// Fan-out: one scan per target, one result per target.
+    StartCodeSecurityScans(Vec<StartScan>),
+    GetCodeSecurityScan(GetScan),
+    BatchDisassociate(Disassociate),
+    StartAssessmentRun(StartRun),
+    /// Fan-out: one run per template, one result per template.
+    StartAssessmentRuns(Vec<StartRun>),
+    /// Nothing to do (a push to another branch, a tag, a deletion): a
+    /// success with the reason.
+    Skip(Skip),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub reason: String,
+    pub repository: Option<String>,
+    pub git_ref: Option<String>,
+}
+
+impl Action {
+    /// The identifiers the action is about, for the invocation's log line.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::StartCodeSecurityScan(s) => s.target.key().to_string(),
+            Action::StartCodeSecurityScans(v) => format!("{} targets", v.len()),
+            Action::GetCodeSecurityScan(g) => format!("{}/{}", g.project_id, g.scan_id),
+            Action::BatchDisassociate(d) => format!("{} items", d.items.len()),
+            Action::StartAssessmentRun(r) => r.assessment_template_arn.clone(),
+            Action::StartAssessmentRuns(v) => format!("{} templates", v.len()),
+            Action::Skip(s) => s.repository.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn operation(&self) -> Operation {
+        match self {
+            Action::StartCodeSecurityScan(_)
+            | Action::StartCodeSecurityScans(_)
+            | Action::Skip(_) => Operation::StartCodeSecurityScan,
+            Action::GetCodeSecurityScan(_) => Operation::GetCodeSecurityScan,
+            Action::BatchDisassociate(_) => {
+                Operation::BatchDisassociateCodeSecurityScanConfiguration
+            }
+            Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => {
+                Operation::StartAssessmentRun
+            }
+        }
+    }
+}
+
+/// What to scan: a project, or a repository resolved to its project.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScanTarget {
+    ProjectId(String),
+    /// `owner/name` (GitLab: `group/subgroup/name`) or a bare `name`.
+    Repository(String),
+}
+
+impl ScanTarget {
+    /// A stable key for the target, used to derive per-target tokens.
+    pub fn key(&self) -> &str {
+        match self {
+            ScanTarget::ProjectId(p) | ScanTarget::Repository(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartScan {
+    pub target: ScanTarget,
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetScan {
+    pub project_id: String,
+    pub scan_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DisassociateItem {
+    pub scan_configuration_arn: String,
+    pub project_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disassociate {
+    pub items: Vec<DisassociateItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartRun {
+    pub assessment_template_arn: String,
+    pub assessment_run_name: Option<String>,
+}

@@ -1,0 +1,17 @@
+//! The domain, in the middle: operations, actions, outcomes, errors,
+//! validation, idempotency keys and the deadline. It imports nothing else of
+//! the crate; ingress and the Inspector adapter both speak its types.
+
+pub mod action;
+pub mod deadline;
+pub mod error;
+pub mod keys;
+pub mod operation;
+pub mod outcome;
+pub mod validate;
+
+pub use action::*;
+pub use deadline::Deadline;
+pub use error::{AwsError, AwsErrorKind, Error, FieldError};
+pub use operation::{Operation, Service};
+pub use outcome::*;

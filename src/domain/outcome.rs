@@ -1,0 +1,158 @@
+//! Outcomes: what an action came to, in AWS's own field names.
+
+use super::action::Skip;
+use super::error::Error;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub project_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanStarted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    pub project_id: String,
+    pub scan_id: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanDetails {
+    pub project_id: String,
+    pub scan_id: String,
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_commit_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuccessfulAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+    pub status_code: String,
+    pub status_message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOutcome {
+    pub successful_associations: Vec<SuccessfulAssociation>,
+    pub failed_associations: Vec<FailedAssociation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunStarted {
+    pub assessment_run_arn: String,
+    /// The run named in the request existed already (a redelivered event):
+    /// this is the first delivery's run, not a new one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_started: bool,
+}
+
+/// One item of a fan-out: what was asked, and its result or error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanOutItem<T> {
+    /// `("projectId" | "repository" | "assessmentTemplateArn", value)`
+    pub key: (&'static str, String),
+    pub result: Result<T, Error>,
+}
+
+impl<T: Serialize> FanOutItem<T> {
+    fn to_json(&self) -> Value {
+        let mut v = match &self.result {
+            Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
+            Err(e) => e.to_body(),
+        };
+        if let Value::Object(m) = &mut v {
+            m.entry(self.key.0)
+                .or_insert_with(|| self.key.1.clone().into());
+        }
+        v
+    }
+}
+
+/// One AWS call a dry run would have made, with its input in AWS's JSON shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedCall {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    ScanStarted(ScanStarted),
+    Scan(ScanDetails),
+    Disassociated(BatchOutcome),
+    RunStarted(RunStarted),
+    Scans(Vec<FanOutItem<ScanStarted>>),
+    Runs(Vec<FanOutItem<RunStarted>>),
+    Skipped(Skip),
+    DryRun(Vec<PlannedCall>),
+}
+
+impl Outcome {
+    pub fn to_json(&self) -> Value {
+        let v = match self {
+            Outcome::ScanStarted(s) => serde_json::to_value(s),
+            Outcome::Scan(s) => serde_json::to_value(s),
+            Outcome::Disassociated(b) => serde_json::to_value(b),
+            Outcome::RunStarted(r) => serde_json::to_value(r),
+            Outcome::Scans(items) => {
+                Ok(json!({"scans": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}))
+            }
+            Outcome::Runs(items) => Ok(
+                json!({"assessmentRuns": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}),
+            ),
+            Outcome::Skipped(s) => Ok(json!({
+                "skipped": true, "reason": s.reason, "repository": s.repository, "ref": s.git_ref
+            })),
+            Outcome::DryRun(calls) => Ok(json!({"dryRun": true, "calls": calls})),
+        };
+        v.unwrap_or(Value::Null)
+    }
+
+    /// Items of a fan-out that failed: `(failed, total, any retryable)`.
+    pub fn fan_out_failures(&self) -> Option<(usize, usize, bool)> {
+        fn count<T>(items: &[FanOutItem<T>]) -> (usize, usize, bool) {
+            let failed: Vec<&Error> = items
+                .iter()
+                .filter_map(|i| i.result.as_ref().err())
+                .collect();
+            (
+                failed.len(),
+                items.len(),
+                failed.iter().any(|e| e.retryable()),
+            )
+        }
+        match self {
+            Outcome::Scans(items) => Some(count(items)),
+            Outcome::Runs(items) => Some(count(items)),
+            _ => None,
+        }
+    }
+}

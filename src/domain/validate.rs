@@ -1,0 +1,150 @@
+//! Validation against the service's documented limits, shared by every
+//! way a request arrives, and the one way a caller's value is shown back.
+
+use super::error::{Error, FieldError};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static PROJECT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^project-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
+        .expect("valid regex")
+});
+static SCAN_CONFIGURATION_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:owner/([0-9]{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$",
+    )
+    .expect("valid regex")
+});
+static SCAN_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$").expect("valid regex"));
+
+/// Shows a caller's value in a message without letting it flood or forge
+/// anything: control characters escaped, long values cut.
+pub fn shown(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().count() > 80 {
+        out.push_str("...");
+    }
+    out
+}
+
+pub fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> String {
+    match value {
+        None => errors.push(FieldError::new(field, "is required")),
+        Some(v) if !PROJECT_ID.is_match(v) => errors.push(FieldError::new(
+            field,
+            format!(
+                "\"{}\" is not a project id (expected project-<uuid>, lowercase hex)",
+                shown(v)
+            ),
+        )),
+        Some(v) => return v.to_string(),
+    }
+    String::new()
+}
+
+/// 1-64 printable ASCII characters, no spaces.
+pub fn check_client_token(field: &str, value: &str) -> Result<(), FieldError> {
+    let len = value.chars().count();
+    if !(1..=64).contains(&len) {
+        return Err(FieldError::new(
+            field,
+            format!("must be 1-64 characters, got {len}"),
+        ));
+    }
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(FieldError::new(
+            field,
+            "must be printable ASCII without spaces",
+        ));
+    }
+    Ok(())
+}
+
+pub fn check_len(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> bool {
+    let len = value.chars().count();
+    if len == 0 || len > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1-{max} characters, got {len}"),
+        ));
+        return false;
+    }
+    if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+        return false;
+    }
+    true
+}
+
+/// `value` if no check failed, else one error naming every failed field.
+pub fn finish<T>(value: T, errors: Vec<FieldError>) -> Result<T, Error> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::invalid(errors))
+    }
+}
+
+static REPOSITORY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$").expect("valid regex"));
+
+pub fn check_repository(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.is_empty() || value.len() > 512 {
+        return Err(FieldError::new(field, "must be 1-512 characters"));
+    }
+    if !REPOSITORY.is_match(value) || value.split('/').any(|s| s == "." || s == "..") {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "\"{}\" is not a repository name (owner/name or name)",
+                shown(value)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A code security scan configuration ARN, as the service's pattern has it.
+pub fn is_scan_configuration_arn(value: &str) -> bool {
+    SCAN_CONFIGURATION_ARN.is_match(value)
+}
+
+/// A scan id: 1-128 characters, letters, digits, `_` and `-`.
+pub fn is_scan_id(value: &str) -> bool {
+    SCAN_ID.is_match(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG_ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+
+    #[test]
+    fn gov_and_org_arns_match_the_service_pattern() {
+        for arn in [
+            "arn:aws-us-gov:inspector2:us-gov-west-1:123456789012:owner/o-abcdefghij/codesecurity-configuration/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+            CONFIG_ARN,
+        ] {
+            assert!(is_scan_configuration_arn(arn), "{arn}");
+        }
+        assert!(!is_scan_configuration_arn(&format!("{CONFIG_ARN}\n")));
+        // Digits are ASCII digits only, not any Unicode decimal digit.
+        let arabic = CONFIG_ARN.replacen("123456789012", "١٢٣٤٥٦٧٨٩٠١٢", 1);
+        assert!(!is_scan_configuration_arn(&arabic));
+    }
+
+    #[test]
+    fn shown_escapes_and_truncates() {
+        assert_eq!(shown("a\u{1b}[31m"), "a\\u{1b}[31m");
+        assert!(shown(&"y".repeat(500)).ends_with("..."));
+    }
+}

@@ -1,0 +1,23 @@
+//! Direct invocations: `{"action": <operation>, ...fields}` from EventBridge
+//! Scheduler, Step Functions, `aws lambda invoke` or an SDK.
+
+use super::actions::{Origin, action_for};
+use crate::config::Limits;
+use crate::domain::validate::shown;
+use crate::domain::{Action, Error, Operation};
+use serde_json::{Map, Value};
+
+pub fn route(
+    action: &str,
+    fields: &Map<String, Value>,
+    cfg: &Limits,
+    origin: Origin,
+) -> Result<Action, Error> {
+    let op = Operation::from_name(action).ok_or_else(|| {
+        Error::invalid_field(
+            "action",
+            format!("\"{}\" is not one of {}", shown(action), Operation::names()),
+        )
+    })?;
+    action_for(op, Value::Object(fields.clone()), cfg, origin)
+}

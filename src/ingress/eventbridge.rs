@@ -1,0 +1,135 @@
+//! EventBridge events: custom command events (`detail-type` names the
+//! operation), repository pushes, and plain schedules.
+
+use super::actions::{Origin, action_for};
+use super::push::{self, Push};
+use super::wire::{type_name, unsupported};
+use crate::config::Limits;
+use crate::domain::keys::{derive_run_name, derive_token};
+use crate::domain::validate::shown;
+use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartRun, StartScan};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventBridgeEvent {
+    pub id: String,
+    pub source: String,
+    pub detail_type: String,
+    pub time: Option<String>,
+    pub detail: Value,
+}
+
+/// Operations an EventBridge custom event may name in `detail-type`.
+pub const EVENT_OPERATIONS: [Operation; 3] = [
+    Operation::StartCodeSecurityScan,
+    Operation::BatchDisassociateCodeSecurityScanConfiguration,
+    Operation::StartAssessmentRun,
+];
+
+pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
+    let mut text = |key: &str| -> Result<Option<String>, Error> {
+        match map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(unsupported(&format!(
+                "EventBridge field `{key}` is a JSON {}",
+                type_name(&other)
+            ))),
+        }
+    };
+    let detail_type = text("detail-type")?.unwrap_or_default();
+    let source = text("source")?.unwrap_or_default();
+    let id = text("id")?.unwrap_or_default();
+    let time = text("time")?;
+    let detail = map.remove("detail").unwrap_or(Value::Null);
+    if detail_type.is_empty() {
+        return Err(unsupported("EventBridge event with an empty detail-type"));
+    }
+    Ok(EventBridgeEvent {
+        id,
+        source,
+        detail_type,
+        time,
+        detail,
+    })
+}
+
+pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
+    // Event ids are unique per event and kept across redeliveries.
+    let run_name_base = format!("{}-{}", ev.time.as_deref().unwrap_or_default(), ev.id);
+    let origin = Origin {
+        token_base: Some(ev.id.as_str()).filter(|id| !id.is_empty()),
+        run_name_base: Some(run_name_base.as_str()).filter(|_| !ev.id.is_empty()),
+    };
+    if ev.source == "aws.events" && ev.detail_type == "Scheduled Event" {
+        return scheduled_runs(cfg, origin);
+    }
+    if push::is_push(&ev.detail_type, &ev.detail) {
+        return match push::decide(&ev.detail)? {
+            Push::Skip(skip) => Ok(Action::Skip(skip)),
+            Push::Scan { repository, .. } => {
+                let target = ScanTarget::Repository(repository);
+                let client_token = origin.token_base.map(|b| derive_token(b, target.key()));
+                Ok(Action::StartCodeSecurityScan(StartScan {
+                    target,
+                    client_token,
+                }))
+            }
+        };
+    }
+    let op = Operation::from_name(&ev.detail_type)
+        .filter(|op| EVENT_OPERATIONS.contains(op))
+        .ok_or_else(|| Error::UnsupportedEvent {
+            message: format!(
+                "unsupported EventBridge event: detail-type \"{}\" from source \"{}\"; expected detail-type one of {}",
+                shown(&ev.detail_type),
+                shown(&ev.source),
+                EVENT_OPERATIONS.map(Operation::name).join(", ")
+            ),
+        })?;
+    if !ev.detail.is_object() {
+        return Err(Error::invalid_field("detail", "must be a JSON object"));
+    }
+    action_for(op, ev.detail.clone(), cfg, origin).map_err(|e| prefix_fields(e, "detail"))
+}
+
+/// A plain schedule rule (no Input): one run per configured template.
+fn scheduled_runs(cfg: &Limits, origin: Origin) -> Result<Action, Error> {
+    if cfg.assessment_template_arns.is_empty() {
+        return Err(Error::UnsupportedEvent {
+            message:
+                "a Scheduled Event arrived but ASSESSMENT_TEMPLATE_ARNS is empty: nothing to run"
+                    .into(),
+        });
+    }
+    let name = origin.run_name_base.map(derive_run_name);
+    Ok(Action::StartAssessmentRuns(
+        cfg.assessment_template_arns
+            .iter()
+            .map(|arn| StartRun {
+                assessment_template_arn: arn.clone(),
+                assessment_run_name: name.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// Field paths inside `detail` are reported as `detail.<path>`.
+fn prefix_fields(e: Error, prefix: &str) -> Error {
+    match e {
+        Error::InvalidRequest { fields, .. } => Error::invalid(
+            fields
+                .into_iter()
+                .map(|f| {
+                    let field = if f.field.is_empty() {
+                        prefix.to_string()
+                    } else {
+                        format!("{prefix}.{}", f.field)
+                    };
+                    FieldError { field, ..f }
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

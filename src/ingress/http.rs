@@ -1,0 +1,242 @@
+//! HTTP triggers: API Gateway HTTP API (payload 2.0) and Lambda function
+//! URLs, API Gateway REST API (payload 1.0); their requests normalised, and
+//! routed by method and path.
+
+use super::actions::{NO_ORIGIN, action_for};
+use super::body::json_body;
+use crate::config::Limits;
+use crate::domain::validate::{check_client_token, shown};
+use crate::domain::{Action, Error, Operation};
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+use serde_json::Value;
+
+/// Which HTTP integration sent the request; decides the response shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpFlavor {
+    /// HTTP API payload 2.0 or a function URL.
+    V2,
+    /// REST API (payload 1.0).
+    V1,
+}
+
+/// An HTTP request, normalised across integrations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub flavor: HttpFlavor,
+    pub method: String,
+    /// The path as routed: stage prefix removed, still percent-encoded.
+    pub path: String,
+    /// `/{stage}` when the request came through a named stage, else empty;
+    /// prefixed to `Location` headers.
+    pub base_path: String,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The body as the integration delivered it; decoded by [`json_body`].
+    pub body: Option<String>,
+    pub is_base64_encoded: bool,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn malformed_event(kind: &str, e: serde_json::Error) -> Error {
+    Error::UnsupportedEvent {
+        message: format!("malformed {kind} event: {e}"),
+    }
+}
+
+pub fn decode_v2(payload: Value) -> Result<HttpRequest, Error> {
+    let req: ApiGatewayV2httpRequest =
+        serde_json::from_value(payload).map_err(|e| malformed_event("HTTP API", e))?;
+    let method = req.request_context.http.method.as_str().to_string();
+    let raw_path = req
+        .raw_path
+        .clone()
+        .or_else(|| req.request_context.http.path.clone())
+        .unwrap_or_else(|| "/".to_string());
+    let stage = req.request_context.stage.as_deref().unwrap_or("$default");
+    let (base_path, path) = strip_stage(&raw_path, stage);
+    Ok(HttpRequest {
+        flavor: HttpFlavor::V2,
+        method,
+        path,
+        base_path,
+        headers: lowercase_headers(&req.headers),
+        body: req.body,
+        is_base64_encoded: req.is_base64_encoded,
+    })
+}
+
+/// Header names lowercased (they are case-insensitive); values as text.
+fn lowercase_headers(headers: &aws_lambda_events::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn decode_v1(payload: Value) -> Result<HttpRequest, Error> {
+    let req: ApiGatewayProxyRequest =
+        serde_json::from_value(payload).map_err(|e| malformed_event("REST API", e))?;
+    let method = req.http_method.as_str().to_string();
+    let raw_path = req.path.clone().unwrap_or_else(|| "/".to_string());
+    let stage = req.request_context.stage.as_deref().unwrap_or("$default");
+    // REST API `path` normally omits the stage; strip it where a custom
+    // domain or a test console put it there.
+    let (_, path) = strip_stage(&raw_path, stage);
+    let base_path = if stage == "$default" || stage.is_empty() {
+        String::new()
+    } else {
+        format!("/{stage}")
+    };
+    Ok(HttpRequest {
+        flavor: HttpFlavor::V1,
+        method,
+        path,
+        base_path,
+        headers: lowercase_headers(&req.headers),
+        body: req.body,
+        is_base64_encoded: req.is_base64_encoded,
+    })
+}
+
+fn strip_stage(raw_path: &str, stage: &str) -> (String, String) {
+    if stage != "$default" && !stage.is_empty() {
+        let prefix = format!("/{stage}");
+        if raw_path == prefix {
+            return (prefix, "/".to_string());
+        }
+        if let Some(rest) = raw_path.strip_prefix(&prefix)
+            && rest.starts_with('/')
+        {
+            return (prefix, rest.to_string());
+        }
+    }
+    (String::new(), raw_path.to_string())
+}
+
+/// The HTTP routes, as the template must declare them.
+pub const HTTP_ROUTES: [(&str, &str); 4] = [
+    ("POST", "/scans"),
+    ("GET", "/scans/{projectId}/{scanId}"),
+    ("POST", "/scan-configurations/disassociate"),
+    ("POST", "/assessment-runs"),
+];
+
+/// Percent-decode one path segment; `None` if the result is not UTF-8 or the
+/// encoding is broken.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+enum Route {
+    StartScan,
+    GetScan { project_id: String, scan_id: String },
+    Disassociate,
+    StartRun,
+}
+
+fn match_route(method: &str, path: &str) -> Result<Route, Error> {
+    let trimmed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
+    let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+    let (allow, route): (&[&'static str], Option<Route>) = match segments.as_slice() {
+        ["scans"] => (&["POST"], (method == "POST").then_some(Route::StartScan)),
+        ["scans", project, scan] => {
+            let decode = |name: &str, raw: &str| {
+                percent_decode(raw).ok_or_else(|| {
+                    Error::invalid_field(name, "path segment is not valid percent-encoded UTF-8")
+                })
+            };
+            let route = if method == "GET" {
+                Some(Route::GetScan {
+                    project_id: decode("projectId", project)?,
+                    scan_id: decode("scanId", scan)?,
+                })
+            } else {
+                None
+            };
+            (&["GET"], route)
+        }
+        ["scan-configurations", "disassociate"] => {
+            (&["POST"], (method == "POST").then_some(Route::Disassociate))
+        }
+        ["assessment-runs"] => (&["POST"], (method == "POST").then_some(Route::StartRun)),
+        _ => {
+            return Err(Error::NotFound { path: shown(path) });
+        }
+    };
+    route.ok_or_else(|| Error::MethodNotAllowed {
+        method: shown(method),
+        allow: allow.to_vec(),
+    })
+}
+
+pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
+    match match_route(&req.method, &req.path)? {
+        Route::StartScan => {
+            let mut body = json_body(req, cfg.max_body_bytes)?;
+            if let Some(key) = req.header("idempotency-key") {
+                check_client_token("Idempotency-Key", key).map_err(|f| Error::invalid(vec![f]))?;
+                match body.get("clientToken") {
+                    Some(Value::String(token)) if token != key => {
+                        return Err(Error::invalid_field(
+                            "clientToken",
+                            "differs from the Idempotency-Key header; send one or make them equal",
+                        ));
+                    }
+                    _ => body["clientToken"] = Value::String(key.to_string()),
+                }
+            }
+            action_for(Operation::StartCodeSecurityScan, body, cfg, NO_ORIGIN)
+        }
+        Route::GetScan {
+            project_id,
+            scan_id,
+        } => action_for(
+            Operation::GetCodeSecurityScan,
+            serde_json::json!({"projectId": project_id, "scanId": scan_id}),
+            cfg,
+            NO_ORIGIN,
+        ),
+        Route::Disassociate => action_for(
+            Operation::BatchDisassociateCodeSecurityScanConfiguration,
+            json_body(req, cfg.max_body_bytes)?,
+            cfg,
+            NO_ORIGIN,
+        ),
+        Route::StartRun => action_for(
+            Operation::StartAssessmentRun,
+            json_body(req, cfg.max_body_bytes)?,
+            cfg,
+            NO_ORIGIN,
+        ),
+    }
+}

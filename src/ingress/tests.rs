@@ -1,0 +1,283 @@
+//! Decoding and routing, tested without the runtime or the SDK.
+
+use super::body::json_body;
+use super::http::{HttpFlavor, HttpRequest};
+use super::*;
+use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
+use serde_json::json;
+
+fn v2(method: &str, raw_path: &str, stage: &str, body: Option<&str>, b64: bool) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": "",
+        "headers": {"Content-Type": "application/json", "Idempotency-Key": "k1"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "x", "domainPrefix": "x",
+            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1",
+                     "sourceIp": "1.2.3.4", "userAgent": "curl"},
+            "requestId": "r", "routeKey": "$default", "stage": stage,
+            "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64
+        },
+        "body": body,
+        "isBase64Encoded": b64
+    })
+}
+
+fn http(payload: Value) -> HttpRequest {
+    match decode(payload).unwrap() {
+        Trigger::Http(r) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn v2_strips_named_stage_and_decodes_base64() {
+    let r = http(v2(
+        "POST",
+        "/prod/scans",
+        "prod",
+        Some("eyJhIjoxfQ=="),
+        true,
+    ));
+    assert_eq!((r.path.as_str(), r.base_path.as_str()), ("/scans", "/prod"));
+    assert_eq!(json_body(&r, 1024).unwrap(), json!({"a": 1}));
+    assert_eq!(r.header("idempotency-key"), Some("k1"));
+}
+
+#[test]
+fn v2_default_stage_keeps_path() {
+    let r = http(v2("GET", "/scans", "$default", None, false));
+    assert_eq!((r.path.as_str(), r.base_path.as_str()), ("/scans", ""));
+}
+
+#[test]
+fn bad_base64_and_oversize_bodies() {
+    let r = http(v2("POST", "/scans", "$default", Some("!!!"), true));
+    assert_eq!(json_body(&r, 1024).unwrap_err().code(), "MalformedRequest");
+    let big = "a".repeat(2000);
+    let r = http(v2("POST", "/scans", "$default", Some(&big), false));
+    assert_eq!(json_body(&r, 1024).unwrap_err().http_status(), 413);
+    let r = http(v2(
+        "POST",
+        "/scans",
+        "$default",
+        Some(&"QUFB".repeat(400)),
+        true,
+    ));
+    assert_eq!(json_body(&r, 1024).unwrap_err().http_status(), 413);
+}
+
+#[test]
+fn eventbridge_and_direct() {
+    let t = decode(
+        json!({"id": "1", "source": "ci", "detail-type": "StartCodeSecurityScan", "detail": {}}),
+    )
+    .unwrap();
+    assert_eq!(t.kind(), "eventbridge");
+    let t = decode(json!({"action": "StartAssessmentRun", "assessmentTemplateArn": "a"})).unwrap();
+    let Trigger::Direct { action, fields } = t else {
+        panic!()
+    };
+    assert_eq!(action, "StartAssessmentRun");
+    assert!(fields.contains_key("assessmentTemplateArn") && !fields.contains_key("action"));
+}
+
+#[test]
+fn anything_else_is_unsupported_and_names_what_was_expected() {
+    for payload in [
+        json!(null),
+        json!([1]),
+        json!("s"),
+        json!({"foo": 1}),
+        json!({"action": 3}),
+    ] {
+        let e = decode(payload.clone()).unwrap_err();
+        assert_eq!(e.http_status(), 400, "{payload}");
+    }
+    let e = decode(json!({"foo": 1})).unwrap_err();
+    assert!(e.to_string().contains("direct invocation"), "{e}");
+}
+
+#[test]
+fn json_body_errors() {
+    let mut r = HttpRequest {
+        flavor: HttpFlavor::V2,
+        method: "POST".into(),
+        path: "/scans".into(),
+        base_path: String::new(),
+        headers: vec![],
+        body: Some("//4=".into()),
+        is_base64_encoded: true,
+    };
+    assert!(json_body(&r, 99).unwrap_err().to_string().contains("UTF-8"));
+    r.is_base64_encoded = false;
+    r.body = Some("{not json".into());
+    assert!(
+        json_body(&r, 99)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON")
+    );
+    r.body = Some("[1]".into());
+    assert!(
+        json_body(&r, 99)
+            .unwrap_err()
+            .to_string()
+            .contains("JSON object")
+    );
+    r.body = None;
+    assert!(json_body(&r, 99).is_err());
+}
+
+const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+fn cfg() -> Limits {
+    Limits {
+        max_batch_items: 100,
+        max_body_bytes: 4096,
+        assessment_template_arns: vec![],
+    }
+}
+
+fn http_trigger(
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Trigger {
+    Trigger::Http(HttpRequest {
+        flavor: HttpFlavor::V2,
+        method: method.into(),
+        path: path.into(),
+        base_path: String::new(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.map(|b| b.to_string()),
+        is_base64_encoded: false,
+    })
+}
+
+#[test]
+fn post_scans_uses_idempotency_key_as_client_token() {
+    let t = http_trigger(
+        "POST",
+        "/scans/",
+        Some(json!({"projectId": PROJECT})),
+        &[("idempotency-key", "abc-1")],
+    );
+    assert_eq!(
+        route(&t, &cfg(), "req-1").unwrap(),
+        Action::StartCodeSecurityScan(StartScan {
+            target: ScanTarget::ProjectId(PROJECT.into()),
+            client_token: Some("abc-1".into())
+        })
+    );
+    let t = http_trigger(
+        "POST",
+        "/scans",
+        Some(json!({"projectId": PROJECT, "clientToken": "other"})),
+        &[("idempotency-key", "abc-1")],
+    );
+    assert_eq!(
+        route(&t, &cfg(), "req-1").unwrap_err().fields()[0].field,
+        "clientToken"
+    );
+}
+
+#[test]
+fn get_scan_decodes_and_validates_path_parameters() {
+    let t = http_trigger("GET", &format!("/scans/{PROJECT}/scan-1"), None, &[]);
+    assert_eq!(
+        route(&t, &cfg(), "req-1").unwrap(),
+        Action::GetCodeSecurityScan(GetScan {
+            project_id: PROJECT.into(),
+            scan_id: "scan-1".into()
+        })
+    );
+    for bad in [
+        "/scans/..%2F..%2Fetc/x",
+        "/scans/%2e%2e/x",
+        "/scans/%ff/x",
+        &format!("/scans/{PROJECT}/a%2Fb"),
+    ] {
+        let e = route(&http_trigger("GET", bad, None, &[]), &cfg(), "req-1").unwrap_err();
+        assert_eq!(e.http_status(), 400, "{bad}");
+    }
+}
+
+#[test]
+fn unknown_paths_and_wrong_methods() {
+    let e = route(&http_trigger("POST", "/nope", None, &[]), &cfg(), "req-1").unwrap_err();
+    assert_eq!(e.http_status(), 404);
+    let e = route(
+        &http_trigger("DELETE", "/scans", None, &[]),
+        &cfg(),
+        "req-1",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::MethodNotAllowed {
+            method: "DELETE".into(),
+            allow: vec!["POST"]
+        }
+    );
+    let e = route(
+        &http_trigger("POST", &format!("/scans/{PROJECT}/s"), None, &[]),
+        &cfg(),
+        "req-1",
+    )
+    .unwrap_err();
+    assert_eq!(e.http_status(), 405);
+}
+
+#[test]
+fn eventbridge_routes_by_detail_type_and_prefixes_fields() {
+    let ev = |dt: &str, detail: Value| {
+        Trigger::EventBridge(EventBridgeEvent {
+            id: "id".into(),
+            source: "ci".into(),
+            detail_type: dt.into(),
+            time: None,
+            detail,
+        })
+    };
+    let a = route(
+        &ev(
+            "StartCodeSecurityScan",
+            json!({"resource": {"projectId": PROJECT}}),
+        ),
+        &cfg(),
+        "req-1",
+    )
+    .unwrap();
+    assert_eq!(a.operation(), Operation::StartCodeSecurityScan);
+    let e = route(
+        &ev("StartCodeSecurityScan", json!({"resource": {}})),
+        &cfg(),
+        "req-1",
+    )
+    .unwrap_err();
+    assert_eq!(e.fields()[0].field, "detail.resource.projectId");
+    let e = route(&ev("GetCodeSecurityScan", json!({})), &cfg(), "req-1").unwrap_err();
+    assert_eq!(e.code(), "UnsupportedEvent");
+    let e = route(&ev("Something Else", json!({})), &cfg(), "req-1").unwrap_err();
+    assert!(e.to_string().contains("Something Else"));
+}
+
+#[test]
+fn direct_names_unknown_actions() {
+    let e = route(
+        &Trigger::Direct {
+            action: "StartScan".into(),
+            fields: Map::new(),
+        },
+        &cfg(),
+        "req-1",
+    )
+    .unwrap_err();
+    assert_eq!(e.fields()[0].field, "action");
+}

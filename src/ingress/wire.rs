@@ -1,0 +1,376 @@
+//! The request shapes callers send (AWS's own field names), decoded and
+//! validated into the domain's actions.
+
+use crate::domain::validate::{
+    check_client_token, check_len, check_project_id, check_repository, finish,
+    is_scan_configuration_arn, is_scan_id, shown,
+};
+use crate::domain::{
+    Disassociate, DisassociateItem, Error, FieldError, GetScan, Operation, ScanTarget, StartRun,
+};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// For `Option` fields of request shapes: a missing field is `None`, but an
+/// explicit `null` is an error, so a caller's bug is named, not defaulted.
+fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(d)? {
+        None => Err(serde::de::Error::custom(
+            "must not be null: leave the field out instead",
+        )),
+        some => Ok(some),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Wire shapes. Unknown fields are rejected so a typo never becomes a default.
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub project_id: Option<String>,
+}
+
+/// `StartCodeSecurityScan`: the AWS shape `{"resource": {"projectId"}, "clientToken"}`,
+/// the shorthand `{"projectId"}`, a repository `{"repository": "owner/name"}`,
+/// or a fan-out list `{"projectIds": [...]}` / `{"repositories": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartScanInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub resource: Option<ResourceInput>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub project_id: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub repository: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub project_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub repositories: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub client_token: Option<String>,
+}
+
+/// A validated StartCodeSecurityScan request: one target, or a fan-out list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRequest {
+    pub targets: Vec<ScanTarget>,
+    pub fan_out: bool,
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetScanInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub resource: Option<ResourceInput>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub project_id: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub scan_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisassociateItemInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub scan_configuration_arn: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub resource: Option<ResourceInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisassociateInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub disassociate_configuration_requests: Option<Vec<DisassociateItemInput>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartRunInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub assessment_template_arn: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    pub assessment_run_name: Option<String>,
+}
+
+/// Deserialise a request shape, naming the offending field on failure.
+pub fn decode_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let field = if path == "." { String::new() } else { path };
+        Error::invalid(vec![FieldError::new(field, inner)])
+    })
+}
+
+impl StartScanInput {
+    pub fn validate(self, max_items: usize) -> Result<ScanRequest, Error> {
+        let mut errors = Vec::new();
+        let given = [
+            self.resource.is_some(),
+            self.project_id.is_some(),
+            self.repository.is_some(),
+            self.project_ids.is_some(),
+            self.repositories.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(Error::invalid_field(
+                "resource.projectId",
+                "give exactly one of resource.projectId, projectId, repository, projectIds, repositories",
+            ));
+        }
+        if let Some(token) = &self.client_token
+            && let Err(e) = check_client_token("clientToken", token)
+        {
+            errors.push(e);
+        }
+        let list = |field: &str, items: Vec<String>, errors: &mut Vec<FieldError>| {
+            if items.is_empty() || items.len() > max_items {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must hold 1-{max_items} items"),
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (i, item) in items.iter().enumerate() {
+                if !seen.insert(item.as_str()) {
+                    errors.push(FieldError::new(format!("{field}[{i}]"), "is a duplicate"));
+                }
+            }
+            items
+        };
+        let (targets, fan_out) = if let Some(ids) = self.project_ids {
+            let ids = list("projectIds", ids, &mut errors);
+            let targets = ids
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    ScanTarget::ProjectId(check_project_id(
+                        &format!("projectIds[{i}]"),
+                        Some(p),
+                        &mut errors,
+                    ))
+                })
+                .collect();
+            (targets, true)
+        } else if let Some(repos) = self.repositories {
+            let repos = list("repositories", repos, &mut errors);
+            for (i, r) in repos.iter().enumerate() {
+                if let Err(e) = check_repository(&format!("repositories[{i}]"), r) {
+                    errors.push(e);
+                }
+            }
+            (
+                repos.into_iter().map(ScanTarget::Repository).collect(),
+                true,
+            )
+        } else if let Some(repo) = self.repository {
+            if let Err(e) = check_repository("repository", &repo) {
+                errors.push(e);
+            }
+            (vec![ScanTarget::Repository(repo)], false)
+        } else {
+            let project = project_from(self.resource, self.project_id, &mut errors);
+            (vec![ScanTarget::ProjectId(project)], false)
+        };
+        finish(
+            ScanRequest {
+                targets,
+                fan_out,
+                client_token: self.client_token,
+            },
+            errors,
+        )
+    }
+}
+
+impl GetScanInput {
+    pub fn validate(self) -> Result<GetScan, Error> {
+        let mut errors = Vec::new();
+        let project_id = project_from(self.resource, self.project_id, &mut errors);
+        let scan_id = match self.scan_id {
+            None => {
+                errors.push(FieldError::new("scanId", "is required"));
+                String::new()
+            }
+            Some(s) if !is_scan_id(&s) => {
+                errors.push(FieldError::new(
+                    "scanId",
+                    format!("\"{}\" is not a scan id", shown(&s)),
+                ));
+                String::new()
+            }
+            Some(s) => s,
+        };
+        finish(
+            GetScan {
+                project_id,
+                scan_id,
+            },
+            errors,
+        )
+    }
+}
+
+impl DisassociateInput {
+    /// Any number of items from 1 to `max_items`; the executor splits them
+    /// into calls of at most 25. Duplicates are rejected: the answer must
+    /// account for each item exactly once, which a duplicate makes ambiguous.
+    pub fn validate(self, max_items: usize) -> Result<Disassociate, Error> {
+        const FIELD: &str = "disassociateConfigurationRequests";
+        let Some(requests) = self.disassociate_configuration_requests else {
+            return Err(Error::invalid_field(FIELD, "is required"));
+        };
+        if requests.is_empty() {
+            return Err(Error::invalid_field(FIELD, "must hold at least one item"));
+        }
+        if requests.len() > max_items {
+            return Err(Error::invalid_field(
+                FIELD,
+                format!(
+                    "holds {} items; at most {max_items} per request",
+                    requests.len()
+                ),
+            ));
+        }
+        let mut errors = Vec::new();
+        let mut items = Vec::with_capacity(requests.len());
+        let mut seen = std::collections::HashMap::with_capacity(requests.len());
+        for (i, req) in requests.into_iter().enumerate() {
+            let arn_field = format!("{FIELD}[{i}].scanConfigurationArn");
+            let scan_configuration_arn = match req.scan_configuration_arn {
+                None => {
+                    errors.push(FieldError::new(arn_field, "is required"));
+                    String::new()
+                }
+                Some(a) if !is_scan_configuration_arn(&a) => {
+                    errors.push(FieldError::new(
+                        arn_field,
+                        format!(
+                            "\"{}\" is not a code security scan configuration ARN",
+                            shown(&a)
+                        ),
+                    ));
+                    String::new()
+                }
+                Some(a) => a,
+            };
+            let project_field = format!("{FIELD}[{i}].resource.projectId");
+            let project_id = check_project_id(
+                &project_field,
+                req.resource.and_then(|r| r.project_id).as_deref(),
+                &mut errors,
+            );
+            let item = DisassociateItem {
+                scan_configuration_arn,
+                project_id,
+            };
+            if !item.scan_configuration_arn.is_empty() && !item.project_id.is_empty() {
+                if let Some(first) = seen.insert(item.clone(), i) {
+                    errors.push(FieldError::new(
+                        format!("{FIELD}[{i}]"),
+                        format!("duplicates {FIELD}[{first}]"),
+                    ));
+                }
+            }
+            items.push(item);
+        }
+        finish(Disassociate { items }, errors)
+    }
+}
+
+impl StartRunInput {
+    pub fn validate(self) -> Result<StartRun, Error> {
+        let mut errors = Vec::new();
+        let arn = match self.assessment_template_arn {
+            None => {
+                errors.push(FieldError::new("assessmentTemplateArn", "is required"));
+                String::new()
+            }
+            Some(a) => {
+                if check_len("assessmentTemplateArn", &a, 300, &mut errors)
+                    && !a.starts_with("arn:")
+                {
+                    errors.push(FieldError::new(
+                        "assessmentTemplateArn",
+                        format!("\"{}\" is not an ARN", shown(&a)),
+                    ));
+                }
+                a
+            }
+        };
+        if let Some(name) = &self.assessment_run_name {
+            check_len("assessmentRunName", name, 140, &mut errors);
+        }
+        finish(
+            StartRun {
+                assessment_template_arn: arn,
+                assessment_run_name: self.assessment_run_name,
+            },
+            errors,
+        )
+    }
+}
+
+fn project_from(
+    resource: Option<ResourceInput>,
+    flat: Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    match (resource, flat) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "projectId",
+                "give either resource.projectId or projectId, not both",
+            ));
+            String::new()
+        }
+        (Some(r), None) => check_project_id("resource.projectId", r.project_id.as_deref(), errors),
+        (None, flat) => check_project_id(
+            if flat.is_some() {
+                "projectId"
+            } else {
+                "resource.projectId"
+            },
+            flat.as_deref(),
+            errors,
+        ),
+    }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn expected_shapes() -> String {
+    format!(
+        "expected an API Gateway HTTP/REST API or function URL request, an EventBridge event \
+         (detail-type one of {ops}), or a direct invocation {{\"action\": one of {ops}, ...}}",
+        ops = Operation::names()
+    )
+}
+
+/// The event is none of the shapes this function handles; says which it takes.
+pub fn unsupported(what: &str) -> Error {
+    Error::UnsupportedEvent {
+        message: format!("unsupported event: {what}; {}", expected_shapes()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,433 @@
+//! BatchDisassociateCodeSecurityScanConfiguration: any number of items,
+//! split into calls of at most 25, items the service failed transiently sent
+//! again, and every item accounted for exactly once, in input order.
+//!
+//! The accounting is written against [`DisassociateApi`], one call of the
+//! service, so that it can be tested with an in-memory fake; the SDK client
+//! is the live implementation.
+
+use super::client::Timed;
+use super::errors::aws_error;
+use crate::config::BatchSettings;
+use crate::domain::{
+    AwsErrorKind, BatchOutcome, DISASSOCIATE_BATCH_LIMIT, Deadline, Disassociate, DisassociateItem,
+    Error, FailedAssociation, Operation, Resource, SuccessfulAssociation,
+};
+use aws_sdk_inspector2::types::{CodeSecurityResource, DisassociateConfigurationRequest};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::future::Future;
+
+/// One item as the service reported it: the pair it names, and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub scan_configuration_arn: String,
+    pub project_id: String,
+    pub result: ItemResult,
+}
+
+/// One call of the service with at most 25 items: what it reported, in
+/// whatever order and completeness the service chose, or the call's error.
+pub trait DisassociateApi: Sync {
+    fn disassociate_call(
+        &self,
+        chunk: &[DisassociateItem],
+    ) -> impl Future<Output = Result<Vec<Reported>, Error>> + Send;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemResult {
+    Ok,
+    /// `retry`: the failure may pass if the item is sent again (the
+    /// service's INTERNAL_ERROR, or no answer for the item). A call that
+    /// failed as a whole was already retried by the SDK.
+    Failed {
+        code: String,
+        message: String,
+        retry: bool,
+    },
+}
+
+impl ItemResult {
+    fn transient(&self) -> bool {
+        matches!(self, ItemResult::Failed { retry: true, .. })
+    }
+
+    fn not_attempted() -> Self {
+        ItemResult::Failed {
+            code: "INTERNAL_ERROR".to_string(),
+            message:
+                "not attempted: the invocation was too close to its deadline; send this item again"
+                    .to_string(),
+            retry: false,
+        }
+    }
+
+    fn not_reported() -> Self {
+        ItemResult::Failed {
+            code: "INTERNAL_ERROR".to_string(),
+            message: "the service did not report a result for this item".to_string(),
+            retry: true,
+        }
+    }
+
+    /// Every item of a call that failed as a whole gets the call's error,
+    /// in the batch API's own status codes.
+    fn from_call_error(e: &Error) -> Self {
+        let code = match e {
+            Error::Aws(a) => match a.kind {
+                AwsErrorKind::AccessDenied => "ACCESS_DENIED",
+                AwsErrorKind::InvalidInput => "INVALID_INPUT",
+                AwsErrorKind::NotFound => "RESOURCE_NOT_FOUND",
+                _ => "INTERNAL_ERROR",
+            },
+            _ => "INTERNAL_ERROR",
+        };
+        ItemResult::Failed {
+            code: code.to_string(),
+            message: format!("{}: {}", e.code(), e.public_message()),
+            retry: false,
+        }
+    }
+}
+
+/// Split into calls of at most 25, run up to `settings.concurrency` at once,
+/// and account for every item exactly once, in input order.
+pub async fn disassociate(
+    api: &impl DisassociateApi,
+    settings: &BatchSettings,
+    d: &Disassociate,
+    deadline: Deadline,
+) -> BatchOutcome {
+    let chunks: Vec<&[DisassociateItem]> = d.items.chunks(DISASSOCIATE_BATCH_LIMIT).collect();
+    let results: Vec<Vec<ItemResult>> = futures::stream::iter(chunks.iter().copied())
+        .map(|chunk| with_retries(api, settings, chunk, deadline))
+        .buffered(settings.concurrency.max(1))
+        .collect()
+        .await;
+    let mut outcome = BatchOutcome::default();
+    // Paired chunk by chunk: each chunk's answer has one result per item.
+    for (chunk, results) in chunks.into_iter().zip(results) {
+        assert_eq!(chunk.len(), results.len(), "one result per item");
+        for (item, result) in chunk.iter().zip(results) {
+            let resource = Resource {
+                project_id: item.project_id.clone(),
+            };
+            match result {
+                ItemResult::Ok => outcome.successful_associations.push(SuccessfulAssociation {
+                    scan_configuration_arn: item.scan_configuration_arn.clone(),
+                    resource,
+                }),
+                ItemResult::Failed { code, message, .. } => {
+                    outcome.failed_associations.push(FailedAssociation {
+                        scan_configuration_arn: item.scan_configuration_arn.clone(),
+                        resource,
+                        status_code: code,
+                        status_message: message,
+                    })
+                }
+            }
+        }
+    }
+    outcome
+}
+
+/// One chunk: a call (unless the deadline is near), then further calls
+/// for the items the service failed transiently, with doubling backoff.
+/// One result per input item, in order.
+async fn with_retries(
+    api: &impl DisassociateApi,
+    settings: &BatchSettings,
+    chunk: &[DisassociateItem],
+    deadline: Deadline,
+) -> Vec<ItemResult> {
+    if !deadline.allows_call() {
+        return vec![ItemResult::not_attempted(); chunk.len()];
+    }
+    let mut results = call(api, chunk).await;
+    let mut backoff = settings.item_retry_backoff;
+    for _ in 0..settings.item_retry_rounds {
+        let again: Vec<usize> = (0..chunk.len())
+            .filter(|i| results[*i].transient())
+            .collect();
+        if again.is_empty() {
+            break;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+        if !deadline.allows_call() {
+            break;
+        }
+        let items: Vec<DisassociateItem> = again.iter().map(|i| chunk[*i].clone()).collect();
+        tracing::info!(
+            items = items.len(),
+            "retrying disassociation items the service failed with INTERNAL_ERROR"
+        );
+        for (i, result) in again.into_iter().zip(call(api, &items).await) {
+            results[i] = result;
+        }
+    }
+    results
+}
+
+/// One service call; one result per input item, in order, whatever the
+/// service reported: an item reported twice, or one never sent, is logged
+/// and ignored; an item not reported is a transient failure.
+async fn call(api: &impl DisassociateApi, chunk: &[DisassociateItem]) -> Vec<ItemResult> {
+    let reported = match api.disassociate_call(chunk).await {
+        Ok(reported) => reported,
+        Err(e) => {
+            tracing::warn!(
+                code = e.code(),
+                items = chunk.len(),
+                "disassociation call failed; reporting its items failed"
+            );
+            return vec![ItemResult::from_call_error(&e); chunk.len()];
+        }
+    };
+    let mut index: HashMap<(&str, &str), usize> = chunk
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            (
+                (it.scan_configuration_arn.as_str(), it.project_id.as_str()),
+                i,
+            )
+        })
+        .collect();
+    let mut results: Vec<Option<ItemResult>> = vec![None; chunk.len()];
+    for r in &reported {
+        // Remove on first sight: never counted twice.
+        match index.remove(&(r.scan_configuration_arn.as_str(), r.project_id.as_str())) {
+            Some(i) => results[i] = Some(r.result.clone()),
+            None => tracing::warn!(
+                scan_configuration_arn = r.scan_configuration_arn.as_str(),
+                project_id = r.project_id.as_str(),
+                "service reported an item that was not pending in this call; ignored"
+            ),
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(ItemResult::not_reported))
+        .collect()
+}
+
+impl DisassociateApi for aws_sdk_inspector2::Client {
+    async fn disassociate_call(&self, chunk: &[DisassociateItem]) -> Result<Vec<Reported>, Error> {
+        let requests = chunk
+            .iter()
+            .map(|i| {
+                DisassociateConfigurationRequest::builder()
+                    .scan_configuration_arn(&i.scan_configuration_arn)
+                    .resource(CodeSecurityResource::ProjectId(i.project_id.clone()))
+                    .build()
+                    .expect("both required members are set")
+            })
+            .collect();
+        let op = Operation::BatchDisassociateCodeSecurityScanConfiguration;
+        let out = self
+            .batch_disassociate_code_security_scan_configuration()
+            .set_disassociate_configuration_requests(Some(requests))
+            .send()
+            .timed(op)
+            .await
+            .map_err(|e| aws_error(op, e))?;
+        fn project(r: Option<&CodeSecurityResource>) -> String {
+            r.and_then(|r| r.as_project_id().ok())
+                .cloned()
+                .unwrap_or_default()
+        }
+        let ok = out.successful_associations().iter().map(|s| Reported {
+            scan_configuration_arn: s.scan_configuration_arn().unwrap_or_default().to_string(),
+            project_id: project(s.resource()),
+            result: ItemResult::Ok,
+        });
+        let failed = out.failed_associations().iter().map(|f| {
+            let code = f
+                .status_code()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| "INTERNAL_ERROR".to_string());
+            Reported {
+                scan_configuration_arn: f.scan_configuration_arn().unwrap_or_default().to_string(),
+                project_id: project(f.resource()),
+                result: ItemResult::Failed {
+                    retry: code == "INTERNAL_ERROR",
+                    code,
+                    message: f.status_message().unwrap_or_default().to_string(),
+                },
+            }
+        });
+        Ok(ok.chain(failed).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    fn item(i: usize) -> DisassociateItem {
+        DisassociateItem {
+            scan_configuration_arn: format!("arn-{}", i % 3),
+            project_id: format!("p-{i}"),
+        }
+    }
+
+    fn ok(it: &DisassociateItem) -> Reported {
+        Reported {
+            scan_configuration_arn: it.scan_configuration_arn.clone(),
+            project_id: it.project_id.clone(),
+            result: ItemResult::Ok,
+        }
+    }
+
+    fn failed(it: &DisassociateItem, code: &str) -> Reported {
+        Reported {
+            result: ItemResult::Failed {
+                code: code.into(),
+                message: "m".into(),
+                retry: code == "INTERNAL_ERROR",
+            },
+            ..ok(it)
+        }
+    }
+
+    /// An in-memory service: `answer` decides each call's report; every
+    /// call's items are recorded.
+    struct Fake<F> {
+        answer: F,
+        calls: Mutex<Vec<Vec<String>>>,
+    }
+
+    impl<F> Fake<F> {
+        fn new(answer: F) -> Self {
+            Fake {
+                answer,
+                calls: Mutex::new(Vec::new()),
+            }
+        }
+        fn calls(&self) -> Vec<Vec<String>> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl<F> DisassociateApi for Fake<F>
+    where
+        F: Fn(usize, &[DisassociateItem]) -> Result<Vec<Reported>, Error> + Sync,
+    {
+        fn disassociate_call(
+            &self,
+            chunk: &[DisassociateItem],
+        ) -> impl Future<Output = Result<Vec<Reported>, Error>> + Send {
+            let n = {
+                let mut calls = self.calls.lock().unwrap();
+                calls.push(chunk.iter().map(|i| i.project_id.clone()).collect());
+                calls.len() - 1
+            };
+            let answer = (self.answer)(n, chunk);
+            async move { answer }
+        }
+    }
+
+    fn settings(rounds: u32) -> BatchSettings {
+        BatchSettings {
+            concurrency: 3,
+            item_retry_rounds: rounds,
+            item_retry_backoff: Duration::from_millis(1),
+        }
+    }
+
+    fn batch(n: usize) -> Disassociate {
+        Disassociate {
+            items: (0..n).map(item).collect(),
+        }
+    }
+
+    fn projects(v: &[impl AsRef<str>]) -> Vec<String> {
+        v.iter().map(|s| s.as_ref().to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn every_item_once_in_input_order_whatever_the_report_order() {
+        // Reports in reverse, with one item reported twice and one never sent.
+        let fake = Fake::new(|_, chunk: &[DisassociateItem]| {
+            let mut r: Vec<Reported> = chunk.iter().rev().map(ok).collect();
+            r.push(ok(&chunk[0]));
+            r.push(ok(&item(999)));
+            Ok(r)
+        });
+        let out = disassociate(&fake, &settings(0), &batch(60), Deadline::NONE).await;
+        let got: Vec<&str> = out
+            .successful_associations
+            .iter()
+            .map(|s| s.resource.project_id.as_str())
+            .collect();
+        let want: Vec<String> = (0..60).map(|i| format!("p-{i}")).collect();
+        assert_eq!(got, want);
+        assert!(out.failed_associations.is_empty());
+        let sizes: Vec<usize> = fake.calls().iter().map(Vec::len).collect();
+        assert_eq!(sizes, [25, 25, 10]);
+    }
+
+    #[tokio::test]
+    async fn transient_items_are_sent_again_and_others_are_not() {
+        // First call: item 1 INTERNAL_ERROR, item 2 ACCESS_DENIED, item 3 unreported.
+        let fake = Fake::new(|n, chunk: &[DisassociateItem]| {
+            Ok(chunk
+                .iter()
+                .filter(|it| n > 0 || it.project_id != "p-3")
+                .map(|it| match (n, it.project_id.as_str()) {
+                    (0, "p-1") => failed(it, "INTERNAL_ERROR"),
+                    (_, "p-2") => failed(it, "ACCESS_DENIED"),
+                    _ => ok(it),
+                })
+                .collect())
+        });
+        let out = disassociate(&fake, &settings(2), &batch(5), Deadline::NONE).await;
+        assert_eq!(fake.calls()[1], projects(&["p-1", "p-3"]));
+        assert_eq!(fake.calls().len(), 2);
+        assert_eq!(out.successful_associations.len(), 4);
+        assert_eq!(out.failed_associations.len(), 1);
+        assert_eq!(out.failed_associations[0].status_code, "ACCESS_DENIED");
+    }
+
+    #[tokio::test]
+    async fn a_failed_call_fails_its_items_with_the_batch_codes() {
+        let fake = Fake::new(|_, _: &[DisassociateItem]| {
+            Err(Error::Aws(crate::domain::AwsError {
+                operation: "inspector2:BatchDisassociateCodeSecurityScanConfiguration",
+                code: "AccessDeniedException".into(),
+                message: "no".into(),
+                kind: AwsErrorKind::AccessDenied,
+                retry_after: None,
+            }))
+        });
+        let out = disassociate(&fake, &settings(2), &batch(30), Deadline::NONE).await;
+        assert_eq!(out.failed_associations.len(), 30);
+        assert!(
+            out.failed_associations
+                .iter()
+                .all(|f| f.status_code == "ACCESS_DENIED")
+        );
+        assert_eq!(fake.calls().len(), 2, "not retried item by item");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_sent_past_the_deadline() {
+        let fake = Fake::new(|_, chunk: &[DisassociateItem]| Ok(chunk.iter().map(ok).collect()));
+        let near = Deadline {
+            at: Some(Instant::now() + Duration::from_millis(10)),
+            margin: Duration::from_secs(1),
+        };
+        let out = disassociate(&fake, &settings(2), &batch(30), near).await;
+        assert!(fake.calls().is_empty());
+        assert_eq!(out.failed_associations.len(), 30);
+        assert!(
+            out.failed_associations
+                .iter()
+                .all(|f| f.status_message.starts_with("not attempted"))
+        );
+    }
+}

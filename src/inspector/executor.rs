@@ -1,0 +1,129 @@
+//! The adapter's entry point: an [`Action`] executed through the SDK clients
+//! ([`Inspector`]), or planned without calling anything ([`Executor::DryRun`]).
+
+use super::client::Clients;
+use super::disassociate::disassociate;
+use super::plan::plan;
+use super::preconnect::{Opened, preconnect};
+use super::resolve::Resolver;
+use super::runs::start_run;
+use super::scans::{get_scan, start_scan};
+use crate::config::{BatchSettings, ResolveSettings};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Operation, Outcome, ScanTarget, Service};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The live adapter over the SDK clients. Built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    pub clients: Clients,
+    batch: BatchSettings,
+    resolver: Arc<Resolver>,
+}
+
+impl Inspector {
+    pub fn new(sdk: &aws_config::SdkConfig, batch: &BatchSettings, resolver: Resolver) -> Self {
+        Self {
+            clients: Clients::new(sdk),
+            batch: batch.clone(),
+            resolver: Arc::new(resolver),
+        }
+    }
+
+    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
+        let not_attempted = |op: Operation| Error::NotAttempted {
+            operation: op.iam_action(),
+        };
+        let concurrency = self.batch.concurrency.max(1);
+        let (clients, resolver) = (&self.clients, self.resolver.as_ref());
+        match action {
+            Action::StartCodeSecurityScan(s) => start_scan(clients, resolver, s)
+                .await
+                .map(Outcome::ScanStarted),
+            Action::StartCodeSecurityScans(scans) => {
+                let items = futures::stream::iter(scans)
+                    .map(|s| async move {
+                        let key = match &s.target {
+                            ScanTarget::ProjectId(p) => ("projectId", p.clone()),
+                            ScanTarget::Repository(r) => ("repository", r.clone()),
+                        };
+                        let result = if deadline.allows_call() {
+                            start_scan(clients, resolver, s).await
+                        } else {
+                            Err(not_attempted(Operation::StartCodeSecurityScan))
+                        };
+                        FanOutItem { key, result }
+                    })
+                    .buffered(concurrency)
+                    .collect()
+                    .await;
+                Ok(Outcome::Scans(items))
+            }
+            Action::GetCodeSecurityScan(g) => get_scan(clients, g).await.map(Outcome::Scan),
+            Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(
+                disassociate(&clients.v2, &self.batch, d, deadline).await,
+            )),
+            Action::StartAssessmentRun(r) => start_run(clients, r).await.map(Outcome::RunStarted),
+            Action::StartAssessmentRuns(runs) => {
+                let items = futures::stream::iter(runs)
+                    .map(|r| async move {
+                        let result = if deadline.allows_call() {
+                            start_run(clients, r).await
+                        } else {
+                            Err(not_attempted(Operation::StartAssessmentRun))
+                        };
+                        FanOutItem {
+                            key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
+                            result,
+                        }
+                    })
+                    .buffered(concurrency)
+                    .collect()
+                    .await;
+                Ok(Outcome::Runs(items))
+            }
+            Action::Skip(skip) => Ok(Outcome::Skipped(skip.clone())),
+        }
+    }
+}
+
+/// Live calls, or a dry run that validates and plans without calling AWS.
+#[derive(Debug, Clone)]
+pub enum Executor {
+    Live(Inspector),
+    DryRun(Resolver),
+}
+
+impl Executor {
+    /// Live unless `sdk` is `None` (dry run).
+    pub fn new(
+        sdk: Option<&aws_config::SdkConfig>,
+        batch: &BatchSettings,
+        resolve: &ResolveSettings,
+    ) -> Self {
+        let resolver = Resolver::from_settings(resolve);
+        match sdk {
+            Some(sdk) => Executor::Live(Inspector::new(sdk, batch, resolver)),
+            None => Executor::DryRun(resolver),
+        }
+    }
+
+    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
+        match (self, action) {
+            (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
+            (Executor::Live(inspector), _) => inspector.execute(action, deadline).await,
+            (Executor::DryRun(resolver), _) => Ok(Outcome::DryRun(plan(action, resolver))),
+        }
+    }
+
+    /// Opens the connections `PRECONNECT` names (live only; a dry run has none).
+    pub async fn preconnect(&self, services: &[Service], budget: Duration) -> Vec<Opened> {
+        match self {
+            Executor::Live(inspector) if !services.is_empty() => {
+                preconnect(&inspector.clients, services, budget).await
+            }
+            _ => Vec::new(),
+        }
+    }
+}

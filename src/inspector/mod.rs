@@ -1,0 +1,16 @@
+//! The Inspector adapter: the SDK clients and their retry policy, error
+//! mapping, scans, assessment runs, disassociation, repository resolution,
+//! dry-run plans and preconnect. It knows nothing of triggers.
+
+pub mod client;
+pub mod disassociate;
+pub mod errors;
+pub mod executor;
+pub mod plan;
+pub mod preconnect;
+pub mod resolve;
+pub mod runs;
+pub mod scans;
+
+pub use client::resilience;
+pub use executor::{Executor, Inspector};

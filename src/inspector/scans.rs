@@ -1,0 +1,61 @@
+//! Code security scans: start one (resolving a repository first), read one.
+
+use super::client::{Clients, Timed};
+use super::errors::aws_error;
+use super::resolve::Resolver;
+use crate::domain::{Error, GetScan, Operation, ScanDetails, ScanStarted, ScanTarget, StartScan};
+use aws_sdk_inspector2::types::CodeSecurityResource;
+use aws_smithy_types::date_time::Format;
+
+pub async fn start_scan(
+    clients: &Clients,
+    resolver: &Resolver,
+    s: &StartScan,
+) -> Result<ScanStarted, Error> {
+    let (repository, project_id) = match &s.target {
+        ScanTarget::ProjectId(p) => (None, p.clone()),
+        ScanTarget::Repository(r) => (Some(r.clone()), resolver.resolve(&clients.v2, r).await?),
+    };
+    let out = clients
+        .v2
+        .start_code_security_scan()
+        .resource(CodeSecurityResource::ProjectId(project_id.clone()))
+        .set_client_token(s.client_token.clone())
+        .send()
+        .timed(Operation::StartCodeSecurityScan)
+        .await
+        .map_err(|e| aws_error(Operation::StartCodeSecurityScan, e))?;
+    Ok(ScanStarted {
+        repository,
+        project_id,
+        scan_id: out.scan_id().unwrap_or_default().to_string(),
+        status: out
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    })
+}
+
+pub async fn get_scan(clients: &Clients, g: &GetScan) -> Result<ScanDetails, Error> {
+    let out = clients
+        .v2
+        .get_code_security_scan()
+        .resource(CodeSecurityResource::ProjectId(g.project_id.clone()))
+        .scan_id(&g.scan_id)
+        .send()
+        .timed(Operation::GetCodeSecurityScan)
+        .await
+        .map_err(|e| aws_error(Operation::GetCodeSecurityScan, e))?;
+    let time =
+        |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+    Ok(ScanDetails {
+        project_id: g.project_id.clone(),
+        scan_id: out.scan_id().unwrap_or(&g.scan_id).to_string(),
+        status: out.status().map(|s| s.as_str().to_string()),
+        status_reason: out.status_reason().map(str::to_string),
+        account_id: out.account_id().map(str::to_string),
+        created_at: time(out.created_at()),
+        updated_at: time(out.updated_at()),
+        last_commit_id: out.last_commit_id().map(str::to_string),
+    })
+}
