@@ -16,8 +16,10 @@ fn load(name: &str) -> Value {
 fn bench(c: &mut Criterion) {
     let app = App::new(
         {
-            let mut s = Settings::default();
-            s.dry_run = true;
+            let mut s = Settings {
+                dry_run: true,
+                ..Settings::default()
+            };
             s.limits.assessment_template_arns =
                 vec!["arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into()];
             s

@@ -50,8 +50,11 @@ fn get_scan() -> Wire {
     }
 }
 
+/// One bundled event: its file, the call it must make, and a check of the answer.
+type Case = (&'static str, Wire, fn(&Value));
+
 /// The cases, one per file in events/.
-fn cases() -> Vec<(&'static str, Wire, fn(&Value))> {
+fn cases() -> Vec<Case> {
     vec![
         (
             "http-start-scan.json",

@@ -10,40 +10,31 @@ use common::*;
 use inspector_scan_router::config::SdkSettings;
 use inspector_scan_router::{App, Settings};
 use lambda_runtime::{Context, LambdaEvent};
-use serde_json::{Value, json};
-use std::collections::HashMap;
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// Fast settings for tests: 3 attempts, short backoff and timeouts.
 fn settings() -> Settings {
-    let mut s = Settings::default();
-    s.sdk = SdkSettings {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(2),
-        connect_timeout: Duration::from_millis(500),
-        attempt_timeout: Duration::from_millis(400),
-        operation_timeout: Duration::from_secs(5),
+    let mut s = Settings {
+        deadline_margin: Duration::ZERO,
+        sdk: SdkSettings {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_secs(2),
+            connect_timeout: Duration::from_millis(500),
+            attempt_timeout: Duration::from_millis(400),
+            operation_timeout: Duration::from_secs(5),
+        },
+        ..Settings::default()
     };
-    s.deadline_margin = Duration::ZERO;
     s.batch.item_retry_backoff = Duration::from_millis(10);
     s
 }
 
 async fn app_at(endpoint: &str, s: Settings) -> App {
-    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_inspector2::config::Credentials::new(
-            "AKIDEXAMPLE",
-            "s",
-            None,
-            None,
-            "t",
-        ));
-    let sdk = inspector_scan_router::inspector::resilience(loader, &s.sdk)
+    let sdk = inspector_scan_router::inspector::resilience(loader(endpoint, None), &s.sdk)
         .load()
         .await;
     App::new(s, Some(&sdk))
@@ -80,12 +71,6 @@ impl Respond for Script {
     }
 }
 
-fn error(status: u16, code: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("x-amzn-errortype", code)
-        .set_body_json(json!({"message": code}))
-}
-
 async fn scan_stand_in(script: Script) -> MockServer {
     serving(START_SCAN_PATH, script).await
 }
@@ -110,7 +95,7 @@ fn http_scan_without_key() -> Value {
 #[tokio::test]
 async fn throttling_honours_retry_after_and_keeps_the_client_token() {
     let script = Script::new(vec![
-        error(429, "ThrottlingException").insert_header("retry-after", "1"),
+        aws_error_answer(429, "ThrottlingException").insert_header("retry-after", "1"),
         scan_started(),
     ]);
     let r = start_scan_with(&script, http_scan_without_key()).await;
@@ -133,7 +118,7 @@ async fn throttling_honours_retry_after_and_keeps_the_client_token() {
 
 #[tokio::test]
 async fn persistent_500_is_three_attempts_then_502() {
-    let script = Script::new(vec![error(500, "InternalServerException")]);
+    let script = Script::new(vec![aws_error_answer(500, "InternalServerException")]);
     let r = start_scan_with(&script, load_event("http-start-scan.json")).await;
     assert_eq!(r["statusCode"], 502);
     assert_eq!(http_body(&r)["error"]["code"], "InternalServerException");
@@ -149,7 +134,7 @@ async fn persistent_500_is_three_attempts_then_502() {
 #[tokio::test]
 async fn a_503_then_success_is_two_attempts() {
     let script = Script::new(vec![
-        error(503, "ServiceUnavailableException"),
+        aws_error_answer(503, "ServiceUnavailableException"),
         scan_started(),
     ]);
     let r = start_scan_with(&script, load_event("eventbridge-start-scan.json")).await;
@@ -226,88 +211,17 @@ async fn answers_slower_than_the_attempt_timeout_time_out_each_attempt() {
 
 // ---- batches ----------------------------------------------------------------
 
-fn project(i: usize) -> String {
-    format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")
-}
-
-fn batch(n: usize) -> Value {
-    let items: Vec<Value> = (0..n)
-        .map(|i| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": project(i)}}))
-        .collect();
-    json!({"action": "BatchDisassociateCodeSecurityScanConfiguration", "disassociateConfigurationRequests": items})
-}
-
-/// Items in `flaky` fail with INTERNAL_ERROR the first time they are sent;
-/// calls containing `broken` fail as a whole with 500.
-#[derive(Clone, Default)]
-struct Batch {
-    flaky: Vec<String>,
-    broken: Option<String>,
-    delay: Duration,
-    seen: Arc<Mutex<HashMap<String, usize>>>,
-    calls: Arc<Mutex<Vec<Vec<String>>>>,
-}
-
-impl Respond for Batch {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let items = requested_items(req);
-        let ids: Vec<String> = items
-            .iter()
-            .map(|i| i["resource"]["projectId"].as_str().unwrap().to_string())
-            .collect();
-        self.calls.lock().unwrap().push(ids.clone());
-        if self.broken.as_ref().is_some_and(|b| ids.contains(b)) {
-            return error(500, "InternalServerException");
-        }
-        let (mut ok, mut failed) = (vec![], vec![]);
-        let mut seen = self.seen.lock().unwrap();
-        for (item, id) in items.into_iter().zip(ids) {
-            let n = seen.entry(id.clone()).or_default();
-            *n += 1;
-            if self.flaky.contains(&id) && *n == 1 {
-                failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"));
-            } else {
-                ok.push(item);
-            }
-        }
-        ResponseTemplate::new(200)
-            .set_delay(self.delay)
-            .set_body_json(json!({"successfulAssociations": ok, "failedAssociations": failed}))
-    }
-}
-
-async fn batch_stand_in(b: Batch) -> MockServer {
-    serving(DISASSOCIATE_PATH, b).await
-}
-
-fn accounted(result: &Value, n: usize) -> (usize, usize) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for list in ["successfulAssociations", "failedAssociations"] {
-        for item in result[list].as_array().unwrap() {
-            *seen
-                .entry(item["resource"]["projectId"].as_str().unwrap().to_string())
-                .or_default() += 1;
-        }
-    }
-    assert_eq!(seen.len(), n, "every item once");
-    assert!(seen.values().all(|c| *c == 1), "no item twice");
-    (
-        result["successfulAssociations"].as_array().unwrap().len(),
-        result["failedAssociations"].as_array().unwrap().len(),
-    )
-}
-
 #[tokio::test]
 async fn transient_item_failures_are_retried_inside_the_invocation() {
-    let b = Batch {
+    let b = Disassociation {
         flaky: vec![project(3), project(27)],
-        ..Batch::default()
+        ..Disassociation::default()
     };
-    let server = batch_stand_in(b.clone()).await;
+    let server = b.serve().await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(batch(30))).await.unwrap();
+    let r = app.handle(event(direct_disassociate(30))).await.unwrap();
     assert_eq!(accounted(&r["result"], 30), (30, 0), "{r}");
-    let calls = b.calls.lock().unwrap().clone();
+    let calls = b.calls();
     assert_eq!(
         calls.len(),
         4,
@@ -318,23 +232,27 @@ async fn transient_item_failures_are_retried_inside_the_invocation() {
 }
 
 #[tokio::test]
-async fn a_chunk_that_keeps_failing_reports_its_items_and_keeps_the_rest() {
-    let b = Batch {
+async fn a_chunk_that_keeps_failing_reports_only_its_own_items_and_keeps_the_rest() {
+    let b = Disassociation {
         broken: Some(project(40)),
-        ..Batch::default()
+        ..Disassociation::default()
     };
-    let server = batch_stand_in(b.clone()).await;
+    let server = b.serve().await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(batch(60))).await.unwrap();
+    let r = app.handle(event(direct_disassociate(60))).await.unwrap();
     assert_eq!(accounted(&r["result"], 60), (35, 25));
     let failed = r["result"]["failedAssociations"].as_array().unwrap();
+    // Only the failing call's own 25 items (the second chunk) failed, each
+    // with the batch API's code and the call's error.
     assert!(failed.iter().all(|f| {
-        f["statusMessage"]
-            .as_str()
-            .unwrap()
-            .starts_with("InternalServerException")
+        f["statusCode"] == "INTERNAL_ERROR"
+            && f["statusMessage"]
+                .as_str()
+                .unwrap()
+                .starts_with("InternalServerException")
     }));
-    let calls = b.calls.lock().unwrap().clone();
+    assert_eq!(failed[0]["resource"]["projectId"], project(25));
+    let calls = b.calls();
     assert_eq!(
         calls.iter().filter(|c| c.contains(&project(40))).count(),
         3,
@@ -354,18 +272,21 @@ fn with_deadline(payload: Value, in_ms: u64) -> LambdaEvent<Value> {
 
 #[tokio::test]
 async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
-    let b = Batch {
+    let b = Disassociation {
         delay: Duration::from_millis(200),
-        ..Batch::default()
+        ..Disassociation::default()
     };
-    let server = batch_stand_in(b.clone()).await;
+    let server = b.serve().await;
     let mut s = settings();
     s.batch.concurrency = 1;
     s.deadline_margin = Duration::from_millis(100);
     let app = app_at(&server.uri(), s).await;
-    let r = app.handle(with_deadline(batch(250), 900)).await.unwrap();
+    let r = app
+        .handle(with_deadline(direct_disassociate(250), 900))
+        .await
+        .unwrap();
     let (ok, failed) = accounted(&r["result"], 250);
-    let calls = b.calls.lock().unwrap().len();
+    let calls = b.calls().len();
     assert!((1..10).contains(&calls), "some calls, not all: {calls}");
     assert_eq!(ok, calls * 25, "every call made succeeded");
     assert_eq!(failed, 250 - calls * 25);

@@ -370,8 +370,10 @@ async fn settings_do_not_matter_to_rejection() {
     // A tight body limit still answers structurally.
     let app = App::new(
         {
-            let mut s = Settings::default();
-            s.dry_run = true;
+            let mut s = Settings {
+                dry_run: true,
+                ..Settings::default()
+            };
             s.limits.max_body_bytes = 1024;
             s
         },

@@ -48,15 +48,35 @@ impl Operation {
         }
     }
 
-    /// Every IAM action the function calls: what the template must grant.
-    pub const IAM_ACTIONS: [&'static str; 6] = [
-        "inspector2:StartCodeSecurityScan",
-        "inspector2:GetCodeSecurityScan",
-        "inspector2:BatchDisassociateCodeSecurityScanConfiguration",
-        "inspector2:ListCoverage",
-        "inspector:StartAssessmentRun",
-        "inspector:ListAssessmentRuns",
+    /// Every operation the function calls, supporting calls included, in
+    /// declaration order: what the template must grant (see [`Self::index`]).
+    pub const EVERY: [Operation; 6] = [
+        Operation::StartCodeSecurityScan,
+        Operation::GetCodeSecurityScan,
+        Operation::BatchDisassociateCodeSecurityScanConfiguration,
+        Operation::StartAssessmentRun,
+        Operation::ListCoverage,
+        Operation::ListAssessmentRuns,
     ];
+
+    /// The operation's place in [`Self::EVERY`]. The match has no wildcard,
+    /// so a new operation does not compile until it has a place, and the
+    /// test below fails until [`Self::EVERY`] holds it there.
+    pub const fn index(self) -> usize {
+        match self {
+            Operation::StartCodeSecurityScan => 0,
+            Operation::GetCodeSecurityScan => 1,
+            Operation::BatchDisassociateCodeSecurityScanConfiguration => 2,
+            Operation::StartAssessmentRun => 3,
+            Operation::ListCoverage => 4,
+            Operation::ListAssessmentRuns => 5,
+        }
+    }
+
+    /// Every IAM action the function calls.
+    pub fn iam_actions() -> Vec<&'static str> {
+        Operation::EVERY.map(Operation::iam_action).to_vec()
+    }
 
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.into_iter().find(|op| op.name() == name)
@@ -89,6 +109,21 @@ impl Service {
             "inspector2" => Some(Service::Inspector2),
             "inspector" => Some(Service::Inspector),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_holds_each_operation_at_its_index() {
+        for (i, op) in Operation::EVERY.iter().enumerate() {
+            assert_eq!(op.index(), i, "{op:?}");
+        }
+        for op in Operation::ALL {
+            assert_eq!(Operation::EVERY[op.index()], op);
         }
     }
 }

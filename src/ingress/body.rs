@@ -1,7 +1,6 @@
 //! HTTP request bodies: base64 and the size limit, then one JSON object
 //! with no repeated key.
 
-use super::http::HttpRequest;
 use super::wire::type_name;
 use crate::domain::Error;
 use base64::Engine;
@@ -38,8 +37,8 @@ fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Ve
 
 /// Decode (base64, size limit `max`) and parse the body of an HTTP request
 /// as a JSON object.
-pub fn json_body(req: &HttpRequest, max: usize) -> Result<Value, Error> {
-    let bytes = decode_body(req.body.as_deref(), req.is_base64_encoded, max)?;
+pub fn json_object(body: Option<&str>, base64: bool, max: usize) -> Result<Value, Error> {
+    let bytes = decode_body(body, base64, max)?;
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return Err(Error::malformed("request body is required: a JSON object"));
     };

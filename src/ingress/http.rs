@@ -3,7 +3,7 @@
 //! routed by method and path.
 
 use super::actions::{NO_ORIGIN, action_for};
-use super::body::json_body;
+use super::body::json_object;
 use crate::config::Limits;
 use crate::domain::validate::{check_client_token, shown};
 use crate::domain::{Action, Error, Operation};
@@ -31,12 +31,17 @@ pub struct HttpRequest {
     pub base_path: String,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
-    /// The body as the integration delivered it; decoded by [`json_body`].
+    /// The body as the integration delivered it; decoded by [`HttpRequest::json_body`].
     pub body: Option<String>,
     pub is_base64_encoded: bool,
 }
 
 impl HttpRequest {
+    /// The body (base64-decoded, within `max` bytes) as one JSON object.
+    pub fn json_body(&self, max: usize) -> Result<Value, Error> {
+        json_object(self.body.as_deref(), self.is_base64_encoded, max)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -62,15 +67,33 @@ pub fn decode_v2(payload: Value) -> Result<HttpRequest, Error> {
         .unwrap_or_else(|| "/".to_string());
     let stage = req.request_context.stage.as_deref().unwrap_or("$default");
     let (base_path, path) = strip_stage(&raw_path, stage);
-    Ok(HttpRequest {
-        flavor: HttpFlavor::V2,
+    let route = (method, path, base_path);
+    Ok(normalised(
+        HttpFlavor::V2,
+        route,
+        &req.headers,
+        req.body,
+        req.is_base64_encoded,
+    ))
+}
+
+/// The request both integrations come to: `route` is (method, path, base path).
+fn normalised(
+    flavor: HttpFlavor,
+    (method, path, base_path): (String, String, String),
+    headers: &aws_lambda_events::http::HeaderMap,
+    body: Option<String>,
+    is_base64_encoded: bool,
+) -> HttpRequest {
+    HttpRequest {
+        flavor,
         method,
         path,
         base_path,
-        headers: lowercase_headers(&req.headers),
-        body: req.body,
-        is_base64_encoded: req.is_base64_encoded,
-    })
+        headers: lowercase_headers(headers),
+        body,
+        is_base64_encoded,
+    }
 }
 
 /// Header names lowercased (they are case-insensitive); values as text.
@@ -100,15 +123,14 @@ pub fn decode_v1(payload: Value) -> Result<HttpRequest, Error> {
     } else {
         format!("/{stage}")
     };
-    Ok(HttpRequest {
-        flavor: HttpFlavor::V1,
-        method,
-        path,
-        base_path,
-        headers: lowercase_headers(&req.headers),
-        body: req.body,
-        is_base64_encoded: req.is_base64_encoded,
-    })
+    let route = (method, path, base_path);
+    Ok(normalised(
+        HttpFlavor::V1,
+        route,
+        &req.headers,
+        req.body,
+        req.is_base64_encoded,
+    ))
 }
 
 fn strip_stage(raw_path: &str, stage: &str) -> (String, String) {
@@ -202,7 +224,7 @@ fn match_route(method: &str, path: &str) -> Result<Route, Error> {
 pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     match match_route(&req.method, &req.path)? {
         Route::StartScan => {
-            let mut body = json_body(req, cfg.max_body_bytes)?;
+            let mut body = req.json_body(cfg.max_body_bytes)?;
             if let Some(key) = req.header("idempotency-key") {
                 check_client_token("Idempotency-Key", key).map_err(|f| Error::invalid(vec![f]))?;
                 match body.get("clientToken") {
@@ -228,13 +250,13 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
         ),
         Route::Disassociate => action_for(
             Operation::BatchDisassociateCodeSecurityScanConfiguration,
-            json_body(req, cfg.max_body_bytes)?,
+            req.json_body(cfg.max_body_bytes)?,
             cfg,
             NO_ORIGIN,
         ),
         Route::StartRun => action_for(
             Operation::StartAssessmentRun,
-            json_body(req, cfg.max_body_bytes)?,
+            req.json_body(cfg.max_body_bytes)?,
             cfg,
             NO_ORIGIN,
         ),

@@ -1,6 +1,5 @@
 //! Decoding and routing, tested without the runtime or the SDK.
 
-use super::body::json_body;
 use super::http::{HttpFlavor, HttpRequest};
 use super::*;
 use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
@@ -42,7 +41,7 @@ fn v2_strips_named_stage_and_decodes_base64() {
         true,
     ));
     assert_eq!((r.path.as_str(), r.base_path.as_str()), ("/scans", "/prod"));
-    assert_eq!(json_body(&r, 1024).unwrap(), json!({"a": 1}));
+    assert_eq!(r.json_body(1024).unwrap(), json!({"a": 1}));
     assert_eq!(r.header("idempotency-key"), Some("k1"));
 }
 
@@ -55,10 +54,10 @@ fn v2_default_stage_keeps_path() {
 #[test]
 fn bad_base64_and_oversize_bodies() {
     let r = http(v2("POST", "/scans", "$default", Some("!!!"), true));
-    assert_eq!(json_body(&r, 1024).unwrap_err().code(), "MalformedRequest");
+    assert_eq!(r.json_body(1024).unwrap_err().code(), "MalformedRequest");
     let big = "a".repeat(2000);
     let r = http(v2("POST", "/scans", "$default", Some(&big), false));
-    assert_eq!(json_body(&r, 1024).unwrap_err().http_status(), 413);
+    assert_eq!(r.json_body(1024).unwrap_err().http_status(), 413);
     let r = http(v2(
         "POST",
         "/scans",
@@ -66,7 +65,7 @@ fn bad_base64_and_oversize_bodies() {
         Some(&"QUFB".repeat(400)),
         true,
     ));
-    assert_eq!(json_body(&r, 1024).unwrap_err().http_status(), 413);
+    assert_eq!(r.json_body(1024).unwrap_err().http_status(), 413);
 }
 
 #[test]
@@ -111,24 +110,24 @@ fn json_body_errors() {
         body: Some("//4=".into()),
         is_base64_encoded: true,
     };
-    assert!(json_body(&r, 99).unwrap_err().to_string().contains("UTF-8"));
+    assert!(r.json_body(99).unwrap_err().to_string().contains("UTF-8"));
     r.is_base64_encoded = false;
     r.body = Some("{not json".into());
     assert!(
-        json_body(&r, 99)
+        r.json_body(99)
             .unwrap_err()
             .to_string()
             .contains("not valid JSON")
     );
     r.body = Some("[1]".into());
     assert!(
-        json_body(&r, 99)
+        r.json_body(99)
             .unwrap_err()
             .to_string()
             .contains("JSON object")
     );
     r.body = None;
-    assert!(json_body(&r, 99).is_err());
+    assert!(r.json_body(99).is_err());
 }
 
 const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";

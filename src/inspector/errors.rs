@@ -7,6 +7,9 @@ use std::time::Duration;
 
 type SdkError<E> =
     aws_sdk_inspector2::error::SdkError<E, aws_sdk_inspector2::config::http::HttpResponse>;
+
+/// Map an SDK error onto [`Error`], keeping the service's code and message
+/// and any `Retry-After` the service sent.
 pub fn aws_error<E>(op: Operation, err: SdkError<E>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,

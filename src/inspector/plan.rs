@@ -79,8 +79,6 @@ pub fn plan(action: &Action, resolver: &Resolver) -> Vec<PlannedCall> {
     }
 }
 
-/// Map an SDK error onto [`Error`], keeping the service's code and message
-
 #[cfg(test)]
 mod tests {
     use super::*;

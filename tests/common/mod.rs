@@ -8,8 +8,10 @@ use inspector_scan_router::{App, Settings};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -20,19 +22,26 @@ pub const TEMPLATE_ARN: &str =
     "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-7sbz2Kz0";
 pub const SCAN_ID: &str = "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3";
 
-/// SDK configuration aimed at `endpoint`, with static test credentials and
-/// `max_attempts` attempts per call.
-pub async fn sdk_config(endpoint: &str, max_attempts: u32) -> aws_config::SdkConfig {
+/// The one SDK set-up of the tests: aimed at `endpoint`, region us-east-1,
+/// static test credentials (with a session token when given, so that its
+/// header exists). Callers add their retry and timeout policy.
+pub fn loader(endpoint: &str, session_token: Option<&str>) -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(
             "AKIDEXAMPLE",
             "test-secret",
-            None,
+            session_token.map(str::to_string),
             None,
             "tests",
         ))
+}
+
+/// SDK configuration aimed at `endpoint` with `max_attempts` attempts per
+/// call and a 1 ms initial backoff.
+pub async fn sdk_config(endpoint: &str, max_attempts: u32) -> aws_config::SdkConfig {
+    loader(endpoint, None)
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(max_attempts)
@@ -227,4 +236,156 @@ pub fn http_event(method: &str, path: &str, body: Option<&str>, b64: bool) -> Va
         }
     }
     e
+}
+
+/// An AWS error answer: `status`, the error type header, `{"message": code}`.
+pub fn aws_error_answer(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-errortype", code)
+        .set_body_json(json!({"message": code}))
+}
+
+// ---- disassociation ----------------------------------------------------------
+
+/// The project id of item `i` of a test batch.
+pub fn project(i: usize) -> String {
+    format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")
+}
+
+/// `n` disassociation items, `project(0..n)` under one configuration.
+pub fn disassociate_items(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": project(i)}}))
+        .collect()
+}
+
+/// A direct invocation disassociating `disassociate_items(n)`.
+pub fn direct_disassociate(n: usize) -> Value {
+    json!({"action": "BatchDisassociateCodeSecurityScanConfiguration",
+           "disassociateConfigurationRequests": disassociate_items(n)})
+}
+
+/// When a call arrived, and the project ids it carried.
+pub type Call = (Instant, Vec<String>);
+
+/// A scripted BatchDisassociateCodeSecurityScanConfiguration stand-in: per
+/// project id, what the service says about it. Every answer also reports an
+/// item nobody sent, which the function must ignore.
+#[derive(Clone, Default)]
+pub struct Disassociation {
+    /// project id -> failure status code, every time it is sent
+    pub fail: HashMap<String, &'static str>,
+    /// project ids that fail with INTERNAL_ERROR the first time they are sent
+    pub flaky: Vec<String>,
+    /// project ids the service leaves out of its answer
+    pub omit: Vec<String>,
+    /// project ids the service reports twice
+    pub twice: Vec<String>,
+    /// a call containing this project id fails as a whole with HTTP 500
+    pub broken: Option<String>,
+    pub delay: Duration,
+    pub calls_made: Arc<Mutex<Vec<Call>>>,
+    pub times_sent: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Disassociation {
+    /// The project ids of each call, in arrival order.
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        self.calls_made
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.1.clone())
+            .collect()
+    }
+
+    /// When each call arrived.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.calls_made
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.0)
+            .collect()
+    }
+
+    /// A stand-in serving this script.
+    pub async fn serve(&self) -> MockServer {
+        serving(DISASSOCIATE_PATH, self.clone()).await
+    }
+}
+
+impl Respond for Disassociation {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let items = requested_items(req);
+        assert!(
+            !items.is_empty() && items.len() <= 25,
+            "service limit broken: {} items",
+            items.len()
+        );
+        let ids: Vec<String> = items
+            .iter()
+            .map(|i| i["resource"]["projectId"].as_str().unwrap().to_string())
+            .collect();
+        self.calls_made
+            .lock()
+            .unwrap()
+            .push((Instant::now(), ids.clone()));
+        if self.broken.as_ref().is_some_and(|b| ids.contains(b)) {
+            return aws_error_answer(500, "InternalServerException");
+        }
+        let (mut ok, mut failed) = (vec![], vec![]);
+        let mut seen = self.times_sent.lock().unwrap();
+        for (item, id) in items.into_iter().zip(ids) {
+            let n = seen.entry(id.clone()).or_default();
+            *n += 1;
+            if self.omit.contains(&id) {
+                continue;
+            }
+            let times = if self.twice.contains(&id) { 2 } else { 1 };
+            for _ in 0..times {
+                match self.fail.get(&id) {
+                    Some(code) => {
+                        failed.push(failed_item(&item, code, &format!("{code} for {id}")))
+                    }
+                    None if self.flaky.contains(&id) && *n == 1 => {
+                        failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"))
+                    }
+                    None => ok.push(item.clone()),
+                }
+            }
+        }
+        ok.push(json!({"scanConfigurationArn": CONFIG_ARN,
+                       "resource": {"projectId": "project-ffffffff-ffff-ffff-ffff-ffffffffffff"}}));
+        ResponseTemplate::new(200)
+            .set_delay(self.delay)
+            .set_body_json(json!({"successfulAssociations": ok, "failedAssociations": failed}))
+    }
+}
+
+/// Asserts that `project(0..n)` each appear exactly once across the two
+/// lists of a disassociation result, and nothing else does; returns
+/// `(successful, failed)`.
+pub fn accounted(result: &Value, n: usize) -> (usize, usize) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for list in ["successfulAssociations", "failedAssociations"] {
+        for item in result[list].as_array().unwrap() {
+            *seen
+                .entry(item["resource"]["projectId"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    for i in 0..n {
+        assert_eq!(
+            seen.remove(&project(i)),
+            Some(1),
+            "{} not accounted exactly once",
+            project(i)
+        );
+    }
+    assert!(seen.is_empty(), "items nobody sent: {seen:?}");
+    (
+        result["successfulAssociations"].as_array().unwrap().len(),
+        result["failedAssociations"].as_array().unwrap().len(),
+    )
 }
