@@ -1,7 +1,9 @@
 """Run a bootstrap under the AWS Lambda Runtime Interface Emulator and invoke
-it with event files. Used by scripts/run-local; prints each event and answer.
+it with event files. Used by scripts/run-local; prints each event and answer,
+then a summary table (event, status, action).
 Exits non-zero if the emulator fails or an invocation gets no answer."""
 import argparse
+import http.client
 import json
 import os
 import pathlib
@@ -9,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 
 
@@ -39,6 +40,52 @@ def wait_ready(port, proc, deadline=20):
     sys.exit("emulator did not start listening")
 
 
+def status_of(answer):
+    """HTTP status of a response envelope, errorType of a Lambda error, else ok."""
+    if isinstance(answer, dict):
+        if "statusCode" in answer:
+            return str(answer["statusCode"])
+        if "errorType" in answer:
+            return str(answer["errorType"])
+    return "ok"
+
+
+def action_of(answer):
+    """What the function did or would do: the planned calls' operations of a
+    dry run, `skipped`, or the answer's `action`; looked for in the answer,
+    its (parsed) HTTP body and its `result`. `-` when none says."""
+    places = []
+    for d in (answer, answer.get("body") if isinstance(answer, dict) else None):
+        if isinstance(d, dict):
+            places += [d, d.get("result")]
+    places = [d for d in places if isinstance(d, dict)]
+    for d in places:
+        if d.get("dryRun") is True and isinstance(d.get("calls"), list):
+            ops = []
+            for c in d["calls"]:
+                op = c.get("operation") if isinstance(c, dict) else None
+                if op and op not in ops:
+                    ops.append(op)
+            return ",".join(ops) or "-"
+    for d in places:
+        if d.get("skipped") is True:
+            return "skipped"
+    for d in places:
+        if "action" in d:
+            return str(d["action"])
+    return "-"
+
+
+def print_table(rows):
+    """Rows of (event, status, action), aligned under a header line."""
+    rows = [("EVENT", "STATUS", "ACTION")] + rows
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    print("\n== summary", flush=True)
+    for e, st, act in rows:
+        print(f"{e:<{w0}}  {st:<{w1}}  {act}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rie", required=True)
@@ -58,6 +105,7 @@ def main():
         env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
     )
     failed = 0
+    rows = []  # (event, status, action) for the summary table
     try:
         wait_ready(port, proc)
         dry = env.get("DRY_RUN", "")
@@ -66,9 +114,10 @@ def main():
             print(f"\n--- {f.name}", flush=True)
             try:
                 answer = invoke(port, f.read_bytes())
-            except (urllib.error.URLError, TimeoutError) as e:
+            except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets
                 failed += 1
                 print(f"no answer: {e}", flush=True)
+                rows.append((f.name, "no answer", "-"))
                 continue
             try:
                 parsed = json.loads(answer)
@@ -79,7 +128,10 @@ def main():
                         pass
                 print(json.dumps(parsed, indent=2), flush=True)
             except ValueError:
+                parsed = answer
                 print(answer, flush=True)
+            rows.append((f.name, status_of(parsed), action_of(parsed)))
+        print_table(rows)
     finally:
         proc.terminate()
         try:

@@ -273,13 +273,14 @@ impl DisassociateInput {
                 scan_configuration_arn,
                 project_id,
             };
-            if !item.scan_configuration_arn.is_empty() && !item.project_id.is_empty() {
-                if let Some(first) = seen.insert(item.clone(), i) {
-                    errors.push(FieldError::new(
-                        format!("{FIELD}[{i}]"),
-                        format!("duplicates {FIELD}[{first}]"),
-                    ));
-                }
+            if !item.scan_configuration_arn.is_empty()
+                && !item.project_id.is_empty()
+                && let Some(first) = seen.insert(item.clone(), i)
+            {
+                errors.push(FieldError::new(
+                    format!("{FIELD}[{i}]"),
+                    format!("duplicates {FIELD}[{first}]"),
+                ));
             }
             items.push(item);
         }
