@@ -23,7 +23,7 @@ impl App {
     /// Builds the SDK clients from `sdk` unless `settings.dry_run`.
     pub fn new(settings: Settings, sdk: Option<&aws_config::SdkConfig>) -> Self {
         let sdk = sdk.filter(|_| !settings.dry_run);
-        let executor = Executor::new(sdk, &settings.batch, &settings.resolve);
+        let executor = Executor::new(sdk, &settings.sdk, &settings.batch, &settings.resolve);
         Self { settings, executor }
     }
 
@@ -132,14 +132,15 @@ fn log_invocation(
     let action = action.unwrap_or("none");
     match result {
         Ok(outcome) => {
-            let (outcome_name, failed) = match outcome {
-                Outcome::Disassociated(b) => ("completed", b.failed_associations.len()),
-                Outcome::DryRun(_) => ("planned", 0),
+            let failed = outcome.failed_items();
+            let outcome_name = match outcome {
+                Outcome::DryRun(_) => "planned",
                 Outcome::Skipped(s) => {
                     tracing::info!(request_id, trigger = kind, action, resource, outcome = "skipped", reason = %s.reason, repository = s.repository.as_deref(), git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
                     return;
                 }
-                other => ("completed", other.fan_out_failures().map_or(0, |f| f.0)),
+                _ if failed > 0 => "failed",
+                _ => "completed",
             };
             tracing::info!(
                 request_id,

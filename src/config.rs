@@ -312,7 +312,7 @@ impl Settings {
     /// error at start-up, never a silent default.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env(lookup);
-        Ok(Self {
+        let settings = Self {
             dry_run: env.dry_run()?,
             limits: env.limits()?,
             sdk: env.sdk()?,
@@ -324,7 +324,38 @@ impl Settings {
                 Settings::default().deadline_margin,
                 900_000,
             )?,
-        })
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Settings that cannot work together fail the cold start, naming the
+    /// variables.
+    pub fn check(&self) -> Result<(), Error> {
+        let conflict = |message: &str| {
+            Err(Error::Internal {
+                message: format!("environment variables {message}"),
+            })
+        };
+        let s = &self.sdk;
+        if self.deadline_margin < s.operation_timeout {
+            return conflict(
+                "DEADLINE_MARGIN_MS is shorter than OPERATION_TIMEOUT_MS: a call started just \
+                 before the margin could outlive the invocation",
+            );
+        }
+        if s.max_backoff < s.initial_backoff {
+            return conflict("RETRY_MAX_BACKOFF_MS is shorter than RETRY_INITIAL_BACKOFF_MS");
+        }
+        if s.attempt_timeout > s.operation_timeout {
+            return conflict(
+                "ATTEMPT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS: no attempt could use it",
+            );
+        }
+        if self.preconnect.timeout > s.operation_timeout && !self.preconnect.services.is_empty() {
+            return conflict("PRECONNECT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS");
+        }
+        Ok(())
     }
 }
 
@@ -412,5 +443,30 @@ mod tests {
                 "{name}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn settings_that_cannot_work_together_name_both_variables() {
+        for (pairs, names) in [
+            (
+                &[("DEADLINE_MARGIN_MS", "1000")][..],
+                ["DEADLINE_MARGIN_MS", "OPERATION_TIMEOUT_MS"],
+            ),
+            (
+                &[("RETRY_INITIAL_BACKOFF_MS", "6000")][..],
+                ["RETRY_MAX_BACKOFF_MS", "RETRY_INITIAL_BACKOFF_MS"],
+            ),
+            (
+                &[
+                    ("ATTEMPT_TIMEOUT_MS", "9000"),
+                    ("DEADLINE_MARGIN_MS", "9000"),
+                ][..],
+                ["ATTEMPT_TIMEOUT_MS", "OPERATION_TIMEOUT_MS"],
+            ),
+        ] {
+            let e = with(pairs).expect_err(names[0]).to_string();
+            assert!(names.iter().all(|n| e.contains(n)), "{e}");
+        }
+        assert!(with(&[("DEADLINE_MARGIN_MS", "8000")]).is_ok());
     }
 }

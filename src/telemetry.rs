@@ -20,8 +20,16 @@ fn count(name: &'static str, n: usize) {
 }
 
 pub fn error(e: &Error) {
-    metrics::counter!(ERRORS, "code" => e.code().to_string()).increment(1);
+    error_code(e.code());
 }
+
+fn error_code(code: &str) {
+    metrics::counter!(ERRORS, "code" => code.to_string()).increment(1);
+}
+
+/// Code of the `Errors` metric for a fan-out or batch that finished with
+/// failed items (the runbook alarms on it).
+pub const PARTIAL_FAILURE: &str = "PartialFailure";
 
 /// Record what an invocation did.
 pub fn outcome(result: &Result<Outcome, Error>) {
@@ -29,6 +37,9 @@ pub fn outcome(result: &Result<Outcome, Error>) {
         Ok(o) => o,
         Err(e) => return error(e),
     };
+    if outcome.failed_items() > 0 {
+        error_code(PARTIAL_FAILURE);
+    }
     match outcome {
         Outcome::ScanStarted(_) => count(SCANS_STARTED, 1),
         Outcome::Scans(items) => {

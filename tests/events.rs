@@ -58,7 +58,12 @@ fn cases() -> Vec<Case> {
     vec![
         (
             "http-start-scan.json",
-            start_scan("deploy-2026-11-21-0001"),
+            // The caller's Idempotency-Key, namespaced by the IAM caller.
+            start_scan(&http_token(
+                CI_CALLER_SCOPE,
+                "deploy-2026-11-21-0001",
+                PROJECT,
+            )),
             |r| {
                 assert_eq!(r["statusCode"], 202);
                 assert_eq!(
@@ -108,7 +113,7 @@ fn cases() -> Vec<Case> {
         ),
         (
             "function-url-start-scan.json",
-            start_scan("fn-url-0001"),
+            start_scan(&http_token(CI_CALLER_SCOPE, "fn-url-0001", PROJECT)),
             |r| {
                 assert_eq!(r["statusCode"], 202);
                 assert_eq!(
@@ -117,7 +122,7 @@ fn cases() -> Vec<Case> {
                 );
             },
         ),
-        ("rest-start-scan.json", start_scan("rest-0001"), |r| {
+        ("rest-start-scan.json", start_scan(&http_token("http:", "rest-0001", PROJECT)), |r| {
             assert_eq!(r["statusCode"], 202);
             assert!(
                 r.get("multiValueHeaders").is_some(),

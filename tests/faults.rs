@@ -124,10 +124,8 @@ async fn persistent_500_is_three_attempts_then_502() {
     assert_eq!(http_body(&r)["error"]["code"], "InternalServerException");
     assert_eq!(script.calls().len(), 3);
     assert!(
-        script
-            .calls()
-            .iter()
-            .all(|(_, b)| b["clientToken"] == "deploy-2026-11-21-0001")
+        script.calls().iter().all(|(_, b)| b["clientToken"]
+            == http_token(CI_CALLER_SCOPE, "deploy-2026-11-21-0001", PROJECT))
     );
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use inspector_scan_router::Settings;
-use inspector_scan_router::domain::keys::{derive_run_name, derive_token};
+use inspector_scan_router::domain::keys::{derive_run_name, derive_token, push_token};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -105,18 +105,62 @@ impl Respond for StartRun {
     }
 }
 
+/// `*` and `?` as the service's namePattern takes them.
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => glob(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => glob(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// ListAssessmentRuns: the template's runs whose names match the pattern,
+/// one per page (the service pages; the function must read them all).
 struct ListRuns(Inspector);
 impl Respond for ListRuns {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let tpl = body["assessmentTemplateArns"][0]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let name = body["filter"]["namePattern"].as_str().unwrap().to_string();
+        let tpl = body["assessmentTemplateArns"][0].as_str().unwrap();
+        let pattern = body["filter"]["namePattern"].as_str().unwrap();
         let st = self.0.state.lock().unwrap();
-        let arns: Vec<&String> = st.runs.get(&(tpl, name)).into_iter().collect();
-        ResponseTemplate::new(200).set_body_json(json!({"assessmentRunArns": arns}))
+        let mut arns: Vec<&String> = st
+            .runs
+            .iter()
+            .filter(|((t, name), _)| t == tpl && glob(pattern.as_bytes(), name.as_bytes()))
+            .map(|(_, arn)| arn)
+            .collect();
+        arns.sort();
+        let page: usize = body["nextToken"].as_str().map_or(0, |t| t.parse().unwrap());
+        let mut out = json!({"assessmentRunArns": arns.get(page).into_iter().collect::<Vec<_>>()});
+        if page + 1 < arns.len() {
+            out["nextToken"] = (page + 1).to_string().into();
+        }
+        ResponseTemplate::new(200).set_body_json(out)
+    }
+}
+
+/// DescribeAssessmentRuns: each run's name.
+struct DescribeRuns(Inspector);
+impl Respond for DescribeRuns {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let st = self.0.state.lock().unwrap();
+        let runs: Vec<Value> = body["assessmentRunArns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|arn| {
+                st.runs
+                    .iter()
+                    .find(|(_, a)| *a == arn)
+                    .map(|((tpl, name), a)| json!({"arn": a, "name": name, "assessmentTemplateArn": tpl}))
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"assessmentRuns": runs, "failedItems": {}}))
     }
 }
 
@@ -141,6 +185,14 @@ async fn stand_in(coverage: HashMap<String, Vec<(String, String)>>) -> (MockServ
             "InspectorService.ListAssessmentRuns",
         ))
         .respond_with(ListRuns(inspector.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "InspectorService.DescribeAssessmentRuns",
+        ))
+        .respond_with(DescribeRuns(inspector.clone()))
         .mount(&server)
         .await;
     (server, inspector)
@@ -213,14 +265,16 @@ async fn github_push_to_default_branch_resolves_and_scans_once_despite_redeliver
     let reqs = requests(&server).await;
     let start = json_of(&reqs[2]);
     let token = start["clientToken"].as_str().unwrap();
+    // From (provider, repository, commit), not the event id.
     assert_eq!(
         token,
-        derive_token(
-            "0d6f1c2e-8b7a-4c3d-9e2f-1a0b9c8d7e6f",
-            "octo-org/payments-api"
+        push_token(
+            "github",
+            "octo-org/payments-api",
+            "9fceb02d0ae598e95dc970b74767f19372d61af8"
         )
     );
-    assert!(token.starts_with("0d6f1c2e-8b7a-4c3d-9e2f-1a0b9c8d7e6f-") && token.len() <= 64);
+    assert!(token.len() <= 64);
     assert_eq!(start["resource"], json!({"projectId": PROJECT}));
 
     // The same event again: same token, so the service starts nothing new;
@@ -234,6 +288,22 @@ async fn github_push_to_default_branch_resolves_and_scans_once_despite_redeliver
     );
     assert_eq!(paths(&server).await.len(), 4);
     assert_eq!(json_of(&requests(&server).await[3])["clientToken"], token);
+
+    // A webhook redelivery, or the inbound endpoint retrying PutEvents, is a
+    // new EventBridge event (new id, new time) for the same commit: still
+    // one scan.
+    let mut redelivered = load_event("eventbridge-github-push.json");
+    redelivered["id"] = "7a1b2c3d-0000-4000-8000-000000000001".into();
+    redelivered["time"] = "2026-11-21T16:05:00Z".into();
+    let third = app.handle(event(redelivered)).await.unwrap();
+    assert_eq!(third["result"]["scanId"], first["result"]["scanId"]);
+    assert_eq!(inspector.state.lock().unwrap().scans.len(), 1);
+
+    // A new commit is new work: a second scan.
+    let mut next = load_event("eventbridge-github-push.json");
+    next["detail"]["after"] = "1111111111111111111111111111111111111111".into();
+    app.handle(event(next)).await.unwrap();
+    assert_eq!(inspector.state.lock().unwrap().scans.len(), 2);
 }
 
 #[tokio::test]
@@ -296,9 +366,10 @@ async fn gitlab_push_uses_the_project_map() {
     );
     assert_eq!(
         json_of(&requests(&server).await[0])["clientToken"],
-        derive_token(
-            "5c4b3a29-1807-4f6e-8d5c-4b3a2f1e0d9c",
-            "platform/tools/deploy-bot"
+        push_token(
+            "gitlab",
+            "platform/tools/deploy-bot",
+            "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
         )
     );
 }

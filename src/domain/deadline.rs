@@ -21,4 +21,20 @@ impl Deadline {
         self.at
             .is_none_or(|at| at.saturating_duration_since(Instant::now()) > self.margin)
     }
+
+    /// How long until no call may start; `None` without a deadline.
+    pub fn time_for_calls(&self) -> Option<Duration> {
+        self.at.map(|at| {
+            at.saturating_duration_since(Instant::now())
+                .saturating_sub(self.margin)
+        })
+    }
+
+    /// Sleeps `wanted`, or less if the deadline for calls comes first.
+    pub async fn sleep(&self, wanted: Duration) {
+        let wait = self
+            .time_for_calls()
+            .map_or(wanted, |left| wanted.min(left));
+        tokio::time::sleep(wait).await;
+    }
 }

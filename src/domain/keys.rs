@@ -22,14 +22,15 @@ pub fn derive_token(base: &str, key: &str) -> String {
     format!("{base}-{suffix}")
 }
 
-/// A run name from `base`: `inspector-scan-router-<base>`, 1-140 characters.
+/// A run name from `base`: `inspector-scan-router-<base>`, 1-140 characters
+/// of `[A-Za-z0-9_.:-]`; a base with other characters, or too long, is
+/// replaced by its hash, so two bases never give one name.
 pub fn derive_run_name(base: &str) -> String {
-    let clean: String = base
+    let clean = base
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-        .collect();
-    let name = format!("inspector-scan-router-{clean}");
-    if name.len() <= 140 {
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    let name = format!("inspector-scan-router-{base}");
+    if clean && !base.is_empty() && name.len() <= 140 {
         name
     } else {
         format!(
@@ -37,6 +38,32 @@ pub fn derive_run_name(base: &str) -> String {
             hex(&Sha256::digest(base.as_bytes()))
         )
     }
+}
+
+/// The base for a key a caller sent, namespaced by who sent it (`scope`:
+/// the HTTP caller's identity, an event's account and source, `direct`):
+/// `k-<32 hex of sha256(scope, key)>`. The key itself never reaches AWS, so
+/// one caller cannot claim another's token, and two callers using the same
+/// key get different tokens.
+pub fn scoped_base(scope: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update((scope.len() as u64).to_be_bytes());
+    h.update(scope.as_bytes());
+    h.update(key.as_bytes());
+    format!("k-{}", &hex(&h.finalize())[..32])
+}
+
+/// The client token of a repository push: every delivery of one push (an
+/// EventBridge redelivery, a webhook redelivery, a replay) has the same
+/// provider, repository and commit, so it maps to one scan.
+/// `push-<48 hex of sha256(provider, repository, commit)>`.
+pub fn push_token(provider: &str, repository: &str, commit: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [provider, repository, commit] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("push-{}", &hex(&h.finalize())[..48])
 }
 
 #[cfg(test)]
@@ -70,5 +97,39 @@ mod tests {
             "inspector-scan-router-2026-11-21T03:00:00Z-6a7e8feb-b491-4cf7-a9f1-bf3703467718"
         );
         assert!(derive_run_name(&"y".repeat(500)).len() <= 140);
+    }
+
+    #[test]
+    fn run_names_never_merge_two_bases() {
+        assert_ne!(derive_run_name("a b"), derive_run_name("ab"));
+        assert_ne!(derive_run_name("a*"), derive_run_name("a"));
+        assert!(!derive_run_name("a*?").contains(['*', '?']));
+    }
+
+    #[test]
+    fn scoped_bases_and_push_tokens() {
+        let a = scoped_base("iam:arn:aws:sts::1:assumed-role/a/x", "deploy-1235");
+        assert_eq!(
+            a,
+            scoped_base("iam:arn:aws:sts::1:assumed-role/a/x", "deploy-1235")
+        );
+        assert_ne!(
+            a,
+            scoped_base("iam:arn:aws:sts::1:assumed-role/b/x", "deploy-1235")
+        );
+        assert_ne!(scoped_base("ab", "c"), scoped_base("a", "bc"));
+        assert!(!a.contains("deploy"));
+        let token = derive_token(&a, "project-1");
+        assert!(token.starts_with(&a) && token.len() <= 64);
+        assert!(check_client_token("t", &token).is_ok());
+        let p = push_token("github", "octo/api", "9fceb02d");
+        assert_eq!(p, push_token("github", "octo/api", "9fceb02d"));
+        assert_ne!(p, push_token("gitlab", "octo/api", "9fceb02d"));
+        assert_ne!(p, push_token("github", "octo/api", "9fceb02e"));
+        assert_ne!(
+            push_token("github", "a", "bc"),
+            push_token("github", "ab", "c")
+        );
+        assert!(p.len() <= 64 && check_client_token("t", &p).is_ok());
     }
 }

@@ -10,6 +10,7 @@ pub enum Operation {
     /// Supporting calls: repository resolution and run look-up.
     ListCoverage,
     ListAssessmentRuns,
+    DescribeAssessmentRuns,
 }
 
 impl Operation {
@@ -31,6 +32,7 @@ impl Operation {
             Operation::StartAssessmentRun => "StartAssessmentRun",
             Operation::ListCoverage => "ListCoverage",
             Operation::ListAssessmentRuns => "ListAssessmentRuns",
+            Operation::DescribeAssessmentRuns => "DescribeAssessmentRuns",
         }
     }
 
@@ -45,18 +47,20 @@ impl Operation {
             Operation::StartAssessmentRun => "inspector:StartAssessmentRun",
             Operation::ListCoverage => "inspector2:ListCoverage",
             Operation::ListAssessmentRuns => "inspector:ListAssessmentRuns",
+            Operation::DescribeAssessmentRuns => "inspector:DescribeAssessmentRuns",
         }
     }
 
     /// Every operation the function calls, supporting calls included, in
     /// declaration order: what the template must grant (see [`Self::index`]).
-    pub const EVERY: [Operation; 6] = [
+    pub const EVERY: [Operation; 7] = [
         Operation::StartCodeSecurityScan,
         Operation::GetCodeSecurityScan,
         Operation::BatchDisassociateCodeSecurityScanConfiguration,
         Operation::StartAssessmentRun,
         Operation::ListCoverage,
         Operation::ListAssessmentRuns,
+        Operation::DescribeAssessmentRuns,
     ];
 
     /// The operation's place in [`Self::EVERY`]. The match has no wildcard,
@@ -70,6 +74,7 @@ impl Operation {
             Operation::StartAssessmentRun => 3,
             Operation::ListCoverage => 4,
             Operation::ListAssessmentRuns => 5,
+            Operation::DescribeAssessmentRuns => 6,
         }
     }
 

@@ -136,6 +136,14 @@ impl Outcome {
         v.unwrap_or(Value::Null)
     }
 
+    /// Items of a fan-out or disassociation batch that failed.
+    pub fn failed_items(&self) -> usize {
+        match self {
+            Outcome::Disassociated(b) => b.failed_associations.len(),
+            other => other.fan_out_failures().map_or(0, |f| f.0),
+        }
+    }
+
     /// Items of a fan-out that failed: `(failed, total, any retryable)`.
     pub fn fan_out_failures(&self) -> Option<(usize, usize, bool)> {
         fn count<T>(items: &[FanOutItem<T>]) -> (usize, usize, bool) {

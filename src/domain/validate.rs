@@ -112,6 +112,22 @@ pub fn check_repository(field: &str, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// An idempotency key a caller sends (`idempotencyKey`, `Idempotency-Key`):
+/// 1-1,024 printable characters.
+pub fn check_idempotency_key(field: &str, value: &str) -> Result<(), FieldError> {
+    let len = value.chars().count();
+    if !(1..=1024).contains(&len) {
+        return Err(FieldError::new(
+            field,
+            format!("must be 1-1024 characters, got {len}"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "must be printable characters"));
+    }
+    Ok(())
+}
+
 /// A code security scan configuration ARN, as the service's pattern has it.
 pub fn is_scan_configuration_arn(value: &str) -> bool {
     SCAN_CONFIGURATION_ARN.is_match(value)

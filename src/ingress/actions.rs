@@ -3,35 +3,70 @@
 
 use super::wire::{DisassociateInput, GetScanInput, StartRunInput, StartScanInput, decode_input};
 use crate::config::Limits;
-use crate::domain::keys::{derive_run_name, derive_token};
+use crate::domain::keys::{derive_run_name, derive_token, scoped_base};
+use crate::domain::validate::check_idempotency_key;
 use crate::domain::{Action, Error, Operation, ScanTarget, StartScan};
 use serde_json::Value;
 
-/// Where an invocation's idempotency comes from. A redelivered event (same
-/// EventBridge `id`) or a retried asynchronous invocation (same Lambda
-/// request id) derives the same tokens and run names, so it cannot start a
+/// The field every operation and list form takes: the caller's own key for
+/// the work, stable across its retries.
+pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
+
+/// Where an invocation's idempotency comes from. The same work sent again
+/// the way its path retries (a redelivered event, a retried invocation, the
+/// same key) derives the same tokens and run names, so it cannot start a
 /// second scan or run.
-#[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
-    /// Base for derived client tokens; `None` for HTTP (callers send
-    /// `Idempotency-Key`).
-    pub token_base: Option<&'a str>,
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Base for derived client tokens, when the request has no key of its own.
+    pub token_base: Option<String>,
     /// Base for derived assessment run names.
-    pub run_name_base: Option<&'a str>,
+    pub run_name_base: Option<String>,
+    /// Who sent the request (`direct`, `event:<account>:<source>`,
+    /// `http:<identity>`): a key it sends is namespaced by this.
+    pub scope: String,
+    /// HTTP: a `clientToken` in the body is a key too, namespaced by the
+    /// caller, never sent to AWS as is.
+    pub scoped_tokens: bool,
 }
 
-pub const NO_ORIGIN: Origin<'static> = Origin {
-    token_base: None,
-    run_name_base: None,
-};
+impl Origin {
+    /// Tokens and run names derive from (`scope`, `key`, target) from now on.
+    pub fn with_key(mut self, key: &str) -> Self {
+        let base = scoped_base(&self.scope, key);
+        self.token_base = Some(base.clone());
+        self.run_name_base = Some(base);
+        self
+    }
+}
 
-fn scan_action(input: Value, cfg: &Limits, origin: Origin) -> Result<Action, Error> {
+/// Takes `idempotencyKey` out of a request object, checked.
+fn take_key(input: &mut Value) -> Result<Option<String>, Error> {
+    let Some(map) = input.as_object_mut() else {
+        return Ok(None);
+    };
+    match map.remove(IDEMPOTENCY_KEY) {
+        None => Ok(None),
+        Some(Value::String(key)) => {
+            check_idempotency_key(IDEMPOTENCY_KEY, &key).map_err(|f| Error::invalid(vec![f]))?;
+            Ok(Some(key))
+        }
+        Some(_) => Err(Error::invalid_field(IDEMPOTENCY_KEY, "must be a string")),
+    }
+}
+
+fn scan_action(input: Value, cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
     let req = decode_input::<StartScanInput>(input)?.validate(cfg.max_batch_items)?;
-    let token = |t: &ScanTarget| match (&req.client_token, origin.token_base) {
-        (Some(given), _) if !req.fan_out => Some(given.clone()),
-        (Some(given), _) => Some(derive_token(given, t.key())),
-        (None, Some(base)) => Some(derive_token(base, t.key())),
-        (None, None) => None,
+    let token = |t: &ScanTarget| match &req.client_token {
+        Some(given) if origin.scoped_tokens => {
+            Some(derive_token(&scoped_base(&origin.scope, given), t.key()))
+        }
+        Some(given) if !req.fan_out => Some(given.clone()),
+        Some(given) => Some(derive_token(given, t.key())),
+        None => origin
+            .token_base
+            .as_deref()
+            .map(|base| derive_token(base, t.key())),
     };
     let mut scans: Vec<StartScan> = req
         .targets
@@ -50,12 +85,22 @@ fn scan_action(input: Value, cfg: &Limits, origin: Origin) -> Result<Action, Err
 
 pub fn action_for(
     op: Operation,
-    input: Value,
+    mut input: Value,
     cfg: &Limits,
-    origin: Origin,
+    origin: &Origin,
 ) -> Result<Action, Error> {
+    let keyed;
+    let origin = match take_key(&mut input)? {
+        Some(key) => {
+            keyed = origin.clone().with_key(&key);
+            &keyed
+        }
+        None => origin,
+    };
     Ok(match op {
-        Operation::ListCoverage | Operation::ListAssessmentRuns => {
+        Operation::ListCoverage
+        | Operation::ListAssessmentRuns
+        | Operation::DescribeAssessmentRuns => {
             return Err(Error::invalid_field(
                 "action",
                 format!("{} is not an action", op.name()),
@@ -71,7 +116,7 @@ pub fn action_for(
         Operation::StartAssessmentRun => {
             let mut run = decode_input::<StartRunInput>(input)?.validate()?;
             if run.assessment_run_name.is_none() {
-                run.assessment_run_name = origin.run_name_base.map(derive_run_name);
+                run.assessment_run_name = origin.run_name_base.as_deref().map(derive_run_name);
             }
             Action::StartAssessmentRun(run)
         }

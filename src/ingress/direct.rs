@@ -11,7 +11,7 @@ pub fn route(
     action: &str,
     fields: &Map<String, Value>,
     cfg: &Limits,
-    origin: Origin,
+    origin: &Origin,
 ) -> Result<Action, Error> {
     let op = Operation::from_name(action).ok_or_else(|| {
         Error::invalid_field(

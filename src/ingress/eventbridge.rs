@@ -5,7 +5,7 @@ use super::actions::{Origin, action_for};
 use super::push::{self, Push};
 use super::wire::{type_name, unsupported};
 use crate::config::Limits;
-use crate::domain::keys::{derive_run_name, derive_token};
+use crate::domain::keys::{derive_run_name, derive_token, push_token};
 use crate::domain::validate::shown;
 use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartRun, StartScan};
 use serde_json::{Map, Value};
@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 pub struct EventBridgeEvent {
     pub id: String,
     pub source: String,
+    /// The account the event came from, as EventBridge sets it.
+    pub account: String,
     pub detail_type: String,
     pub time: Option<String>,
     pub detail: Value,
@@ -40,6 +42,7 @@ pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
     let detail_type = text("detail-type")?.unwrap_or_default();
     let source = text("source")?.unwrap_or_default();
     let id = text("id")?.unwrap_or_default();
+    let account = text("account")?.unwrap_or_default();
     let time = text("time")?;
     let detail = map.remove("detail").unwrap_or(Value::Null);
     if detail_type.is_empty() {
@@ -48,6 +51,7 @@ pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
     Ok(EventBridgeEvent {
         id,
         source,
+        account,
         detail_type,
         time,
         detail,
@@ -55,21 +59,38 @@ pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
 }
 
 pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
-    // Event ids are unique per event and kept across redeliveries.
-    let run_name_base = format!("{}-{}", ev.time.as_deref().unwrap_or_default(), ev.id);
+    // Event ids are unique per event and kept across redeliveries of that
+    // event (not across a new event for the same work: send idempotencyKey).
+    let has_id = !ev.id.is_empty();
     let origin = Origin {
-        token_base: Some(ev.id.as_str()).filter(|id| !id.is_empty()),
-        run_name_base: Some(run_name_base.as_str()).filter(|_| !ev.id.is_empty()),
+        token_base: Some(ev.id.clone()).filter(|_| has_id),
+        run_name_base: has_id
+            .then(|| format!("{}-{}", ev.time.as_deref().unwrap_or_default(), ev.id)),
+        scope: format!("event:{}:{}", ev.account, ev.source),
+        scoped_tokens: false,
     };
     if ev.source == "aws.events" && ev.detail_type == "Scheduled Event" {
-        return scheduled_runs(cfg, origin);
+        return scheduled_runs(cfg, &origin);
     }
     if push::is_push(&ev.detail_type, &ev.detail) {
         return match push::decide(&ev.detail)? {
             Push::Skip(skip) => Ok(Action::Skip(skip)),
-            Push::Scan { repository, .. } => {
+            Push::Scan {
+                provider,
+                repository,
+                after,
+                ..
+            } => {
+                // Every delivery of one push has the same commit: one scan.
+                let client_token = if after.is_empty() {
+                    origin
+                        .token_base
+                        .as_deref()
+                        .map(|b| derive_token(b, &repository))
+                } else {
+                    Some(push_token(provider, &repository, &after))
+                };
                 let target = ScanTarget::Repository(repository);
-                let client_token = origin.token_base.map(|b| derive_token(b, target.key()));
                 Ok(Action::StartCodeSecurityScan(StartScan {
                     target,
                     client_token,
@@ -90,11 +111,11 @@ pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
     if !ev.detail.is_object() {
         return Err(Error::invalid_field("detail", "must be a JSON object"));
     }
-    action_for(op, ev.detail.clone(), cfg, origin).map_err(|e| prefix_fields(e, "detail"))
+    action_for(op, ev.detail.clone(), cfg, &origin).map_err(|e| prefix_fields(e, "detail"))
 }
 
 /// A plain schedule rule (no Input): one run per configured template.
-fn scheduled_runs(cfg: &Limits, origin: Origin) -> Result<Action, Error> {
+fn scheduled_runs(cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
     if cfg.assessment_template_arns.is_empty() {
         return Err(Error::UnsupportedEvent {
             message:
@@ -102,7 +123,7 @@ fn scheduled_runs(cfg: &Limits, origin: Origin) -> Result<Action, Error> {
                     .into(),
         });
     }
-    let name = origin.run_name_base.map(derive_run_name);
+    let name = origin.run_name_base.as_deref().map(derive_run_name);
     Ok(Action::StartAssessmentRuns(
         cfg.assessment_template_arns
             .iter()

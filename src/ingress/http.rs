@@ -2,12 +2,14 @@
 //! URLs, API Gateway REST API (payload 1.0); their requests normalised, and
 //! routed by method and path.
 
-use super::actions::{NO_ORIGIN, action_for};
+use super::actions::{Origin, action_for};
 use super::body::json_object;
 use crate::config::Limits;
-use crate::domain::validate::{check_client_token, shown};
+use crate::domain::validate::{check_idempotency_key, shown};
 use crate::domain::{Action, Error, Operation};
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest,
+};
 use serde_json::Value;
 
 /// Which HTTP integration sent the request; decides the response shape.
@@ -34,6 +36,9 @@ pub struct HttpRequest {
     /// The body as the integration delivered it; decoded by [`HttpRequest::json_body`].
     pub body: Option<String>,
     pub is_base64_encoded: bool,
+    /// Who asked, as API Gateway's authorizer established it:
+    /// `iam:<userArn>` or `jwt:<iss> <sub>`; `None` when no authorizer ran.
+    pub caller: Option<String>,
 }
 
 impl HttpRequest {
@@ -68,13 +73,15 @@ pub fn decode_v2(payload: Value) -> Result<HttpRequest, Error> {
     let stage = req.request_context.stage.as_deref().unwrap_or("$default");
     let (base_path, path) = strip_stage(&raw_path, stage);
     let route = (method, path, base_path);
-    Ok(normalised(
+    let mut request = normalised(
         HttpFlavor::V2,
         route,
         &req.headers,
         req.body,
         req.is_base64_encoded,
-    ))
+    );
+    request.caller = caller_of(req.request_context.authorizer.as_ref());
+    Ok(request)
 }
 
 /// The request both integrations come to: `route` is (method, path, base path).
@@ -93,7 +100,20 @@ fn normalised(
         headers: lowercase_headers(headers),
         body,
         is_base64_encoded,
+        caller: None,
     }
+}
+
+/// The caller an authorizer context names: an IAM principal, or a JWT's
+/// issuer and subject.
+fn caller_of(authorizer: Option<&ApiGatewayRequestAuthorizer>) -> Option<String> {
+    let a = authorizer?;
+    if let Some(arn) = a.iam.as_ref().and_then(|i| i.user_arn.as_deref()) {
+        return Some(format!("iam:{arn}"));
+    }
+    let claims = &a.jwt.as_ref()?.claims;
+    let (iss, sub) = (claims.get("iss")?, claims.get("sub")?);
+    Some(format!("jwt:{iss} {sub}"))
 }
 
 /// Header names lowercased (they are case-insensitive); values as text.
@@ -124,13 +144,21 @@ pub fn decode_v1(payload: Value) -> Result<HttpRequest, Error> {
         format!("/{stage}")
     };
     let route = (method, path, base_path);
-    Ok(normalised(
+    let mut request = normalised(
         HttpFlavor::V1,
         route,
         &req.headers,
         req.body,
         req.is_base64_encoded,
-    ))
+    );
+    request.caller = req
+        .request_context
+        .identity
+        .user_arn
+        .as_deref()
+        .map(|arn| format!("iam:{arn}"))
+        .or_else(|| caller_of(Some(&req.request_context.authorizer)));
+    Ok(request)
 }
 
 fn strip_stage(raw_path: &str, stage: &str) -> (String, String) {
@@ -222,22 +250,30 @@ fn match_route(method: &str, path: &str) -> Result<Route, Error> {
 }
 
 pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
-    match match_route(&req.method, &req.path)? {
+    let route = match_route(&req.method, &req.path)?;
+    // A caller's key is namespaced by who the caller is: the same caller
+    // retrying gets the same tokens; two callers sharing a key never do.
+    let mut origin = Origin {
+        scope: format!("http:{}", req.caller.as_deref().unwrap_or("")),
+        scoped_tokens: true,
+        ..Origin::default()
+    };
+    let key = idempotency_key(req)?;
+    if let Some(key) = key {
+        origin = origin.with_key(key);
+    }
+    match route {
         Route::StartScan => {
-            let mut body = req.json_body(cfg.max_body_bytes)?;
-            if let Some(key) = req.header("idempotency-key") {
-                check_client_token("Idempotency-Key", key).map_err(|f| Error::invalid(vec![f]))?;
-                match body.get("clientToken") {
-                    Some(Value::String(token)) if token != key => {
-                        return Err(Error::invalid_field(
-                            "clientToken",
-                            "differs from the Idempotency-Key header; send one or make them equal",
-                        ));
-                    }
-                    _ => body["clientToken"] = Value::String(key.to_string()),
-                }
+            let body = req.json_body(cfg.max_body_bytes)?;
+            if let (Some(key), Some(Value::String(token))) = (key, body.get("clientToken"))
+                && token != key
+            {
+                return Err(Error::invalid_field(
+                    "clientToken",
+                    "differs from the Idempotency-Key header; send one or make them equal",
+                ));
             }
-            action_for(Operation::StartCodeSecurityScan, body, cfg, NO_ORIGIN)
+            action_for(Operation::StartCodeSecurityScan, body, cfg, &origin)
         }
         Route::GetScan {
             project_id,
@@ -246,19 +282,46 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
             Operation::GetCodeSecurityScan,
             serde_json::json!({"projectId": project_id, "scanId": scan_id}),
             cfg,
-            NO_ORIGIN,
+            &origin,
         ),
         Route::Disassociate => action_for(
             Operation::BatchDisassociateCodeSecurityScanConfiguration,
             req.json_body(cfg.max_body_bytes)?,
             cfg,
-            NO_ORIGIN,
+            &origin,
         ),
-        Route::StartRun => action_for(
-            Operation::StartAssessmentRun,
-            req.json_body(cfg.max_body_bytes)?,
-            cfg,
-            NO_ORIGIN,
-        ),
+        Route::StartRun => {
+            let body = req.json_body(cfg.max_body_bytes)?;
+            if key.is_some() && body.get("assessmentRunName").is_some() {
+                return Err(Error::invalid_field(
+                    "assessmentRunName",
+                    "send either assessmentRunName or the Idempotency-Key header, not both",
+                ));
+            }
+            action_for(Operation::StartAssessmentRun, body, cfg, &origin)
+        }
     }
+}
+
+/// The `Idempotency-Key` header, checked: sent at most once (API Gateway
+/// joins repeated headers with commas, so a comma means it was repeated),
+/// 1-1,024 printable characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<&str>, Error> {
+    const HEADER: &str = "Idempotency-Key";
+    let mut values = req
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(HEADER))
+        .map(|(_, v)| v.as_str());
+    let Some(key) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() || key.contains(',') {
+        return Err(Error::invalid_field(
+            HEADER,
+            "must be sent once, with one key (repeated or comma-joined values are refused)",
+        ));
+    }
+    check_idempotency_key(HEADER, key).map_err(|f| Error::invalid(vec![f]))?;
+    Ok(Some(key))
 }

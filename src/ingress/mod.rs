@@ -86,18 +86,21 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     Err(unsupported("an object with none of the recognised keys"))
 }
 
-/// Route a trigger. `request_id` is the Lambda request id, stable across
-/// the retries of one asynchronous invocation.
+/// Route a trigger. `request_id` is the Lambda request id: stable across
+/// the retries of one asynchronous invocation only, so it is the base of a
+/// direct invocation's tokens just when the caller sends no `idempotencyKey`.
 pub fn route(trigger: &Trigger, cfg: &Limits, request_id: &str) -> Result<Action, Error> {
     match trigger {
         Trigger::Http(req) => http::route(req, cfg),
         Trigger::EventBridge(ev) => eventbridge::route(ev, cfg),
         Trigger::Direct { action, fields } => {
             let origin = Origin {
-                token_base: Some(request_id),
-                run_name_base: Some(request_id),
+                token_base: Some(request_id.to_string()),
+                run_name_base: Some(request_id.to_string()),
+                scope: "direct".to_string(),
+                scoped_tokens: false,
             };
-            direct::route(action, fields, cfg, origin)
+            direct::route(action, fields, cfg, &origin)
         }
     }
 }

@@ -12,6 +12,8 @@ use serde_json::Value;
 pub enum Push {
     /// A push to the default branch: scan this repository.
     Scan {
+        /// `github` or `gitlab`.
+        provider: &'static str,
         repository: String,
         git_ref: String,
         after: String,
@@ -75,13 +77,14 @@ fn malformed(provider: &str, e: serde_json::Error) -> Error {
 
 /// Decide what a push event asks for. Call only when [`is_push`] holds.
 pub fn decide(detail: &Value) -> Result<Push, Error> {
-    let (repository, git_ref, after, default_branch, deleted, tag_kind) =
+    let (provider, repository, git_ref, after, default_branch, deleted, tag_kind) =
         if detail.get("object_kind").is_some() {
             let p: GitlabPush =
                 serde_json::from_value(detail.clone()).map_err(|e| malformed("GitLab", e))?;
             let after = p.after.unwrap_or_default();
             let deleted = all_zero(&after) || (p.object_kind == "push" && p.checkout_sha.is_none());
             (
+                "gitlab",
                 p.project.path_with_namespace,
                 p.git_ref,
                 after,
@@ -95,6 +98,7 @@ pub fn decide(detail: &Value) -> Result<Push, Error> {
             let after = p.after.unwrap_or_default();
             let deleted = p.deleted || all_zero(&after);
             (
+                "github",
                 p.repository.full_name,
                 p.git_ref,
                 after,
@@ -132,6 +136,7 @@ pub fn decide(detail: &Value) -> Result<Push, Error> {
         ));
     }
     Ok(Push::Scan {
+        provider,
         repository,
         git_ref,
         after,

@@ -2,6 +2,7 @@
 
 use super::http::{HttpFlavor, HttpRequest};
 use super::*;
+use crate::domain::keys::{derive_token, scoped_base};
 use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
 use serde_json::json;
 
@@ -109,6 +110,7 @@ fn json_body_errors() {
         headers: vec![],
         body: Some("//4=".into()),
         is_base64_encoded: true,
+        caller: None,
     };
     assert!(r.json_body(99).unwrap_err().to_string().contains("UTF-8"));
     r.is_base64_encoded = false;
@@ -156,24 +158,38 @@ fn http_trigger(
             .collect(),
         body: body.map(|b| b.to_string()),
         is_base64_encoded: false,
+        caller: None,
     })
 }
 
 #[test]
-fn post_scans_uses_idempotency_key_as_client_token() {
+fn post_scans_derives_the_client_token_from_the_callers_key() {
     let t = http_trigger(
         "POST",
         "/scans/",
         Some(json!({"projectId": PROJECT})),
         &[("idempotency-key", "abc-1")],
     );
+    // Anonymous caller: the key is still namespaced, never sent as is.
+    let token = derive_token(&scoped_base("http:", "abc-1"), PROJECT);
     assert_eq!(
         route(&t, &cfg(), "req-1").unwrap(),
         Action::StartCodeSecurityScan(StartScan {
             target: ScanTarget::ProjectId(PROJECT.into()),
-            client_token: Some("abc-1".into())
+            client_token: Some(token.clone())
         })
     );
+    // The same key in the body (clientToken) is the same key.
+    let t = http_trigger(
+        "POST",
+        "/scans",
+        Some(json!({"projectId": PROJECT, "clientToken": "abc-1"})),
+        &[],
+    );
+    let Action::StartCodeSecurityScan(s) = route(&t, &cfg(), "req-1").unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.client_token, Some(token));
     let t = http_trigger(
         "POST",
         "/scans",
@@ -239,6 +255,7 @@ fn eventbridge_routes_by_detail_type_and_prefixes_fields() {
         Trigger::EventBridge(EventBridgeEvent {
             id: "id".into(),
             source: "ci".into(),
+            account: "123456789012".into(),
             detail_type: dt.into(),
             time: None,
             detail,
@@ -279,4 +296,70 @@ fn direct_names_unknown_actions() {
     )
     .unwrap_err();
     assert_eq!(e.fields()[0].field, "action");
+}
+
+#[test]
+fn a_repeated_or_joined_idempotency_key_header_is_refused() {
+    for headers in [
+        &[("idempotency-key", "k1,k2")][..],
+        &[("idempotency-key", "k1"), ("Idempotency-Key", "k2")][..],
+        &[("idempotency-key", "")][..],
+    ] {
+        let t = http_trigger(
+            "POST",
+            "/scans",
+            Some(json!({"projectId": PROJECT})),
+            headers,
+        );
+        let e = route(&t, &cfg(), "req-1").unwrap_err();
+        assert_eq!(e.fields()[0].field, "Idempotency-Key", "{headers:?}");
+        assert_eq!(e.http_status(), 400);
+    }
+}
+
+#[test]
+fn idempotency_key_is_accepted_on_every_operation_and_checked() {
+    let direct = |fields: Value| Trigger::Direct {
+        action: "StartCodeSecurityScan".into(),
+        fields: fields.as_object().unwrap().clone(),
+    };
+    let keyed = |key: &str| {
+        let Action::StartCodeSecurityScans(s) = route(
+            &direct(json!({"projectIds": [PROJECT], "idempotencyKey": key})),
+            &cfg(),
+            "req-1",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        s[0].client_token.clone().unwrap()
+    };
+    // Same key, another request id: the same token.
+    assert_eq!(keyed("run-1"), keyed("run-1"));
+    assert_ne!(keyed("run-1"), keyed("run-2"));
+    for bad in [json!(""), json!(5), json!("x".repeat(1025)), json!("a\nb")] {
+        let e = route(
+            &direct(json!({"projectIds": [PROJECT], "idempotencyKey": bad})),
+            &cfg(),
+            "req-1",
+        )
+        .unwrap_err();
+        assert_eq!(e.fields()[0].field, "idempotencyKey", "{bad}");
+    }
+}
+
+#[test]
+fn run_names_with_wildcards_are_refused() {
+    for name in ["*", "nightly-?", "a*b"] {
+        let t = Trigger::Direct {
+            action: "StartAssessmentRun".into(),
+            fields: json!({"assessmentTemplateArn": "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b",
+                           "assessmentRunName": name})
+            .as_object()
+            .unwrap()
+            .clone(),
+        };
+        let e = route(&t, &cfg(), "req-1").unwrap_err();
+        assert_eq!(e.fields()[0].field, "assessmentRunName", "{name}");
+    }
 }

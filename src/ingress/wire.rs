@@ -308,8 +308,16 @@ impl StartRunInput {
                 a
             }
         };
-        if let Some(name) = &self.assessment_run_name {
-            check_len("assessmentRunName", name, 140, &mut errors);
+        if let Some(name) = &self.assessment_run_name
+            && check_len("assessmentRunName", name, 140, &mut errors)
+            && name.contains(['*', '?'])
+        {
+            // The service's run look-up takes these as wildcards: a name with
+            // them could find somebody else's run.
+            errors.push(FieldError::new(
+                "assessmentRunName",
+                "must not contain * or ?",
+            ));
         }
         finish(
             StartRun {

@@ -37,10 +37,25 @@ pub fn timeout_config(s: &SdkSettings) -> TimeoutConfig {
 
 /// Adds the server's `Retry-After` (seconds, as API Gateway-style services
 /// and proxies send it) to a retry the SDK's own classifiers already decided
-/// on. It never makes a non-retryable answer retryable; the delay is capped by
-/// the retry config's maximum backoff.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RetryAfterHeader;
+/// on. It never makes a non-retryable answer retryable. A wait longer than
+/// `max_wait` (what the call's budget can afford: the retry config's maximum
+/// backoff, and the operation timeout less one attempt) ends the retries at
+/// once, so the caller gets the throttling answer and its `Retry-After`
+/// instead of a timeout after sleeping out its budget.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryAfterHeader {
+    pub max_wait: Duration,
+}
+
+impl RetryAfterHeader {
+    pub fn for_settings(s: &SdkSettings) -> Self {
+        Self {
+            max_wait: s
+                .max_backoff
+                .min(s.operation_timeout.saturating_sub(s.attempt_timeout)),
+        }
+    }
+}
 
 impl RetryAfterHeader {
     fn header(ctx: &InterceptorContext) -> Option<Duration> {
@@ -56,6 +71,9 @@ impl ClassifyRetry for RetryAfterHeader {
 
     fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
         match (previous, Self::header(ctx)) {
+            (RetryAction::RetryIndicated(_), Some(after)) if after > self.max_wait => {
+                RetryAction::RetryForbidden
+            }
             (
                 RetryAction::RetryIndicated(RetryReason::RetryableError {
                     kind,
@@ -84,12 +102,13 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &SdkSettings) -> Self {
+        let retry_after = RetryAfterHeader::for_settings(settings);
         let v2 = aws_sdk_inspector2::config::Builder::from(sdk)
-            .retry_classifier(RetryAfterHeader)
+            .retry_classifier(retry_after)
             .build();
         let classic = aws_sdk_inspector::config::Builder::from(sdk)
-            .retry_classifier(RetryAfterHeader)
+            .retry_classifier(retry_after)
             .build();
         Self {
             v2: aws_sdk_inspector2::Client::from_conf(v2),

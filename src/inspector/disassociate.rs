@@ -153,7 +153,7 @@ async fn with_retries(
         if again.is_empty() {
             break;
         }
-        tokio::time::sleep(backoff).await;
+        deadline.sleep(backoff).await;
         backoff *= 2;
         if !deadline.allows_call() {
             break;

@@ -8,8 +8,8 @@ use super::preconnect::{Opened, preconnect};
 use super::resolve::Resolver;
 use super::runs::start_run;
 use super::scans::{get_scan, start_scan};
-use crate::config::{BatchSettings, ResolveSettings};
-use crate::domain::{Action, Deadline, Error, FanOutItem, Operation, Outcome, ScanTarget, Service};
+use crate::config::{BatchSettings, ResolveSettings, SdkSettings};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, ScanTarget, Service};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,22 +23,24 @@ pub struct Inspector {
 }
 
 impl Inspector {
-    pub fn new(sdk: &aws_config::SdkConfig, batch: &BatchSettings, resolver: Resolver) -> Self {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        settings: &SdkSettings,
+        batch: &BatchSettings,
+        resolver: Resolver,
+    ) -> Self {
         Self {
-            clients: Clients::new(sdk),
+            clients: Clients::new(sdk, settings),
             batch: batch.clone(),
             resolver: Arc::new(resolver),
         }
     }
 
     pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
-        let not_attempted = |op: Operation| Error::NotAttempted {
-            operation: op.iam_action(),
-        };
         let concurrency = self.batch.concurrency.max(1);
         let (clients, resolver) = (&self.clients, self.resolver.as_ref());
         match action {
-            Action::StartCodeSecurityScan(s) => start_scan(clients, resolver, s)
+            Action::StartCodeSecurityScan(s) => start_scan(clients, resolver, s, deadline)
                 .await
                 .map(Outcome::ScanStarted),
             Action::StartCodeSecurityScans(scans) => {
@@ -48,11 +50,7 @@ impl Inspector {
                             ScanTarget::ProjectId(p) => ("projectId", p.clone()),
                             ScanTarget::Repository(r) => ("repository", r.clone()),
                         };
-                        let result = if deadline.allows_call() {
-                            start_scan(clients, resolver, s).await
-                        } else {
-                            Err(not_attempted(Operation::StartCodeSecurityScan))
-                        };
+                        let result = start_scan(clients, resolver, s, deadline).await;
                         FanOutItem { key, result }
                     })
                     .buffered(concurrency)
@@ -64,15 +62,13 @@ impl Inspector {
             Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(
                 disassociate(&clients.v2, &self.batch, d, deadline).await,
             )),
-            Action::StartAssessmentRun(r) => start_run(clients, r).await.map(Outcome::RunStarted),
+            Action::StartAssessmentRun(r) => start_run(clients, r, deadline)
+                .await
+                .map(Outcome::RunStarted),
             Action::StartAssessmentRuns(runs) => {
                 let items = futures::stream::iter(runs)
                     .map(|r| async move {
-                        let result = if deadline.allows_call() {
-                            start_run(clients, r).await
-                        } else {
-                            Err(not_attempted(Operation::StartAssessmentRun))
-                        };
+                        let result = start_run(clients, r, deadline).await;
                         FanOutItem {
                             key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
                             result,
@@ -99,12 +95,13 @@ impl Executor {
     /// Live unless `sdk` is `None` (dry run).
     pub fn new(
         sdk: Option<&aws_config::SdkConfig>,
+        settings: &SdkSettings,
         batch: &BatchSettings,
         resolve: &ResolveSettings,
     ) -> Self {
         let resolver = Resolver::from_settings(resolve);
         match sdk {
-            Some(sdk) => Executor::Live(Inspector::new(sdk, batch, resolver)),
+            Some(sdk) => Executor::Live(Inspector::new(sdk, settings, batch, resolver)),
             None => Executor::DryRun(resolver),
         }
     }

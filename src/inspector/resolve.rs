@@ -5,7 +5,7 @@
 use super::errors::aws_error;
 use crate::config::ResolveSettings;
 use crate::domain::validate::shown;
-use crate::domain::{Error, Operation};
+use crate::domain::{Deadline, Error, Operation};
 use aws_sdk_inspector2::types::{
     CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
 };
@@ -106,6 +106,7 @@ impl Resolver {
         &self,
         client: &aws_sdk_inspector2::Client,
         repository: &str,
+        deadline: Deadline,
     ) -> Result<String, Error> {
         if let Some(p) = self
             .from_map(repository)
@@ -113,10 +114,10 @@ impl Resolver {
         {
             return Ok(p);
         }
-        let mut candidates = list_coverage(client, bare(repository)).await?;
+        let mut candidates = list_coverage(client, bare(repository), deadline).await?;
         if candidates.is_empty() && bare(repository) != repository {
             // Some integrations name projects by their full path.
-            candidates = list_coverage(client, repository).await?;
+            candidates = list_coverage(client, repository, deadline).await?;
         }
         let project = choose(repository, candidates)?;
         self.remember(repository, &project);
@@ -171,6 +172,7 @@ fn string_filter(value: &str) -> CoverageStringFilter {
 async fn list_coverage(
     client: &aws_sdk_inspector2::Client,
     name: &str,
+    deadline: Deadline,
 ) -> Result<Vec<Candidate>, Error> {
     let criteria = CoverageFilterCriteria::builder()
         .resource_type(string_filter("CODE_REPOSITORY"))
@@ -183,6 +185,11 @@ async fn list_coverage(
         .send();
     let mut out = Vec::new();
     loop {
+        if !deadline.allows_call() {
+            return Err(Error::NotAttempted {
+                operation: Operation::ListCoverage.iam_action(),
+            });
+        }
         let started = std::time::Instant::now();
         let Some(page) = pages.next().await else {
             break;

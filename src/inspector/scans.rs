@@ -3,19 +3,33 @@
 use super::client::{Clients, Timed};
 use super::errors::aws_error;
 use super::resolve::Resolver;
-use crate::domain::{Error, GetScan, Operation, ScanDetails, ScanStarted, ScanTarget, StartScan};
+use crate::domain::{
+    Deadline, Error, GetScan, Operation, ScanDetails, ScanStarted, ScanTarget, StartScan,
+};
 use aws_sdk_inspector2::types::CodeSecurityResource;
 use aws_smithy_types::date_time::Format;
 
+/// Start a scan; the deadline is checked before each call (the
+/// repository's look-up pages and the start): a call that cannot finish in
+/// time is not started.
 pub async fn start_scan(
     clients: &Clients,
     resolver: &Resolver,
     s: &StartScan,
+    deadline: Deadline,
 ) -> Result<ScanStarted, Error> {
     let (repository, project_id) = match &s.target {
         ScanTarget::ProjectId(p) => (None, p.clone()),
-        ScanTarget::Repository(r) => (Some(r.clone()), resolver.resolve(&clients.v2, r).await?),
+        ScanTarget::Repository(r) => (
+            Some(r.clone()),
+            resolver.resolve(&clients.v2, r, deadline).await?,
+        ),
     };
+    if !deadline.allows_call() {
+        return Err(Error::NotAttempted {
+            operation: Operation::StartCodeSecurityScan.iam_action(),
+        });
+    }
     let out = clients
         .v2
         .start_code_security_scan()

@@ -4,6 +4,7 @@
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_inspector2::config::Credentials;
+use inspector_scan_router::domain::keys::{derive_token, scoped_base};
 use inspector_scan_router::{App, Settings};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
@@ -20,6 +21,15 @@ pub const PROJECT2: &str = "project-1b2c3d4e-5f6a-7b8c-9d0e-1f2a3b4c5d6e";
 pub const CONFIG_ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
 pub const TEMPLATE_ARN: &str =
     "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-7sbz2Kz0";
+/// The IAM caller of the bundled HTTP events, as the function scopes its keys.
+pub const CI_CALLER_SCOPE: &str =
+    "http:iam:arn:aws:sts::123456789012:assumed-role/ci-deployer/ci-session";
+
+/// The clientToken an HTTP caller's `key` becomes for `target`.
+pub fn http_token(scope: &str, key: &str, target: &str) -> String {
+    derive_token(&scoped_base(scope, key), target)
+}
+
 pub const SCAN_ID: &str = "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3";
 
 /// The one SDK set-up of the tests: aimed at `endpoint`, region us-east-1,
