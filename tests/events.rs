@@ -122,17 +122,21 @@ fn cases() -> Vec<Case> {
                 );
             },
         ),
-        ("rest-start-scan.json", start_scan(&http_token("http:", "rest-0001", PROJECT)), |r| {
-            assert_eq!(r["statusCode"], 202);
-            assert!(
-                r.get("multiValueHeaders").is_some(),
-                "REST API envelope: {r}"
-            );
-            assert!(
-                r.get("cookies").is_none(),
-                "REST API envelope has no cookies: {r}"
-            );
-        }),
+        (
+            "rest-start-scan.json",
+            start_scan(&http_token("http:", "rest-0001", PROJECT)),
+            |r| {
+                assert_eq!(r["statusCode"], 202);
+                assert!(
+                    r.get("multiValueHeaders").is_some(),
+                    "REST API envelope: {r}"
+                );
+                assert!(
+                    r.get("cookies").is_none(),
+                    "REST API envelope has no cookies: {r}"
+                );
+            },
+        ),
         (
             "eventbridge-start-scan.json",
             start_scan("ci-pipeline-4711"),

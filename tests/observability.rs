@@ -156,7 +156,16 @@ async fn logs_and_metrics_tell_what_happened_and_nothing_secret() {
     let docs = flush();
     assert_eq!(metric(&docs, "DisassociationsSucceeded"), Some(json!(1)));
     assert_eq!(metric(&docs, "DisassociationsFailed"), Some(json!(1)));
-    assert!(logs.take().contains("\"failed_items\":1"));
+    // Finished with a failed item: the runbook's PartialFailure error, and
+    // the log line says failed.
+    let partial = docs
+        .iter()
+        .find(|d| d.get("Errors").is_some())
+        .expect("an Errors metric");
+    assert_eq!(partial["code"], "PartialFailure");
+    let text = logs.take();
+    assert!(text.contains("\"failed_items\":1"), "{text}");
+    assert!(text.contains("\"outcome\":\"failed\""), "{text}");
 
     let err = app
         .handle(event(load_event("direct-start-assessment-run.json")))

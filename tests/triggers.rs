@@ -5,198 +5,13 @@
 
 mod common;
 
+use common::stateful::*;
 use common::*;
 use inspector_scan_router::Settings;
 use inspector_scan_router::domain::keys::{derive_run_name, derive_token, push_token};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-#[derive(Default)]
-struct State {
-    /// clientToken -> scanId
-    scans: HashMap<String, String>,
-    /// (template, name) -> run arn
-    runs: HashMap<(String, String), String>,
-}
-
-#[derive(Clone, Default)]
-struct Inspector {
-    state: Arc<Mutex<State>>,
-    /// coverage: project name -> [(resourceId, projectName)]
-    coverage: Arc<HashMap<String, Vec<(String, String)>>>,
-}
-
-struct StartScan(Inspector);
-impl Respond for StartScan {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let token = body["clientToken"]
-            .as_str()
-            .expect("every start carries a clientToken")
-            .to_string();
-        let mut st = self.0.state.lock().unwrap();
-        let n = st.scans.len();
-        let id = st
-            .scans
-            .entry(token)
-            .or_insert_with(|| format!("00000000-0000-4000-8000-{n:012}"))
-            .clone();
-        ResponseTemplate::new(200).set_body_json(json!({"scanId": id, "status": "IN_PROGRESS"}))
-    }
-}
-
-struct ListCoverage(Inspector);
-impl Respond for ListCoverage {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        assert_eq!(
-            body["filterCriteria"]["resourceType"],
-            json!([{"comparison": "EQUALS", "value": "CODE_REPOSITORY"}])
-        );
-        let name = body["filterCriteria"]["codeRepositoryProjectName"][0]["value"]
-            .as_str()
-            .unwrap();
-        let all = self.0.coverage.get(name).cloned().unwrap_or_default();
-        // Two pages: the first carries a nextToken, the second the rest.
-        let (page, next) = match body.get("nextToken") {
-            None if all.len() > 1 => (&all[..1], Some("page-2")),
-            None => (&all[..], None),
-            Some(_) => (&all[1..], None),
-        };
-        let resources: Vec<Value> = page
-            .iter()
-            .map(|(id, pname)| json!({
-                "resourceType": "CODE_REPOSITORY", "resourceId": id, "accountId": "123456789012",
-                "scanType": "CODE", "resourceMetadata": {"codeRepository": {
-                    "projectName": pname, "providerType": "GITHUB", "providerTypeVisibility": "PRIVATE",
-                    "integrationArn": format!("arn:aws:inspector2:us-east-1:123456789012:codesecurity-integration/{pname}")}}
-            }))
-            .collect();
-        let mut out = json!({"coveredResources": resources});
-        if let Some(n) = next {
-            out["nextToken"] = n.into();
-        }
-        ResponseTemplate::new(200).set_body_json(out)
-    }
-}
-
-struct StartRun(Inspector);
-impl Respond for StartRun {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let tpl = body["assessmentTemplateArn"].as_str().unwrap().to_string();
-        let name = body["assessmentRunName"]
-            .as_str()
-            .expect("runs are named")
-            .to_string();
-        let mut st = self.0.state.lock().unwrap();
-        if st.runs.contains_key(&(tpl.clone(), name.clone())) {
-            return ResponseTemplate::new(400).set_body_json(json!({
-                "__type": "InvalidInputException", "message": "assessment run name is already taken",
-                "errorCode": "INVALID_ASSESSMENT_RUN_STATE", "canRetry": false
-            }));
-        }
-        let arn = format!("{tpl}/run/0-{:08}", st.runs.len());
-        st.runs.insert((tpl, name), arn.clone());
-        ResponseTemplate::new(200).set_body_json(json!({"assessmentRunArn": arn}))
-    }
-}
-
-/// `*` and `?` as the service's namePattern takes them.
-fn glob(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => glob(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => glob(&pattern[1..], &name[1..]),
-        _ => false,
-    }
-}
-
-/// ListAssessmentRuns: the template's runs whose names match the pattern,
-/// one per page (the service pages; the function must read them all).
-struct ListRuns(Inspector);
-impl Respond for ListRuns {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let tpl = body["assessmentTemplateArns"][0].as_str().unwrap();
-        let pattern = body["filter"]["namePattern"].as_str().unwrap();
-        let st = self.0.state.lock().unwrap();
-        let mut arns: Vec<&String> = st
-            .runs
-            .iter()
-            .filter(|((t, name), _)| t == tpl && glob(pattern.as_bytes(), name.as_bytes()))
-            .map(|(_, arn)| arn)
-            .collect();
-        arns.sort();
-        let page: usize = body["nextToken"].as_str().map_or(0, |t| t.parse().unwrap());
-        let mut out = json!({"assessmentRunArns": arns.get(page).into_iter().collect::<Vec<_>>()});
-        if page + 1 < arns.len() {
-            out["nextToken"] = (page + 1).to_string().into();
-        }
-        ResponseTemplate::new(200).set_body_json(out)
-    }
-}
-
-/// DescribeAssessmentRuns: each run's name.
-struct DescribeRuns(Inspector);
-impl Respond for DescribeRuns {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let st = self.0.state.lock().unwrap();
-        let runs: Vec<Value> = body["assessmentRunArns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|arn| {
-                st.runs
-                    .iter()
-                    .find(|(_, a)| *a == arn)
-                    .map(|((tpl, name), a)| json!({"arn": a, "name": name, "assessmentTemplateArn": tpl}))
-            })
-            .collect();
-        ResponseTemplate::new(200).set_body_json(json!({"assessmentRuns": runs, "failedItems": {}}))
-    }
-}
-
-async fn stand_in(coverage: HashMap<String, Vec<(String, String)>>) -> (MockServer, Inspector) {
-    let inspector = Inspector {
-        coverage: Arc::new(coverage),
-        ..Inspector::default()
-    };
-    let server = serving(START_SCAN_PATH, StartScan(inspector.clone())).await;
-    on_post(&server, "/coverage/list", ListCoverage(inspector.clone())).await;
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "InspectorService.StartAssessmentRun",
-        ))
-        .respond_with(StartRun(inspector.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "InspectorService.ListAssessmentRuns",
-        ))
-        .respond_with(ListRuns(inspector.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "InspectorService.DescribeAssessmentRuns",
-        ))
-        .respond_with(DescribeRuns(inspector.clone()))
-        .mount(&server)
-        .await;
-    (server, inspector)
-}
+use wiremock::MockServer;
 
 fn payments_coverage() -> HashMap<String, Vec<(String, String)>> {
     let id = |p: &str| {
@@ -243,7 +58,7 @@ async fn trigger_events_are_all_tested_here() {
 
 #[tokio::test]
 async fn github_push_to_default_branch_resolves_and_scans_once_despite_redelivery() {
-    let (server, inspector) = stand_in(payments_coverage()).await;
+    let (server, inspector) = stateful_stand_in(payments_coverage()).await;
     let app = live_app(&server).await;
     let ev = load_event("eventbridge-github-push.json");
     let first = app.handle(event(ev.clone())).await.unwrap();
@@ -308,7 +123,7 @@ async fn github_push_to_default_branch_resolves_and_scans_once_despite_redeliver
 
 #[tokio::test]
 async fn push_to_another_branch_is_skipped_without_calls() {
-    let (server, _) = stand_in(payments_coverage()).await;
+    let (server, _) = stateful_stand_in(payments_coverage()).await;
     let app = live_app(&server).await;
     let r = app
         .handle(event(load_event(
@@ -348,7 +163,7 @@ async fn push_to_another_branch_is_skipped_without_calls() {
 
 #[tokio::test]
 async fn gitlab_push_uses_the_project_map() {
-    let (server, _) = stand_in(HashMap::new()).await;
+    let (server, _) = stateful_stand_in(HashMap::new()).await;
     let mut settings = Settings::default();
     settings.resolve.project_map =
         HashMap::from([("deploy-bot".to_string(), PROJECT2.to_string())]);
@@ -378,7 +193,7 @@ async fn gitlab_push_uses_the_project_map() {
 async fn unknown_and_ambiguous_repositories_fail_clearly() {
     let mut coverage = payments_coverage();
     coverage.get_mut("payments-api").unwrap()[1].1 = "third/payments-api".into();
-    let (server, _) = stand_in(coverage).await;
+    let (server, _) = stateful_stand_in(coverage).await;
     let app = live_app(&server).await;
     let err = app
         .handle(event(load_event("eventbridge-github-push.json")))
@@ -413,7 +228,7 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
 
 #[tokio::test]
 async fn scheduled_event_starts_one_named_run_per_template_once() {
-    let (server, inspector) = stand_in(HashMap::new()).await;
+    let (server, inspector) = stateful_stand_in(HashMap::new()).await;
     let mut settings = Settings::default();
     settings.limits.assessment_template_arns =
         vec![TEMPLATE_ARN.to_string(), TEMPLATE_ARN2.to_string()];
@@ -455,7 +270,7 @@ async fn scheduled_event_starts_one_named_run_per_template_once() {
 
 #[tokio::test]
 async fn scheduler_fan_out_derives_one_token_per_project_from_the_request_id() {
-    let (server, inspector) = stand_in(HashMap::new()).await;
+    let (server, inspector) = stateful_stand_in(HashMap::new()).await;
     let app = live_app(&server).await;
     let ev = load_event("scheduler-start-scans.json");
     let r = app

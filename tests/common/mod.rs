@@ -2,6 +2,8 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod stateful;
+
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_inspector2::config::Credentials;
 use inspector_scan_router::domain::keys::{derive_token, scoped_base};

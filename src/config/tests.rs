@@ -1,0 +1,94 @@
+use super::*;
+
+fn with(pairs: &[(&str, &str)]) -> Result<Settings, Error> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_lookup(move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+}
+
+#[test]
+fn defaults_and_overrides() {
+    assert_eq!(with(&[]).unwrap(), Settings::default());
+    let s = with(&[("DRY_RUN", "TRUE"), ("BATCH_CONCURRENCY", "3")]).unwrap();
+    assert!(s.dry_run);
+    assert_eq!(s.batch.concurrency, 3);
+    let s = with(&[("PRECONNECT", " Inspector2, inspector,inspector2 ")]).unwrap();
+    assert_eq!(
+        s.preconnect.services,
+        [Service::Inspector2, Service::Inspector]
+    );
+    assert!(
+        with(&[("PRECONNECT", "none")])
+            .unwrap()
+            .preconnect
+            .services
+            .is_empty()
+    );
+    let s = with(&[
+        (
+            "PROJECT_MAP",
+            "{\"octo/api\": \"project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d\"}",
+        ),
+        (
+            "ASSESSMENT_TEMPLATE_ARNS",
+            " arn:aws:inspector:a ,arn:aws:inspector:b,",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(s.resolve.project_map.len(), 1);
+    assert_eq!(
+        s.limits.assessment_template_arns,
+        ["arn:aws:inspector:a", "arn:aws:inspector:b"]
+    );
+}
+
+#[test]
+fn invalid_values_fail_naming_the_variable() {
+    for (name, value) in [
+        ("DRY_RUN", "maybe"),
+        ("BATCH_CONCURRENCY", "0"),
+        ("MAX_BODY_BYTES", "lots"),
+        ("PRECONNECT", "inspector2,s3"),
+        ("PROJECT_MAP", "{\"a/b\": \"nope\"}"),
+        (
+            "ASSESSMENT_TEMPLATE_ARNS",
+            "arn:aws:inspector:x, not-an-arn",
+        ),
+        ("AWS_MAX_ATTEMPTS", "11"),
+        ("DEADLINE_MARGIN_MS", "-1"),
+    ] {
+        let e = with(&[(name, value)]).expect_err(name);
+        assert!(
+            e.to_string()
+                .contains(&format!("environment variable {name}")),
+            "{name}: {e}"
+        );
+    }
+}
+
+#[test]
+fn settings_that_cannot_work_together_name_both_variables() {
+    for (pairs, names) in [
+        (
+            &[("DEADLINE_MARGIN_MS", "1000")][..],
+            ["DEADLINE_MARGIN_MS", "OPERATION_TIMEOUT_MS"],
+        ),
+        (
+            &[("RETRY_INITIAL_BACKOFF_MS", "6000")][..],
+            ["RETRY_MAX_BACKOFF_MS", "RETRY_INITIAL_BACKOFF_MS"],
+        ),
+        (
+            &[
+                ("ATTEMPT_TIMEOUT_MS", "9000"),
+                ("DEADLINE_MARGIN_MS", "9000"),
+            ][..],
+            ["ATTEMPT_TIMEOUT_MS", "OPERATION_TIMEOUT_MS"],
+        ),
+    ] {
+        let e = with(pairs).expect_err(names[0]).to_string();
+        assert!(names.iter().all(|n| e.contains(n)), "{e}");
+    }
+    assert!(with(&[("DEADLINE_MARGIN_MS", "8000")]).is_ok());
+}
