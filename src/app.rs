@@ -3,9 +3,10 @@
 //! [`App::handle`] directly.
 
 use crate::config::Settings;
+use crate::domain::error::bounded;
 use crate::domain::{Deadline, Error, Outcome};
 use crate::ingress::encode::{envelope, http_error, http_success, summary};
-use crate::ingress::{Trigger, decode, route};
+use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
 use lambda_runtime::LambdaEvent;
@@ -73,11 +74,26 @@ impl App {
             Ok(t) => t,
             Err(e) => {
                 crate::telemetry::error(&e);
-                tracing::warn!(request_id, trigger = "unknown", outcome = "rejected", error_code = e.code(), error = %e, latency_ms = started.elapsed().as_millis() as u64, "invocation");
+                let error = bounded(&e.to_string(), 1024);
+                tracing::warn!(
+                    request_id,
+                    trigger = "unknown",
+                    outcome = "rejected",
+                    error_code = e.code(),
+                    error,
+                    latency_ms = started.elapsed().as_millis() as u64,
+                    "invocation"
+                );
                 return Err(e);
             }
         };
-        let routed = route(&trigger, &self.settings.limits, &request_id);
+        // The function's own account: the default of TRUSTED_ACCOUNTS.
+        let own_account = event.context.invoked_function_arn.split(':').nth(4);
+        let at = Invocation {
+            request_id: &request_id,
+            own_account: own_account.filter(|a| !a.is_empty()),
+        };
+        let routed = route(&trigger, &self.settings.limits, &self.settings.trust, at);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();
         let result = match &routed {
@@ -120,6 +136,8 @@ impl App {
     }
 }
 
+/// The one log line of an invocation: what was asked, by whom, and what
+/// came of it. Every value is bounded; no body, header or credential.
 fn log_invocation(
     request_id: &str,
     trigger: &Trigger,
@@ -130,13 +148,50 @@ fn log_invocation(
 ) {
     let kind = trigger.kind();
     let action = action.unwrap_or("none");
+    let Attribution {
+        caller,
+        api_request_id,
+        source_ip,
+        event_source,
+        event_account,
+        event_id,
+    } = trigger.attribution();
+    let (caller, api_request_id, source_ip) = (
+        caller.as_deref(),
+        api_request_id.as_deref(),
+        source_ip.as_deref(),
+    );
+    let (event_source, event_account, event_id) = (
+        event_source.as_deref(),
+        event_account.as_deref(),
+        event_id.as_deref(),
+    );
+    let resource = bounded(resource, 256);
     match result {
         Ok(outcome) => {
             let failed = outcome.failed_items();
             let outcome_name = match outcome {
                 Outcome::DryRun(_) => "planned",
                 Outcome::Skipped(s) => {
-                    tracing::info!(request_id, trigger = kind, action, resource, outcome = "skipped", reason = %s.reason, repository = s.repository.as_deref(), git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
+                    let reason = bounded(&s.reason, 256);
+                    tracing::info!(
+                        request_id,
+                        trigger = kind,
+                        action,
+                        resource,
+                        caller,
+                        api_request_id,
+                        source_ip,
+                        event_source,
+                        event_account,
+                        event_id,
+                        outcome = "skipped",
+                        reason,
+                        repository = s.repository.as_deref(),
+                        git_ref = s.git_ref.as_deref().map(|r| bounded(r, 128)),
+                        latency_ms,
+                        "invocation"
+                    );
                     return;
                 }
                 _ if failed > 0 => "failed",
@@ -147,17 +202,59 @@ fn log_invocation(
                 trigger = kind,
                 action,
                 resource,
+                caller,
+                api_request_id,
+                source_ip,
+                event_source,
+                event_account,
+                event_id,
                 outcome = outcome_name,
                 failed_items = failed,
                 latency_ms,
                 "invocation"
             );
         }
-        Err(e) if e.retryable() || e.http_status() >= 500 => {
-            tracing::error!(request_id, trigger = kind, action, resource, outcome = "failed", error_code = e.code(), retryable = e.retryable(), error = %e, latency_ms, "invocation");
-        }
         Err(e) => {
-            tracing::warn!(request_id, trigger = kind, action, resource, outcome = "rejected", error_code = e.code(), error = %e, latency_ms, "invocation");
+            let error = bounded(&e.to_string(), 1024);
+            let code = e.code();
+            if e.retryable() || e.http_status() >= 500 {
+                tracing::error!(
+                    request_id,
+                    trigger = kind,
+                    action,
+                    resource,
+                    caller,
+                    api_request_id,
+                    source_ip,
+                    event_source,
+                    event_account,
+                    event_id,
+                    outcome = "failed",
+                    error_code = code,
+                    retryable = e.retryable(),
+                    error,
+                    latency_ms,
+                    "invocation"
+                );
+            } else {
+                tracing::warn!(
+                    request_id,
+                    trigger = kind,
+                    action,
+                    resource,
+                    caller,
+                    api_request_id,
+                    source_ip,
+                    event_source,
+                    event_account,
+                    event_id,
+                    outcome = "rejected",
+                    error_code = code,
+                    error,
+                    latency_ms,
+                    "invocation"
+                );
+            }
         }
     }
 }

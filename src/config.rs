@@ -4,7 +4,10 @@
 use crate::domain::validate::{check_project_id, check_repository};
 use crate::domain::{Error, Service};
 use std::collections::HashMap;
+
+mod trust;
 use std::time::Duration;
+pub use trust::Trust;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -15,6 +18,7 @@ pub struct Settings {
     pub batch: BatchSettings,
     pub resolve: ResolveSettings,
     pub preconnect: PreconnectSettings,
+    pub trust: Trust,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
     /// not attempted. At least the operation timeout, so a call that starts
@@ -94,15 +98,25 @@ impl Default for Settings {
             batch: BatchSettings::default(),
             resolve: ResolveSettings::default(),
             preconnect: PreconnectSettings::default(),
+            trust: Trust::default(),
             deadline_margin: Duration::from_secs(9),
         }
+    }
+}
+
+impl Limits {
+    /// The most JSON values an HTTP body may hold: room for
+    /// `max_batch_items` disassociation items (four values each) and more.
+    pub fn max_body_values(&self) -> usize {
+        self.max_batch_items.saturating_mul(8).saturating_add(64)
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_body_bytes: 4 * 1024 * 1024,
+            // 10,000 disassociation items are about 2.2 MB as compact JSON.
+            max_body_bytes: 3 * 1024 * 1024,
             max_batch_items: 10_000,
             assessment_template_arns: Vec::new(),
         }
@@ -319,6 +333,7 @@ impl Settings {
             batch: env.batch()?,
             resolve: env.resolve()?,
             preconnect: env.preconnect()?,
+            trust: Trust::from_lookup(&env.0)?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",
                 Settings::default().deadline_margin,

@@ -273,7 +273,7 @@ async fn unsupported_events_are_lambda_errors_naming_what_was_expected() {
     let app = dry_app();
     for payload in [
         json!({"Records": [{"eventSource": "aws:sqs"}]}),
-        json!({"version": "0", "id": "x", "source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
+        json!({"version": "0", "id": "x", "source": "aws.ec2", "account": "123456789012", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
         json!(42),
     ] {
         let err = app.handle(event(payload.clone())).await.unwrap_err();

@@ -100,7 +100,7 @@ async fn without_a_key_only_the_request_id_keeps_a_direct_invocation_once() {
 
 #[tokio::test]
 async fn custom_event_sent_again_as_a_new_event_with_its_key_starts_nothing_new() {
-    let (_server, state, app) = inspector().await;
+    let (server, state, app) = inspector().await;
     let mut ev = load_event("eventbridge-start-scan.json");
     ev["detail"].as_object_mut().unwrap().remove("clientToken");
     ev["detail"]["idempotencyKey"] = "ci-pipeline-4711".into();
@@ -108,7 +108,10 @@ async fn custom_event_sent_again_as_a_new_event_with_its_key_starts_nothing_new(
     ev["id"] = "11111111-2222-4333-8444-555555555555".into();
     app.handle(event(ev.clone())).await.unwrap();
     assert_eq!(scans(&state), 1);
-    // The same key from another source is another caller's key.
+    // The same key from another trusted source is another caller's key.
+    let mut settings = inspector_scan_router::Settings::default();
+    settings.trust.command_sources = vec!["com.example.ci".into(), "com.example.other-ci".into()];
+    let app = live_app_with(&server, settings, 1).await;
     ev["source"] = "com.example.other-ci".into();
     app.handle(event(ev)).await.unwrap();
     assert_eq!(scans(&state), 2);

@@ -259,7 +259,7 @@ async fn a_chunk_that_keeps_failing_reports_only_its_own_items_and_keeps_the_res
 }
 
 fn with_deadline(payload: Value, in_ms: u64) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
+    let mut ctx = context();
     ctx.request_id = "deadline-test".into();
     ctx.deadline = (SystemTime::now() + Duration::from_millis(in_ms))
         .duration_since(UNIX_EPOCH)

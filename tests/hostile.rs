@@ -193,7 +193,7 @@ async fn deep_nesting() {
 
 #[tokio::test]
 async fn multi_megabyte_strings() {
-    let big = "A".repeat(3 * 1024 * 1024);
+    let big = "A".repeat(5 * 1024 * 1024 / 2);
     let body = json!({"projectId": big}).to_string();
     let (status, b) = answer(http_event("POST", "/scans", Some(&body), false)).await;
     assert_eq!(status, 400);

@@ -191,8 +191,22 @@ async fn gitlab_push_uses_the_project_map() {
 
 #[tokio::test]
 async fn unknown_and_ambiguous_repositories_fail_clearly() {
+    // Candidates under other owners are never taken for octo-org/payments-api.
     let mut coverage = payments_coverage();
     coverage.get_mut("payments-api").unwrap()[1].1 = "third/payments-api".into();
+    let (server, _) = stateful_stand_in(coverage).await;
+    let app = live_app(&server).await;
+    let err = app
+        .handle(event(load_event("eventbridge-github-push.json")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "RepositoryNotFound");
+
+    // Two candidates known only by the bare name: ambiguous.
+    let mut coverage = payments_coverage();
+    for c in coverage.get_mut("payments-api").unwrap() {
+        c.1 = "payments-api".into();
+    }
     let (server, _) = stateful_stand_in(coverage).await;
     let app = live_app(&server).await;
     let err = app

@@ -77,7 +77,7 @@ pub enum Error {
     /// The event is not one of the shapes this function handles.
     #[error("{message}")]
     UnsupportedEvent { message: String },
-    #[error("{} failed: {}: {}", .0.operation, .0.code, .0.message)]
+    #[error("{} failed: {}: {}", .0.operation, bounded(&.0.code, MAX_SHOWN), bounded(&.0.message, MAX_MESSAGE))]
     Aws(AwsError),
     /// A repository could not be matched to exactly one Inspector project.
     #[error("{message}")]
@@ -88,6 +88,17 @@ pub enum Error {
         message: String,
         retryable: bool,
         results: serde_json::Value,
+    },
+    /// An EventBridge event from an account or source this function does not
+    /// trust: nothing is called.
+    #[error("{message}")]
+    UntrustedEvent { message: String },
+    /// The caller may not do this: a JWT without the route's scope, or an
+    /// item outside the allowed scan configurations. Nothing is called.
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        fields: Vec<FieldError>,
     },
     /// Not started: the invocation's deadline was too near to start a call.
     #[error("not attempted: the invocation was too close to its deadline to start {operation}")]
@@ -129,6 +140,8 @@ impl Error {
             Error::Repository { code, .. } => code,
             Error::PartialFailure { .. } => "PartialFailure",
             Error::NotAttempted { .. } => "NotAttempted",
+            Error::UntrustedEvent { .. } => "UntrustedEvent",
+            Error::Forbidden { .. } => "Forbidden",
             Error::Internal { .. } => "InternalError",
         }
     }
@@ -142,6 +155,7 @@ impl Error {
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } => 413,
             Error::Internal { .. } => 500,
+            Error::UntrustedEvent { .. } | Error::Forbidden { .. } => 403,
             Error::Repository { code, .. } if *code == "AmbiguousRepository" => 409,
             Error::Repository { .. } => 404,
             Error::PartialFailure { .. } => 502,
@@ -181,7 +195,9 @@ impl Error {
 
     pub fn fields(&self) -> &[FieldError] {
         match self {
-            Error::MalformedRequest { fields, .. } | Error::InvalidRequest { fields, .. } => fields,
+            Error::MalformedRequest { fields, .. }
+            | Error::InvalidRequest { fields, .. }
+            | Error::Forbidden { fields, .. } => fields,
             _ => &[],
         }
     }
@@ -194,7 +210,11 @@ impl Error {
         match self {
             Error::Aws(e) => match e.kind {
                 AwsErrorKind::InvalidInput | AwsErrorKind::NotFound | AwsErrorKind::Conflict => {
-                    format!("{} rejected the request: {}", e.operation, e.message)
+                    format!(
+                        "{} rejected the request: {}",
+                        e.operation,
+                        redacted(&e.message)
+                    )
                 }
                 AwsErrorKind::AccessDenied => format!(
                     "the function is not authorised to call {} on this resource",
@@ -219,15 +239,36 @@ impl Error {
     }
 
     /// `{"error": {"code", "message", "fields"?, "retryable"}}`: the body of
-    /// every error response and the message of every Lambda error.
+    /// every error response and the message of every Lambda error. Every
+    /// string in it is escaped and bounded, and the fields listed stop
+    /// before the body would pass [`MAX_ERROR_BODY`] bytes
+    /// (`fieldsOmitted` counts the rest), whatever the caller sent.
     pub fn to_body(&self) -> serde_json::Value {
         let mut inner = serde_json::json!({
-            "code": self.code(),
-            "message": self.public_message(),
+            "code": bounded(self.code(), MAX_SHOWN),
+            "message": bounded(&self.public_message(), MAX_MESSAGE),
             "retryable": self.retryable(),
         });
-        if !self.fields().is_empty() {
-            inner["fields"] = serde_json::to_value(self.fields()).unwrap_or_default();
+        let fields = self.fields();
+        if !fields.is_empty() {
+            let mut budget = MAX_ERROR_BODY - 1024;
+            let mut shown = Vec::new();
+            for f in fields {
+                let entry = serde_json::json!({
+                    "field": bounded(&f.field, MAX_SHOWN),
+                    "message": bounded(&f.message, MAX_MESSAGE),
+                });
+                let size = entry.to_string().len() + 1;
+                if size > budget {
+                    break;
+                }
+                budget -= size;
+                shown.push(entry);
+            }
+            if shown.len() < fields.len() {
+                inner["fieldsOmitted"] = (fields.len() - shown.len()).into();
+            }
+            inner["fields"] = shown.into();
         }
         if let Some(after) = self.retry_after() {
             inner["retryAfterSeconds"] = after.as_secs().into();
@@ -237,6 +278,49 @@ impl Error {
         }
         serde_json::json!({ "error": inner })
     }
+}
+
+/// The most bytes an error body's message and fields take (8 KiB).
+pub const MAX_ERROR_BODY: usize = 8 * 1024;
+/// The most characters of a value a caller sent that are shown back.
+pub const MAX_SHOWN: usize = 128;
+/// The most characters of one message (which may quote a value).
+const MAX_MESSAGE: usize = 512;
+
+/// `text` escaped (control characters, quotes) and cut to `max` characters.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A service's message without account ids or ARNs (of resources the
+/// caller may not have named), escaped and bounded.
+pub fn redacted(message: &str) -> String {
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|w| {
+            let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != ':');
+            if core.starts_with("arn:") {
+                w.replace(core, "<arn>")
+            } else if core.len() == 12 && core.bytes().all(|b| b.is_ascii_digit()) {
+                w.replace(core, "<account>")
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    bounded(&words.join(" "), MAX_SHOWN)
 }
 
 #[cfg(test)]
@@ -283,5 +367,45 @@ mod tests {
         let text = body.to_string();
         assert!(!text.contains("123456789012"), "{text}");
         assert_eq!(body["error"]["code"], "AccessDeniedException");
+    }
+
+    #[test]
+    fn bodies_are_bounded_whatever_was_sent() {
+        let huge = "x".repeat(3_000_000);
+        let long = "y".repeat(300);
+        let mut fields: Vec<FieldError> = (0..10_000)
+            .map(|i| FieldError::new(format!("items[{i}].{long}"), long.clone()))
+            .collect();
+        fields[0] = FieldError::new(huge.clone(), huge.clone());
+        let body = Error::invalid(fields).to_body().to_string();
+        assert!(body.len() <= MAX_ERROR_BODY, "{}", body.len());
+        assert!(body.contains("fieldsOmitted"));
+        let e = Error::invalid_field("a", format!("bad \u{1b}[31m {huge}"));
+        let body = e.to_body().to_string();
+        assert!(
+            body.len() < 2048 && !body.contains('\u{1b}'),
+            "{}",
+            body.len()
+        );
+    }
+
+    #[test]
+    fn service_messages_lose_account_ids_and_arns() {
+        let e = Error::Aws(AwsError {
+            operation: "inspector2:StartCodeSecurityScan",
+            code: "ValidationException".into(),
+            message: "project arn:aws:inspector2:us-east-1:123456789012:codesecurity-integration/x not in account 123456789012.".into(),
+            kind: AwsErrorKind::InvalidInput,
+            retry_after: None,
+        });
+        let text = e.to_body().to_string();
+        assert!(
+            !text.contains("123456789012") && !text.contains("arn:aws"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<arn>") && text.contains("<account>"),
+            "{text}"
+        );
     }
 }

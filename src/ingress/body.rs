@@ -3,8 +3,10 @@
 
 use super::wire::type_name;
 use crate::domain::Error;
+use crate::domain::error::{MAX_SHOWN, bounded};
 use base64::Engine;
 use serde_json::Value;
+use std::cell::Cell;
 
 fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Vec<u8>>, Error> {
     let Some(body) = body else { return Ok(None) };
@@ -36,20 +38,57 @@ fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Ve
 }
 
 /// Decode (base64, size limit `max`) and parse the body of an HTTP request
-/// as a JSON object.
-pub fn json_object(body: Option<&str>, base64: bool, max: usize) -> Result<Value, Error> {
+/// as a JSON object of at most `max_values` JSON values. The document is
+/// walked first without building anything (repeated keys refused, values
+/// counted), so a body of millions of tiny values is refused before it can
+/// take memory as a tree.
+pub fn json_object(
+    body: Option<&str>,
+    base64: bool,
+    max: usize,
+    max_values: usize,
+) -> Result<Value, Error> {
     let bytes = decode_body(body, base64, max)?;
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return Err(Error::malformed("request body is required: a JSON object"));
     };
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| Error::malformed(format!("request body is not valid UTF-8: {e}")))?;
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::malformed(format!("request body is not valid JSON: {e}")))?;
-    // serde_json keeps the last of two equal keys; a body that says two
-    // things is refused instead.
-    serde_json::from_str::<NoDuplicateKeys>(text)
-        .map_err(|e| Error::malformed(format!("request body is ambiguous: {e}")))?;
+    let count = Cell::new(0);
+    let walk = Walk {
+        count: &count,
+        limit: max_values,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde::de::DeserializeSeed::deserialize(walk, &mut de).and_then(|()| de.end()) {
+        Ok(()) => {}
+        Err(_) if count.get() > max_values => {
+            return Err(Error::invalid_field(
+                "",
+                format!("request body holds more than {max_values} JSON values"),
+            ));
+        }
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Err(Error::malformed(format!(
+                "request body is not valid JSON: {}",
+                bounded(&e.to_string(), MAX_SHOWN)
+            )));
+        }
+        // serde_json keeps the last of two equal keys; a body that says two
+        // things is refused instead.
+        Err(e) => {
+            return Err(Error::malformed(format!(
+                "request body is ambiguous: {}",
+                bounded(&e.to_string(), MAX_SHOWN)
+            )));
+        }
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::malformed(format!(
+            "request body is not valid JSON: {}",
+            bounded(&e.to_string(), MAX_SHOWN)
+        ))
+    })?;
     if !value.is_object() {
         return Err(Error::malformed(format!(
             "request body must be a JSON object, got a JSON {}",
@@ -59,54 +98,65 @@ pub fn json_object(body: Option<&str>, base64: bool, max: usize) -> Result<Value
     Ok(value)
 }
 
-/// Walks a JSON document and fails on an object with a repeated key.
-struct NoDuplicateKeys;
+/// Walks a JSON document, builds nothing, counts its values up to `limit`,
+/// and fails on an object with a repeated key.
+#[derive(Clone, Copy)]
+struct Walk<'a> {
+    count: &'a Cell<usize>,
+    limit: usize,
+}
 
-impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicateKeys)
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.count.set(self.count.get() + 1);
+        if self.count.get() > self.limit {
+            return Err(serde::de::Error::custom("too many values"));
+        }
+        d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
-    type Value = NoDuplicateKeys;
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
-        Ok(self)
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
-        Ok(self)
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
-        Ok(self)
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
-        Ok(self)
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
-        Ok(self)
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E>(self) -> Result<Self, E> {
-        Ok(self)
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
-        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
-        Ok(self)
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if !seen.insert(key.clone()) {
-                let shown: String = key.chars().take(40).flat_map(char::escape_debug).collect();
                 return Err(serde::de::Error::custom(format!(
-                    "duplicate key \"{shown}\""
+                    "duplicate key \"{}\"",
+                    bounded(&key, 40)
                 )));
             }
-            map.next_value::<NoDuplicateKeys>()?;
+            map.next_value_seed(self)?;
         }
-        Ok(self)
+        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use super::actions::{Origin, action_for};
 use super::push::{self, Push};
 use super::wire::{type_name, unsupported};
-use crate::config::Limits;
+use crate::config::{Limits, Trust};
 use crate::domain::keys::{derive_run_name, derive_token, push_token};
 use crate::domain::validate::shown;
 use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartRun, StartScan};
@@ -58,7 +58,32 @@ pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
     })
 }
 
-pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
+/// Nothing is done for an event from an account or source not trusted:
+/// EventBridge does not authenticate `source`, so it is checked here as well
+/// as in the rule.
+fn untrusted(ev: &EventBridgeEvent, why: &str) -> Error {
+    Error::UntrustedEvent {
+        message: format!(
+            "EventBridge event {} from account {} with source {}: {why}",
+            shown(&ev.id),
+            shown(&ev.account),
+            shown(&ev.source)
+        ),
+    }
+}
+
+pub fn route(
+    ev: &EventBridgeEvent,
+    cfg: &Limits,
+    trust: &Trust,
+    own_account: Option<&str>,
+) -> Result<Action, Error> {
+    if !trust.trusts_account(&ev.account, own_account) {
+        return Err(untrusted(
+            ev,
+            "the account is not trusted (TRUSTED_ACCOUNTS, default the function's own)",
+        ));
+    }
     // Event ids are unique per event and kept across redeliveries of that
     // event (not across a new event for the same work: send idempotencyKey).
     let has_id = !ev.id.is_empty();
@@ -73,6 +98,9 @@ pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
         return scheduled_runs(cfg, &origin);
     }
     if push::is_push(&ev.detail_type, &ev.detail) {
+        if !trust.push_sources.contains(&ev.source) {
+            return Err(untrusted(ev, "the source is not one of PUSH_SOURCES"));
+        }
         return match push::decide(&ev.detail)? {
             Push::Skip(skip) => Ok(Action::Skip(skip)),
             Push::Scan {
@@ -108,6 +136,9 @@ pub fn route(ev: &EventBridgeEvent, cfg: &Limits) -> Result<Action, Error> {
                 EVENT_OPERATIONS.map(Operation::name).join(", ")
             ),
         })?;
+    if !trust.command_sources.contains(&ev.source) {
+        return Err(untrusted(ev, "the source is not one of COMMAND_SOURCES"));
+    }
     if !ev.detail.is_object() {
         return Err(Error::invalid_field("detail", "must be a JSON object"));
     }

@@ -4,25 +4,25 @@
 
 use super::actions::{Origin, action_for};
 use super::body::json_object;
-use crate::config::Limits;
+use super::caller::{self, Who};
+use crate::config::{Limits, Trust};
 use crate::domain::validate::{check_idempotency_key, shown};
 use crate::domain::{Action, Error, Operation};
-use aws_lambda_events::apigw::{
-    ApiGatewayProxyRequest, ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest,
-};
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use serde_json::Value;
 
 /// Which HTTP integration sent the request; decides the response shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpFlavor {
     /// HTTP API payload 2.0 or a function URL.
+    #[default]
     V2,
     /// REST API (payload 1.0).
     V1,
 }
 
 /// An HTTP request, normalised across integrations.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpRequest {
     pub flavor: HttpFlavor,
     pub method: String,
@@ -36,15 +36,20 @@ pub struct HttpRequest {
     /// The body as the integration delivered it; decoded by [`HttpRequest::json_body`].
     pub body: Option<String>,
     pub is_base64_encoded: bool,
-    /// Who asked, as API Gateway's authorizer established it:
-    /// `iam:<userArn>` or `jwt:<iss> <sub>`; `None` when no authorizer ran.
-    pub caller: Option<String>,
+    /// Who asked, as API Gateway established it.
+    pub who: Who,
 }
 
 impl HttpRequest {
-    /// The body (base64-decoded, within `max` bytes) as one JSON object.
-    pub fn json_body(&self, max: usize) -> Result<Value, Error> {
-        json_object(self.body.as_deref(), self.is_base64_encoded, max)
+    /// The body (base64-decoded, within `max` bytes, at most `max_values`
+    /// JSON values) as one JSON object.
+    pub fn json_body(&self, max: usize, max_values: usize) -> Result<Value, Error> {
+        json_object(
+            self.body.as_deref(),
+            self.is_base64_encoded,
+            max,
+            max_values,
+        )
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -57,7 +62,10 @@ impl HttpRequest {
 
 fn malformed_event(kind: &str, e: serde_json::Error) -> Error {
     Error::UnsupportedEvent {
-        message: format!("malformed {kind} event: {e}"),
+        message: format!(
+            "malformed {kind} event: {}",
+            crate::domain::error::bounded(&e.to_string(), 128)
+        ),
     }
 }
 
@@ -80,7 +88,7 @@ pub fn decode_v2(payload: Value) -> Result<HttpRequest, Error> {
         req.body,
         req.is_base64_encoded,
     );
-    request.caller = caller_of(req.request_context.authorizer.as_ref());
+    request.who = caller::from_v2(&req.request_context);
     Ok(request)
 }
 
@@ -100,20 +108,8 @@ fn normalised(
         headers: lowercase_headers(headers),
         body,
         is_base64_encoded,
-        caller: None,
+        ..HttpRequest::default()
     }
-}
-
-/// The caller an authorizer context names: an IAM principal, or a JWT's
-/// issuer and subject.
-fn caller_of(authorizer: Option<&ApiGatewayRequestAuthorizer>) -> Option<String> {
-    let a = authorizer?;
-    if let Some(arn) = a.iam.as_ref().and_then(|i| i.user_arn.as_deref()) {
-        return Some(format!("iam:{arn}"));
-    }
-    let claims = &a.jwt.as_ref()?.claims;
-    let (iss, sub) = (claims.get("iss")?, claims.get("sub")?);
-    Some(format!("jwt:{iss} {sub}"))
 }
 
 /// Header names lowercased (they are case-insensitive); values as text.
@@ -151,13 +147,7 @@ pub fn decode_v1(payload: Value) -> Result<HttpRequest, Error> {
         req.body,
         req.is_base64_encoded,
     );
-    request.caller = req
-        .request_context
-        .identity
-        .user_arn
-        .as_deref()
-        .map(|arn| format!("iam:{arn}"))
-        .or_else(|| caller_of(Some(&req.request_context.authorizer)));
+    request.who = caller::from_v1(&req.request_context);
     Ok(request)
 }
 
@@ -202,6 +192,18 @@ fn percent_decode(segment: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+impl Route {
+    fn scope(&self) -> &'static str {
+        let i = match self {
+            Route::StartScan => 0,
+            Route::GetScan { .. } => 1,
+            Route::Disassociate => 2,
+            Route::StartRun => 3,
+        };
+        ROUTE_SCOPES[i].2
+    }
 }
 
 enum Route {
@@ -249,12 +251,35 @@ fn match_route(method: &str, path: &str) -> Result<Route, Error> {
     })
 }
 
-pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
+/// The scope a JWT must carry for each route, after `JWT_SCOPE_PREFIX`.
+pub const ROUTE_SCOPES: [(&str, &str, &str); 4] = [
+    ("POST", "/scans", "scans.start"),
+    ("GET", "/scans/{projectId}/{scanId}", "scans.read"),
+    (
+        "POST",
+        "/scan-configurations/disassociate",
+        "configurations.disassociate",
+    ),
+    ("POST", "/assessment-runs", "assessments.start"),
+];
+
+pub fn route(req: &HttpRequest, cfg: &Limits, trust: &Trust) -> Result<Action, Error> {
     let route = match_route(&req.method, &req.path)?;
+    // Whenever a JWT authorizer ran, the route's scope is checked here too,
+    // so a function URL or a stage without route scopes cannot bypass it.
+    if let Some(scopes) = &req.who.jwt_scopes {
+        let needed = format!("{}{}", trust.jwt_scope_prefix, route.scope());
+        if !scopes.iter().any(|s| *s == needed) {
+            return Err(Error::Forbidden {
+                message: format!("the token does not carry the scope {}", shown(&needed)),
+                fields: Vec::new(),
+            });
+        }
+    }
     // A caller's key is namespaced by who the caller is: the same caller
     // retrying gets the same tokens; two callers sharing a key never do.
     let mut origin = Origin {
-        scope: format!("http:{}", req.caller.as_deref().unwrap_or("")),
+        scope: format!("http:{}", req.who.caller.as_deref().unwrap_or("")),
         scoped_tokens: true,
         ..Origin::default()
     };
@@ -264,7 +289,7 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     }
     match route {
         Route::StartScan => {
-            let body = req.json_body(cfg.max_body_bytes)?;
+            let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
             if let (Some(key), Some(Value::String(token))) = (key, body.get("clientToken"))
                 && token != key
             {
@@ -286,12 +311,12 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
         ),
         Route::Disassociate => action_for(
             Operation::BatchDisassociateCodeSecurityScanConfiguration,
-            req.json_body(cfg.max_body_bytes)?,
+            req.json_body(cfg.max_body_bytes, cfg.max_body_values())?,
             cfg,
             &origin,
         ),
         Route::StartRun => {
-            let body = req.json_body(cfg.max_body_bytes)?;
+            let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
             if key.is_some() && body.get("assessmentRunName").is_some() {
                 return Err(Error::invalid_field(
                     "assessmentRunName",

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod body;
+pub mod caller;
 pub mod direct;
 pub mod encode;
 pub mod eventbridge;
@@ -12,8 +13,9 @@ pub mod http;
 pub mod push;
 pub mod wire;
 
-use crate::config::Limits;
-use crate::domain::{Action, Error};
+use crate::config::{Limits, Trust};
+use crate::domain::error::{MAX_SHOWN, bounded};
+use crate::domain::{Action, Error, FieldError};
 use actions::Origin;
 use eventbridge::EventBridgeEvent;
 use http::HttpRequest;
@@ -86,23 +88,101 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     Err(unsupported("an object with none of the recognised keys"))
 }
 
-/// Route a trigger. `request_id` is the Lambda request id: stable across
-/// the retries of one asynchronous invocation only, so it is the base of a
-/// direct invocation's tokens just when the caller sends no `idempotencyKey`.
-pub fn route(trigger: &Trigger, cfg: &Limits, request_id: &str) -> Result<Action, Error> {
-    match trigger {
-        Trigger::Http(req) => http::route(req, cfg),
-        Trigger::EventBridge(ev) => eventbridge::route(ev, cfg),
+/// Who asked, for the invocation's log line: every value escaped and
+/// bounded. HTTP: the caller, API request id and source IP; EventBridge:
+/// the event's source, account and id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    pub caller: Option<String>,
+    pub api_request_id: Option<String>,
+    pub source_ip: Option<String>,
+    pub event_source: Option<String>,
+    pub event_account: Option<String>,
+    pub event_id: Option<String>,
+}
+
+impl Trigger {
+    pub fn attribution(&self) -> Attribution {
+        let b = |v: &Option<String>| v.as_deref().map(|v| bounded(v, MAX_SHOWN));
+        match self {
+            Trigger::Http(r) => Attribution {
+                caller: b(&r.who.caller),
+                api_request_id: b(&r.who.api_request_id),
+                source_ip: b(&r.who.source_ip),
+                ..Attribution::default()
+            },
+            Trigger::EventBridge(e) => Attribution {
+                event_source: Some(bounded(&e.source, MAX_SHOWN)),
+                event_account: Some(bounded(&e.account, MAX_SHOWN)),
+                event_id: Some(bounded(&e.id, MAX_SHOWN)),
+                ..Attribution::default()
+            },
+            Trigger::Direct { .. } => Attribution::default(),
+        }
+    }
+}
+
+/// What the router knows of the invocation beyond the trigger.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Invocation<'a> {
+    /// The Lambda request id: stable across the retries of one asynchronous
+    /// invocation only, so it is the base of a direct invocation's tokens
+    /// just when the caller sends no `idempotencyKey`.
+    pub request_id: &'a str,
+    /// The function's own account (from the invoked function ARN), when known.
+    pub own_account: Option<&'a str>,
+}
+
+/// Route a trigger to a validated action, checking that the caller may ask.
+pub fn route(
+    trigger: &Trigger,
+    cfg: &Limits,
+    trust: &Trust,
+    at: Invocation,
+) -> Result<Action, Error> {
+    let action = match trigger {
+        Trigger::Http(req) => http::route(req, cfg, trust)?,
+        Trigger::EventBridge(ev) => eventbridge::route(ev, cfg, trust, at.own_account)?,
         Trigger::Direct { action, fields } => {
             let origin = Origin {
-                token_base: Some(request_id.to_string()),
-                run_name_base: Some(request_id.to_string()),
+                token_base: Some(at.request_id.to_string()),
+                run_name_base: Some(at.request_id.to_string()),
                 scope: "direct".to_string(),
                 scoped_tokens: false,
             };
-            direct::route(action, fields, cfg, &origin)
+            direct::route(action, fields, cfg, &origin)?
+        }
+    };
+    if let (Action::BatchDisassociate(d), Some(allowed)) =
+        (&action, &trust.allowed_scan_configuration_arns)
+    {
+        let prefix = match trigger {
+            Trigger::EventBridge(_) => "detail.",
+            _ => "",
+        };
+        let outside: Vec<FieldError> = d
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| !allowed.contains(&item.scan_configuration_arn))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("{prefix}disassociateConfigurationRequests[{i}].scanConfigurationArn"),
+                    "is not one of ALLOWED_SCAN_CONFIGURATION_ARNS",
+                )
+            })
+            .collect();
+        if !outside.is_empty() {
+            return Err(Error::Forbidden {
+                message: format!(
+                    "{} item(s) name a scan configuration that may not be disassociated",
+                    outside.len()
+                ),
+                fields: outside,
+            });
         }
     }
+    Ok(action)
 }
 
 #[cfg(test)]

@@ -6,6 +6,20 @@ use crate::domain::keys::{derive_token, scoped_base};
 use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
 use serde_json::json;
 
+/// The router with the default trust, in account 123456789012 (the
+/// bundled events' account).
+fn route(t: &Trigger, cfg: &Limits, request_id: &str) -> Result<Action, Error> {
+    super::route(
+        t,
+        cfg,
+        &Trust::default(),
+        Invocation {
+            request_id,
+            own_account: Some("123456789012"),
+        },
+    )
+}
+
 fn v2(method: &str, raw_path: &str, stage: &str, body: Option<&str>, b64: bool) -> Value {
     json!({
         "version": "2.0",
@@ -42,7 +56,7 @@ fn v2_strips_named_stage_and_decodes_base64() {
         true,
     ));
     assert_eq!((r.path.as_str(), r.base_path.as_str()), ("/scans", "/prod"));
-    assert_eq!(r.json_body(1024).unwrap(), json!({"a": 1}));
+    assert_eq!(r.json_body(1024, 1000).unwrap(), json!({"a": 1}));
     assert_eq!(r.header("idempotency-key"), Some("k1"));
 }
 
@@ -55,10 +69,13 @@ fn v2_default_stage_keeps_path() {
 #[test]
 fn bad_base64_and_oversize_bodies() {
     let r = http(v2("POST", "/scans", "$default", Some("!!!"), true));
-    assert_eq!(r.json_body(1024).unwrap_err().code(), "MalformedRequest");
+    assert_eq!(
+        r.json_body(1024, 1000).unwrap_err().code(),
+        "MalformedRequest"
+    );
     let big = "a".repeat(2000);
     let r = http(v2("POST", "/scans", "$default", Some(&big), false));
-    assert_eq!(r.json_body(1024).unwrap_err().http_status(), 413);
+    assert_eq!(r.json_body(1024, 1000).unwrap_err().http_status(), 413);
     let r = http(v2(
         "POST",
         "/scans",
@@ -66,7 +83,7 @@ fn bad_base64_and_oversize_bodies() {
         Some(&"QUFB".repeat(400)),
         true,
     ));
-    assert_eq!(r.json_body(1024).unwrap_err().http_status(), 413);
+    assert_eq!(r.json_body(1024, 1000).unwrap_err().http_status(), 413);
 }
 
 #[test]
@@ -110,26 +127,31 @@ fn json_body_errors() {
         headers: vec![],
         body: Some("//4=".into()),
         is_base64_encoded: true,
-        caller: None,
+        who: Default::default(),
     };
-    assert!(r.json_body(99).unwrap_err().to_string().contains("UTF-8"));
+    assert!(
+        r.json_body(99, 1000)
+            .unwrap_err()
+            .to_string()
+            .contains("UTF-8")
+    );
     r.is_base64_encoded = false;
     r.body = Some("{not json".into());
     assert!(
-        r.json_body(99)
+        r.json_body(99, 1000)
             .unwrap_err()
             .to_string()
             .contains("not valid JSON")
     );
     r.body = Some("[1]".into());
     assert!(
-        r.json_body(99)
+        r.json_body(99, 1000)
             .unwrap_err()
             .to_string()
             .contains("JSON object")
     );
     r.body = None;
-    assert!(r.json_body(99).is_err());
+    assert!(r.json_body(99, 1000).is_err());
 }
 
 const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
@@ -158,7 +180,7 @@ fn http_trigger(
             .collect(),
         body: body.map(|b| b.to_string()),
         is_base64_encoded: false,
-        caller: None,
+        who: Default::default(),
     })
 }
 
@@ -254,7 +276,7 @@ fn eventbridge_routes_by_detail_type_and_prefixes_fields() {
     let ev = |dt: &str, detail: Value| {
         Trigger::EventBridge(EventBridgeEvent {
             id: "id".into(),
-            source: "ci".into(),
+            source: "com.example.ci".into(),
             account: "123456789012".into(),
             detail_type: dt.into(),
             time: None,
@@ -362,4 +384,32 @@ fn run_names_with_wildcards_are_refused() {
         let e = route(&t, &cfg(), "req-1").unwrap_err();
         assert_eq!(e.fields()[0].field, "assessmentRunName", "{name}");
     }
+}
+
+#[test]
+fn a_body_of_too_many_values_is_refused_before_a_tree_is_built() {
+    let values = vec!["0"; 5000].join(",");
+    let r = http(v2(
+        "POST",
+        "/scans",
+        "$default",
+        Some(&format!("{{\"x\":[{values}]}}")),
+        false,
+    ));
+    let e = r.json_body(1 << 20, 1000).unwrap_err();
+    assert!(e.to_string().contains("more than 1000 JSON values"), "{e}");
+    assert!(r.json_body(1 << 20, 6000).is_ok());
+    let dup = http(v2(
+        "POST",
+        "/scans",
+        "$default",
+        Some("{\"a\":1,\"a\":2}"),
+        false,
+    ));
+    assert!(
+        dup.json_body(1024, 100)
+            .unwrap_err()
+            .to_string()
+            .contains("ambiguous")
+    );
 }

@@ -1,6 +1,7 @@
 //! The request shapes callers send (AWS's own field names), decoded and
 //! validated into the domain's actions.
 
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::validate::{
     check_client_token, check_len, check_project_id, check_repository, finish,
     is_scan_configuration_arn, is_scan_id, shown,
@@ -104,8 +105,10 @@ pub struct StartRunInput {
 /// Deserialise a request shape, naming the offending field on failure.
 pub fn decode_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        // serde's messages quote what was sent (an unknown key, a value of
+        // the wrong type): shown escaped and bounded.
+        let path = bounded(&e.path().to_string(), MAX_SHOWN);
+        let inner = bounded(&e.into_inner().to_string(), MAX_SHOWN);
         let field = if path == "." { String::new() } else { path };
         Error::invalid(vec![FieldError::new(field, inner)])
     })

@@ -126,7 +126,20 @@ impl Resolver {
 }
 
 /// Pick the one project for `repository` among the coverage candidates.
+/// When the caller named an owner (`owner/name`), a candidate under another
+/// owner is never taken; a candidate named by its bare name is (its owner is
+/// not known). Candidates are named in errors by repository and project id
+/// only: no integration ARNs, no account ids.
 pub fn choose(repository: &str, candidates: Vec<Candidate>) -> Result<String, Error> {
+    let owned = repository.contains('/');
+    let candidates: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| {
+            !owned
+                || !c.project_name.contains('/')
+                || c.project_name.eq_ignore_ascii_case(repository)
+        })
+        .collect();
     let exact: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.project_name.eq_ignore_ascii_case(repository))
@@ -148,12 +161,8 @@ pub fn choose(repository: &str, candidates: Vec<Candidate>) -> Result<String, Er
                 shown(repository),
                 many.len(),
                 many.iter()
-                    .map(|c| format!(
-                        "{} {} via {}",
-                        c.project_id,
-                        c.project_name,
-                        c.integration_arn.as_deref().unwrap_or("?")
-                    ))
+                    .take(10)
+                    .map(|c| format!("{} {}", shown(&c.project_name), shown(&c.project_id)))
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
@@ -237,7 +246,35 @@ mod tests {
         let e = choose("o/a", vec![c("p1", "a"), c("p2", "a")]).unwrap_err();
         assert_eq!(e.code(), "AmbiguousRepository");
         assert!(e.to_string().contains("p1") && e.to_string().contains("p2"));
+        let mut with_arn = c("p3", "a");
+        with_arn.integration_arn =
+            Some("arn:aws:inspector2:us-east-1:123456789012:codesecurity-integration/x".into());
+        let e = choose("o/a", vec![with_arn, c("p4", "a")]).unwrap_err();
+        assert!(!e.to_string().contains("123456789012"), "{e}");
+        assert!(!e.to_string().contains("arn:"), "{e}");
         assert_eq!(choose("o/a", vec![]).unwrap_err().http_status(), 404);
+    }
+
+    #[test]
+    fn another_owners_repository_is_never_taken() {
+        let e = choose(
+            "attacker/payments-api",
+            vec![c("p1", "octo-org/payments-api")],
+        );
+        assert_eq!(e.unwrap_err().code(), "RepositoryNotFound");
+        assert_eq!(
+            choose(
+                "octo-org/payments-api",
+                vec![c("p1", "octo-org/payments-api")]
+            )
+            .unwrap(),
+            "p1"
+        );
+        // No owner given: the only candidate is taken, as before.
+        assert_eq!(
+            choose("payments-api", vec![c("p1", "octo-org/payments-api")]).unwrap(),
+            "p1"
+        );
     }
 
     #[test]

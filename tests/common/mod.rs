@@ -87,8 +87,19 @@ pub fn dry_app() -> App {
     )
 }
 
+/// The function's ARN in the tests: account 123456789012, the bundled
+/// events' account, so its EventBridge events are trusted by default.
+pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:scan-router";
+
+/// A Lambda context as the runtime gives it: this function's ARN, no deadline.
+pub fn context() -> Context {
+    let mut ctx = Context::default();
+    ctx.invoked_function_arn = FUNCTION_ARN.to_string();
+    ctx
+}
+
 pub fn event(payload: Value) -> LambdaEvent<Value> {
-    LambdaEvent::new(payload, Context::default())
+    LambdaEvent::new(payload, context())
 }
 
 pub fn events_dir() -> PathBuf {
@@ -143,7 +154,7 @@ pub const TEMPLATE_ARN2: &str =
     "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-Yg3cQm1e";
 
 pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Value> {
-    let mut ctx = Context::default();
+    let mut ctx = context();
     ctx.request_id = request_id.to_string();
     LambdaEvent::new(payload, ctx)
 }

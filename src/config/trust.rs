@@ -1,0 +1,126 @@
+//! Who may ask: the accounts and sources EventBridge events may come from,
+//! the scopes HTTP callers need, the scan configurations that may be
+//! disassociated. Read with the other settings at cold start.
+
+use crate::domain::Error;
+use crate::domain::validate::is_scan_configuration_arn;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trust {
+    /// `TRUSTED_ACCOUNTS`: accounts EventBridge events may come from; empty
+    /// means the function's own account (from the invoked function ARN).
+    pub accounts: Vec<String>,
+    /// `COMMAND_SOURCES`: sources of custom command events.
+    pub command_sources: Vec<String>,
+    /// `PUSH_SOURCES`: sources of repository push events.
+    pub push_sources: Vec<String>,
+    /// `ALLOWED_SCAN_CONFIGURATION_ARNS`: when set, the only scan
+    /// configurations that may be disassociated.
+    pub allowed_scan_configuration_arns: Option<Vec<String>>,
+    /// `JWT_SCOPE_PREFIX`: prefix of the scopes a JWT must carry for each
+    /// route (`<prefix>scans.start`, ...).
+    pub jwt_scope_prefix: String,
+}
+
+impl Default for Trust {
+    fn default() -> Self {
+        Self {
+            accounts: Vec::new(),
+            command_sources: vec!["com.example.ci".to_string()],
+            push_sources: vec!["github.com".to_string(), "gitlab.com".to_string()],
+            allowed_scan_configuration_arns: None,
+            jwt_scope_prefix: String::new(),
+        }
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn bad(name: &str, value: &str, expected: &str) -> Error {
+    Error::Internal {
+        message: format!(
+            "environment variable {name}={:?} is invalid: expected {expected}",
+            crate::domain::validate::shown(value)
+        ),
+    }
+}
+
+impl Trust {
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let d = Trust::default();
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let accounts = get("TRUSTED_ACCOUNTS")
+            .map(|v| list(&v))
+            .unwrap_or_default();
+        if let Some(a) = accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad(
+                "TRUSTED_ACCOUNTS",
+                a,
+                "comma-separated 12-digit account ids",
+            ));
+        }
+        let sources = |name: &str, default: Vec<String>| match get(name) {
+            None => Ok(default),
+            Some(v) => {
+                let l = list(&v);
+                match l
+                    .iter()
+                    .find(|s| s.len() > 256 || s.chars().any(char::is_control))
+                {
+                    Some(s) => Err(bad(name, s, "comma-separated event sources")),
+                    None if l.is_empty() => Err(bad(name, &v, "at least one event source")),
+                    None => Ok(l),
+                }
+            }
+        };
+        let allowed = match get("ALLOWED_SCAN_CONFIGURATION_ARNS") {
+            None => None,
+            Some(v) => {
+                let arns = list(&v);
+                if let Some(a) = arns.iter().find(|a| !is_scan_configuration_arn(a)) {
+                    return Err(bad(
+                        "ALLOWED_SCAN_CONFIGURATION_ARNS",
+                        a,
+                        "comma-separated code security scan configuration ARNs",
+                    ));
+                }
+                Some(arns)
+            }
+        };
+        let prefix = get("JWT_SCOPE_PREFIX").unwrap_or_default();
+        if prefix.len() > 128 || prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad(
+                "JWT_SCOPE_PREFIX",
+                &prefix,
+                "a scope prefix without spaces",
+            ));
+        }
+        Ok(Self {
+            accounts,
+            command_sources: sources("COMMAND_SOURCES", d.command_sources)?,
+            push_sources: sources("PUSH_SOURCES", d.push_sources)?,
+            allowed_scan_configuration_arns: allowed,
+            jwt_scope_prefix: prefix.trim().to_string(),
+        })
+    }
+
+    /// May an EventBridge event from `account` be acted on? `own` is the
+    /// function's own account, when known.
+    pub fn trusts_account(&self, account: &str, own: Option<&str>) -> bool {
+        if self.accounts.is_empty() {
+            own.is_some_and(|own| own == account)
+        } else {
+            self.accounts.iter().any(|a| a == account)
+        }
+    }
+}
