@@ -269,7 +269,7 @@ pub fn route(req: &HttpRequest, cfg: &Limits, trust: &Trust) -> Result<Action, E
     // so a function URL or a stage without route scopes cannot bypass it.
     if let Some(scopes) = &req.who.jwt_scopes {
         let needed = format!("{}{}", trust.jwt_scope_prefix, route.scope());
-        if !scopes.iter().any(|s| *s == needed) {
+        if !scopes.contains(&needed) {
             return Err(Error::Forbidden {
                 message: format!("the token does not carry the scope {}", shown(&needed)),
                 fields: Vec::new(),
