@@ -3,14 +3,14 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 /// Logs as JSON unless Lambda's log format is Text; level from
-/// `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else info.
+/// `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else info; the runtime and HTTP
+/// crates never below info (see `telemetry::log_filter`).
 fn init_tracing() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_string())
         .to_lowercase();
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = inspector_scan_router::telemetry::log_filter(&level);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

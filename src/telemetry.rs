@@ -80,3 +80,78 @@ pub fn aws_call(op: Operation, took: Duration) {
     metrics::histogram!(AWS_CALL_LATENCY, "operation" => op.name())
         .record(took.as_secs_f64() * 1000.0);
 }
+
+/// Crates whose own logs stop at `info`, whatever level is asked for: at
+/// `trace` the runtime logs each raw event (bearer tokens, the IAM
+/// authorizer's keys, whole bodies), and the HTTP and signing stack logs
+/// headers and canonical requests.
+pub const QUIET_CRATES: [&str; 12] = [
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_sigv4",
+    "aws_config",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+];
+
+/// The log filter for `level` (`AWS_LAMBDA_LOG_LEVEL`, `RUST_LOG`): this
+/// function's own logs at that level, [`QUIET_CRATES`] at `info` at most.
+/// A level that does not parse is `info`.
+pub fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for krate in QUIET_CRATES {
+        if let Ok(directive) = format!("{krate}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn trace_never_reaches_the_runtimes_raw_event() {
+        let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(log_filter("trace"))
+            .with_writer(move || Writer(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response", body = "Bearer eyJsecret", "raw JSON event received from Lambda");
+            tracing::trace!(target: "aws_sigv4::http_request", "canonical request x-amz-security-token:IQoJsecret");
+            tracing::trace!(target: "inspector_scan_router::app", "own trace line");
+            tracing::info!(target: "lambda_runtime", "runtime info line");
+        });
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        assert!(
+            !text.contains("eyJsecret") && !text.contains("IQoJsecret"),
+            "{text}"
+        );
+        assert!(
+            text.contains("own trace line") && text.contains("runtime info line"),
+            "{text}"
+        );
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Writer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+}

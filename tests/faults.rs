@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use inspector_scan_router::config::SdkSettings;
 use inspector_scan_router::{App, Settings};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
