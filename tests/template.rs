@@ -3,6 +3,7 @@
 //! function's role grants exactly the Inspector actions the code calls.
 
 use inspector_scan_router::domain::Operation;
+use inspector_scan_router::ingress::http::ROUTE_SCOPES;
 use inspector_scan_router::ingress::{EVENT_OPERATIONS, HTTP_ROUTES};
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -42,19 +43,133 @@ fn iam_actions_are_exactly_those_called() {
     );
 }
 
+/// The block of `resource` in the template, up to its `Targets:`.
+fn rule(t: &str, resource: &str) -> String {
+    let start = t.find(&format!("  {resource}:")).expect(resource);
+    let end = start + t[start..].find("Targets:").expect("Targets");
+    t[start..end].to_string()
+}
+
 #[test]
-fn command_rule_lists_the_event_operations() {
+fn command_rule_lists_the_event_operations_and_disassociation_is_opt_in() {
     let t = template();
-    let start = t.find("  CommandRule:").expect("CommandRule");
-    let rule = &t[start..];
-    let block = &rule[rule.find("detail-type:").unwrap()..rule.find("Targets:").unwrap()];
+    let rule = rule(&t, "CommandRule");
+    let block = &rule[rule.find("detail-type:").unwrap()..];
     let listed: BTreeSet<&str> = block
         .lines()
         .skip(1)
-        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|l| l.trim().trim_start_matches("- "))
+        .filter(|l| Operation::from_name(l).is_some())
         .collect();
     let handled: BTreeSet<&str> = EVENT_OPERATIONS.iter().map(|o| o.name()).collect();
     assert_eq!(listed, handled);
+    // Disassociation only in the branch of the opt-in condition.
+    let (enabled, disabled) = block
+        .split_once("          - - StartCodeSecurityScan\n            - StartAssessmentRun")
+        .map(|(e, _)| (e, "StartCodeSecurityScan StartAssessmentRun"))
+        .expect("a branch without disassociation");
+    assert!(enabled.contains("DisassociationCommandsEnabled"));
+    assert!(enabled.contains("BatchDisassociateCodeSecurityScanConfiguration"));
+    assert!(!disabled.contains("BatchDisassociate"));
+    let param = &t[t.find("  EnableDisassociationCommands:").unwrap()..];
+    assert!(param.lines().nth(2).unwrap().contains("Default: \"false\""));
+}
+
+#[test]
+fn command_and_push_rules_listen_on_the_dedicated_bus_and_match_the_account() {
+    let t = template();
+    assert!(t.contains("  CommandBus:\n    Type: AWS::Events::EventBus"));
+    assert!(t.contains("Type: AWS::Events::EventBusPolicy"));
+    let policy = &t[t.find("  CommandBusPolicy:").unwrap()..];
+    let policy = &policy[..policy.find("\n\n").unwrap()];
+    assert!(policy.contains("AWS: !Ref TrustedAccounts") && policy.contains("events:PutEvents"));
+    for name in ["CommandRule", "PushRule"] {
+        let r = rule(&t, name);
+        assert!(
+            r.contains("EventBusName: !If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]"),
+            "{name}"
+        );
+        let patterns = r.matches("source: [").count();
+        assert_eq!(
+            r.matches("account: !If").count(),
+            patterns,
+            "{name}: every pattern matches account"
+        );
+    }
+    assert!(!t.contains("EventBusName: default") && !t.contains("Default: default"));
+}
+
+#[test]
+fn every_route_needs_its_scope_in_jwt_mode() {
+    let t = template();
+    for (method, path, scope) in ROUTE_SCOPES {
+        let at = t
+            .find(&format!("Method: {method}\n            Path: {path}\n"))
+            .unwrap_or_else(|| panic!("{method} {path}"));
+        let auth = &t[at..at + 300];
+        assert!(
+            auth.contains(&format!("[!Sub \"${{JwtScopePrefix}}{scope}\"]")),
+            "{method} {path}: {auth}"
+        );
+    }
+}
+
+#[test]
+fn the_function_rechecks_what_the_template_routes() {
+    let t = template();
+    for var in [
+        "TRUSTED_ACCOUNTS:",
+        "COMMAND_SOURCES: !Ref CommandSource",
+        "PUSH_SOURCES: !Sub \"${GitHubSource},${GitLabSource}\"",
+        "ALLOWED_SCAN_CONFIGURATION_ARNS: !Ref AllowedScanConfigurationArns",
+        "JWT_SCOPE_PREFIX: !If [UseJwt, !Ref JwtScopePrefix, \"\"]",
+    ] {
+        assert!(t.contains(var), "{var}");
+    }
+    // Resource policies name the source as well as the account.
+    let queue = &t[t.find("  EventsDeadLetterQueuePolicy:").unwrap()..];
+    let queue = &queue[..queue.find("\n\n").unwrap()];
+    assert!(queue.contains("aws:SourceAccount") && queue.contains("aws:SourceArn"));
+    let role = &t[t.find("  SchedulerRole:").unwrap()..];
+    let role = &role[..role.find("Policies:").unwrap()];
+    assert!(role.contains("aws:SourceAccount") && role.contains("aws:SourceArn"));
+}
+
+#[test]
+fn alarms_watch_failures_throttles_and_disassociations() {
+    let t = template();
+    for (alarm, metric) in [
+        (
+            "FailedInvocationsAlarm",
+            "ApproximateNumberOfMessagesVisible",
+        ),
+        (
+            "EventsDeadLetterAlarm",
+            "ApproximateNumberOfMessagesVisible",
+        ),
+        ("FunctionErrorsAlarm", "Errors"),
+        ("FunctionThrottlesAlarm", "Throttles"),
+        ("DisassociationsAlarm", "DisassociationsSucceeded"),
+    ] {
+        let at = t
+            .find(&format!("  {alarm}:\n    Type: AWS::CloudWatch::Alarm"))
+            .expect(alarm);
+        let block = &t[at..at + t[at..].find("\n\n").unwrap()];
+        assert!(block.contains(&format!("MetricName: {metric}")), "{alarm}");
+        assert!(
+            block.contains("AlarmActions: !If [HasAlarmTopic"),
+            "{alarm}"
+        );
+    }
+    assert!(t.contains("Threshold: !Ref DisassociationsAlarmThreshold"));
+    assert!(t.contains(&format!(
+        "MetricName: {}",
+        inspector_scan_router::telemetry::DISASSOCIATIONS_SUCCEEDED
+    )));
+    let fmt = &t[t.find("Format: '").unwrap()..];
+    assert!(
+        fmt.contains("$context.identity.userArn") && fmt.contains("$context.authorizer.claims.sub")
+    );
 }
 
 #[test]
