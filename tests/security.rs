@@ -47,9 +47,9 @@ impl Logs {
     fn invocation(&self) -> Value {
         self.text()
             .lines()
+            .rev()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|l| l["message"] == "invocation")
-            .last()
+            .find(|l| l["message"] == "invocation")
             .expect("an invocation line")
     }
 }
