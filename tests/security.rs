@@ -26,17 +26,31 @@ impl std::io::Write for Logs {
     }
 }
 
+/// The log buffer of this test binary: one global subscriber (a scoped one
+/// can miss events whose callsite another test thread cached as unused),
+/// and the tests run one at a time so that each reads only its own lines.
+static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 impl Logs {
-    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+    async fn capture() -> (Self, tokio::sync::MutexGuard<'static, ()>) {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let logs = LOGS
+            .get_or_init(|| {
+                let logs = Logs::default();
+                let writer = logs.clone();
+                let subscriber = tracing_subscriber::fmt()
+                    .json()
+                    .flatten_event(true)
+                    .with_max_level(tracing::Level::TRACE)
+                    .with_writer(move || writer.clone())
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+                logs
+            })
+            .clone();
+        logs.0.lock().unwrap().clear();
+        (logs, turn)
     }
 
     fn text(&self) -> String {
@@ -62,7 +76,7 @@ async fn inspector_with(settings: Settings) -> (wiremock::MockServer, App) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn events_from_an_untrusted_account_or_source_call_nothing() {
-    let (logs, _guard) = Logs::capture();
+    let (logs, _turn) = Logs::capture().await;
     let (server, app) = inspector_with(Settings::default()).await;
     let cases = [
         ("eventbridge-start-scan.json", "account", "999999999999"),
@@ -112,6 +126,7 @@ fn jwt_request(scopes: &[&str], method: &str, file: &str) -> Value {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_jwt_without_the_routes_scope_is_forbidden() {
+    let (_logs, _turn) = Logs::capture().await;
     let settings = Settings::from_lookup(|k| {
         (k == "JWT_SCOPE_PREFIX").then(|| "inspector-scan-router/".to_string())
     })
@@ -160,6 +175,7 @@ async fn a_jwt_without_the_routes_scope_is_forbidden() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn only_the_allowed_scan_configurations_can_be_disassociated() {
+    let (_logs, _turn) = Logs::capture().await;
     let other = CONFIG_ARN.replace("7c1e2d3f", "00000000");
     let settings =
         Settings::from_lookup(|k| (k == "ALLOWED_SCAN_CONFIGURATION_ARNS").then(|| other.clone()))
@@ -186,7 +202,7 @@ async fn only_the_allowed_scan_configurations_can_be_disassociated() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn huge_values_and_keys_are_never_echoed_whole() {
-    let (logs, _guard) = Logs::capture();
+    let (logs, _turn) = Logs::capture().await;
     let app = dry_app();
     let big = "V".repeat(2 * 1024 * 1024);
     let key = "K".repeat(1024 * 1024);
@@ -214,7 +230,7 @@ async fn huge_values_and_keys_are_never_echoed_whole() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_log_says_who_asked() {
-    let (logs, _guard) = Logs::capture();
+    let (logs, _turn) = Logs::capture().await;
     let app = dry_app();
     app.handle(event(load_event("http-start-scan.json")))
         .await
@@ -241,6 +257,7 @@ async fn the_log_says_who_asked() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn another_owners_repository_is_never_taken() {
+    let (_logs, _turn) = Logs::capture().await;
     let coverage = HashMap::from([(
         "payments-api".to_string(),
         vec![(
