@@ -10,7 +10,9 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
+pub mod sqs;
 pub mod wire;
+pub mod work;
 
 use crate::config::Limits;
 use crate::domain::{Action, Error};
@@ -18,6 +20,7 @@ use actions::Origin;
 use eventbridge::EventBridgeEvent;
 use http::HttpRequest;
 use serde_json::{Map, Value};
+use sqs::QueuedMessage;
 use wire::{type_name, unsupported};
 
 pub use eventbridge::EVENT_OPERATIONS;
@@ -31,6 +34,8 @@ pub enum Trigger {
         action: String,
         fields: Map<String, Value>,
     },
+    /// A batch from the work queue: each message is routed on its own.
+    Sqs(Vec<QueuedMessage>),
 }
 
 impl Trigger {
@@ -42,6 +47,7 @@ impl Trigger {
             },
             Trigger::EventBridge(_) => "eventbridge",
             Trigger::Direct { .. } => "direct",
+            Trigger::Sqs(_) => "sqs",
         }
     }
 }
@@ -65,6 +71,9 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     }
     if map.contains_key("httpMethod") && map.contains_key("requestContext") {
         return http::decode_v1(Value::Object(map)).map(Trigger::Http);
+    }
+    if sqs::is_sqs(&map) {
+        return sqs::decode(map).map(Trigger::Sqs);
     }
     if map.contains_key("detail-type") && map.contains_key("source") {
         return eventbridge::decode(map).map(Trigger::EventBridge);
@@ -102,6 +111,10 @@ pub fn route(trigger: &Trigger, cfg: &Limits, request_id: &str) -> Result<Action
             };
             direct::route(action, fields, cfg, &origin)
         }
+        // Each message is its own request: see sqs::route.
+        Trigger::Sqs(_) => Err(Error::Internal {
+            message: "an SQS batch is routed message by message".to_string(),
+        }),
     }
 }
 
