@@ -54,7 +54,9 @@ impl App {
         {
             return Ok(split);
         }
-        let outcome = self.executor.execute(action, deadline).await?;
+        // Boxed, as in consume_one: the SDK's futures nest deep, and
+        // unboxed the binary's main future exceeds the compiler's query depth.
+        let outcome = Box::pin(self.executor.execute(action, deadline)).await?;
         Ok(if http {
             Split {
                 finished: outcome,
@@ -225,7 +227,9 @@ impl App {
             }
         };
         let (op, resource) = (action.operation().name(), action.describe());
-        let Split { finished, rest } = match self.executor.execute(&action, deadline).await {
+        let Split { finished, rest } = match Box::pin(self.executor.execute(&action, deadline))
+            .await
+        {
             Ok(outcome) => Split::of(&action, outcome),
             Err(e) => {
                 crate::telemetry::error(&e);
