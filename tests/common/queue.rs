@@ -253,6 +253,59 @@ pub struct Drained {
     pub retried: usize,
 }
 
+/// Deletes the received messages the function finished; makes the ones it
+/// named visible again at once.
+async fn settle(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    got: Vec<aws_sdk_sqs::types::Message>,
+    failed: &[String],
+) {
+    use aws_sdk_sqs::types::{
+        ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    };
+    let (mut delete, mut again) = (Vec::new(), Vec::new());
+    for (i, m) in got.into_iter().enumerate() {
+        let (id, handle) = (m.message_id.unwrap(), m.receipt_handle.unwrap());
+        if failed.contains(&id) {
+            again.push(
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .build()
+                    .unwrap(),
+            );
+        } else {
+            delete.push(
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .unwrap(),
+            );
+        }
+    }
+    if !delete.is_empty() {
+        let out = sqs
+            .delete_message_batch()
+            .queue_url(url)
+            .set_entries(Some(delete))
+            .send()
+            .await
+            .unwrap();
+        assert!(out.failed.is_empty(), "{:?}", out.failed);
+    }
+    if !again.is_empty() {
+        sqs.change_message_visibility_batch()
+            .queue_url(url)
+            .set_entries(Some(again))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 /// Lambda's event source mapping, in process: `consumers` pollers each
 /// receive up to 10 messages, hand them to the function as one SQS event,
 /// delete the ones its batch response does not name and make those it
@@ -306,26 +359,7 @@ pub async fn drain(
                         s.received += got.len();
                         s.retried += failed.len();
                     }
-                    for m in got {
-                        let id = m.message_id.unwrap();
-                        let handle = m.receipt_handle.unwrap();
-                        if failed.contains(&id) {
-                            sqs.change_message_visibility()
-                                .queue_url(&url)
-                                .receipt_handle(handle)
-                                .visibility_timeout(0)
-                                .send()
-                                .await
-                                .unwrap();
-                        } else {
-                            sqs.delete_message()
-                                .queue_url(&url)
-                                .receipt_handle(handle)
-                                .send()
-                                .await
-                                .unwrap();
-                        }
-                    }
+                    settle(&sqs, &url, got, &failed).await;
                 }
             }
         })
