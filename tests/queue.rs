@@ -16,6 +16,7 @@ use common::stateful::stateful_stand_in;
 use common::*;
 use inspector_scan_router::domain::keys::{derive_token, scoped_base};
 use inspector_scan_router::{App, Settings};
+
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -167,67 +168,11 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
-async fn one_hundred_thousand_items_through_the_queue_each_answered_once() {
-    const N: usize = 100_000;
+async fn items_from_one_event_drained_through_moto_each_answered_once() {
+    // The end-to-end scenario of tests/end_to_end.rs, at a size moto's SQS
+    // handles quickly (its time per message grows with the queue's depth).
     let moto = Moto::start().await;
     let sqs = moto.client().await;
     let (url, dlq) = queues(&sqs, 5).await;
-    // Throttled: some calls once (the SDK's retry absorbs it), some more
-    // often than the function's 2 attempts (the message is delivered
-    // again). Transient: some items fail with INTERNAL_ERROR the first time
-    // (no item retry rounds: left unfinished, queued again). For good:
-    // some items are refused (answered, never sent again).
-    let script = Disassociation {
-        throttle: (0..N)
-            .filter(|i| i % 499 == 7 || i % 997 == 11)
-            .map(|i| (project(i), if i % 499 == 7 { 1 } else { 3 }))
-            .collect(),
-        flaky: (0..N).filter(|i| i % 101 == 5).map(project).collect(),
-        fail: (0..N)
-            .filter(|i| i % 1009 == 13)
-            .map(|i| (project(i), "ACCESS_DENIED"))
-            .collect(),
-        ..Disassociation::default()
-    };
-    let inspector = script.serve().await;
-    let mut s = settings(&url);
-    s.limits.max_batch_items = N;
-    s.queue.inline_max_items = 500;
-    let app = Arc::new(app(&inspector, &moto, &url, s).await);
-
-    let answer = app
-        .handle(event_with_request_id(
-            direct_disassociate(N),
-            "async-invocation-1",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(answer["queued"], N);
-    assert_eq!(answer["messages"], N / 25);
-
-    let drained = drain(&sqs, &url, app, 4).await;
-    assert!(drained.retried > 0, "some messages were delivered again");
-    assert!(
-        drained.received > N / 25,
-        "and some unfinished items queued again"
-    );
-    let answered = script.answered.lock().unwrap().clone();
-    let doubled: Vec<_> = answered.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(doubled.is_empty(), "answered more than once: {doubled:?}");
-    let lost: Vec<String> = (0..N)
-        .map(project)
-        .filter(|p| !answered.contains_key(p))
-        .collect();
-    assert!(
-        lost.is_empty(),
-        "{} never answered, e.g. {:?}",
-        lost.len(),
-        lost.first()
-    );
-    assert_eq!(answered.len(), N, "nothing else answered");
-    assert_eq!(
-        depth(&sqs, &url).await + depth(&sqs, &dlq).await,
-        0,
-        "nothing left behind"
-    );
+    end_to_end(2_500, &moto.sdk().await, &url, &dlq, 3).await;
 }

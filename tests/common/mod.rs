@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod queue;
+pub mod sqs;
 pub mod stateful;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
@@ -310,6 +311,8 @@ pub struct Disassociation {
     /// project id -> how often it was answered for good: succeeded, or
     /// failed with a status other than INTERNAL_ERROR
     pub answered: Arc<Mutex<HashMap<String, usize>>>,
+    /// `flaky` as a set, built at the first call (large scripts)
+    pub flaky_set: Arc<std::sync::OnceLock<std::collections::HashSet<String>>>,
 }
 
 impl Disassociation {
@@ -385,16 +388,27 @@ impl Respond for Disassociation {
                 continue;
             }
             let times = if self.twice.contains(&id) { 2 } else { 1 };
-            let flaky = self.flaky.contains(&id) && *n == 1;
-            if !flaky && self.fail.get(&id) != Some(&"INTERNAL_ERROR") {
+            let flaky = *n == 1
+                && self
+                    .flaky_set
+                    .get_or_init(|| self.flaky.iter().cloned().collect())
+                    .contains(&id);
+            let code = match self.fail.get(&id) {
+                Some(code) => Some(*code),
+                None if flaky => Some("INTERNAL_ERROR"),
+                None => None,
+            };
+            if code != Some("INTERNAL_ERROR") {
                 *answered.entry(id.clone()).or_default() += 1;
             }
             for _ in 0..times {
-                match self.fail.get(&id) {
+                match code {
+                    Some("INTERNAL_ERROR") if flaky => {
+                        failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"))
+                    }
                     Some(code) => {
                         failed.push(failed_item(&item, code, &format!("{code} for {id}")))
                     }
-                    None if flaky => failed.push(failed_item(&item, "INTERNAL_ERROR", "try again")),
                     None => ok.push(item.clone()),
                 }
             }

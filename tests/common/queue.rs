@@ -4,8 +4,12 @@
 //! in server mode, with an in-process stand-in for Lambda's event source
 //! mapping that drains a queue through the function.
 
-use super::{event_with_request_id, load_event, sdk_config};
+use super::{
+    Disassociation, direct_disassociate, event_with_request_id, live_app_with, load_event, project,
+    sdk_config,
+};
 use inspector_scan_router::App;
+use inspector_scan_router::Settings;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::TcpStream;
@@ -367,4 +371,86 @@ pub async fn drain(
     futures::future::join_all(pollers).await;
     let s = seen.lock().unwrap().clone();
     s
+}
+
+/// One asynchronous event disassociating `n` items, queued whole (more
+/// than INLINE_MAX_ITEMS) on the queue at `url` (an SQS reached with
+/// `sqs_sdk`), then drained by `consumers` in-process consumers, against
+/// an Inspector stand-in that throttles some calls (some once: the SDK's
+/// retry absorbs it; some more often than the function's 2 attempts: the
+/// message is delivered again), fails some items with INTERNAL_ERROR the
+/// first time (no item retry rounds: left unfinished, queued again) and
+/// refuses some for good. Every item is answered exactly once at the
+/// stand-in (succeeded, or refused for good): none lost, none doubled, and
+/// nothing is left in the queue or its dead-letter queue.
+pub async fn end_to_end(
+    n: usize,
+    sqs_sdk: &aws_config::SdkConfig,
+    url: &str,
+    dlq: &str,
+    consumers: usize,
+) -> Drained {
+    let script = Disassociation {
+        throttle: (0..n)
+            .filter(|i| i % 499 == 7 || i % 997 == 11)
+            .map(|i| (project(i), if i % 499 == 7 { 1 } else { 3 }))
+            .collect(),
+        flaky: (0..n).filter(|i| i % 101 == 5).map(project).collect(),
+        fail: (0..n)
+            .filter(|i| i % 1009 == 13)
+            .map(|i| (project(i), "ACCESS_DENIED"))
+            .collect(),
+        ..Disassociation::default()
+    };
+    let inspector = script.serve().await;
+    let mut s = Settings::default();
+    s.batch.item_retry_rounds = 0;
+    s.batch.concurrency = 4;
+    s.limits.max_batch_items = n;
+    s.queue.url = Some(url.to_string());
+    s.queue.inline_max_items = 500;
+    let app = Arc::new(
+        live_app_with(&inspector, s, 2)
+            .await
+            .with_queue_sdk(sqs_sdk, url),
+    );
+
+    let answer = app
+        .handle(event_with_request_id(
+            direct_disassociate(n),
+            "async-invocation-1",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(answer["queued"], n);
+    assert_eq!(answer["messages"], n.div_ceil(25));
+    assert!(script.calls().is_empty(), "nothing ran inline");
+
+    let sqs = aws_sdk_sqs::Client::new(sqs_sdk);
+    let drained = drain(&sqs, url, app, consumers).await;
+    assert!(drained.retried > 0, "some messages were delivered again");
+    assert!(
+        drained.received > n.div_ceil(25) + drained.retried,
+        "and some unfinished items queued again"
+    );
+    let answered = script.answered.lock().unwrap().clone();
+    let doubled: Vec<_> = answered.iter().filter(|(_, k)| **k != 1).collect();
+    assert!(doubled.is_empty(), "answered more than once: {doubled:?}");
+    let lost: Vec<String> = (0..n)
+        .map(project)
+        .filter(|p| !answered.contains_key(p))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} never answered, e.g. {:?}",
+        lost.len(),
+        lost.first()
+    );
+    assert_eq!(answered.len(), n, "nothing else answered");
+    assert_eq!(
+        depth(&sqs, url).await + depth(&sqs, dlq).await,
+        0,
+        "nothing left behind"
+    );
+    drained
 }
