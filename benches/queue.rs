@@ -12,7 +12,7 @@
 //! `cargo bench --bench queue` (CONSUMERS, default 4).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use common::queue::{depth, drain};

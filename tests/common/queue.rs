@@ -369,8 +369,7 @@ pub async fn drain(
         })
         .collect();
     futures::future::join_all(pollers).await;
-    let s = seen.lock().unwrap().clone();
-    s
+    seen.lock().unwrap().clone()
 }
 
 /// One asynchronous event disassociating `n` items, queued whole (more

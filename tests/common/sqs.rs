@@ -170,17 +170,15 @@ impl Respond for SqsStandIn {
                 let mut ok = Vec::new();
                 for e in entries(&body) {
                     let handle = e["ReceiptHandle"].as_str().unwrap();
-                    if let Some((m, at)) = q.in_flight.remove(handle) {
-                        if !delete {
-                            let secs = e["VisibilityTimeout"].as_u64().unwrap_or(0);
-                            if secs == 0 {
-                                q.ready.push_back(m);
-                            } else {
-                                q.in_flight.insert(
-                                    handle.to_string(),
-                                    (m, at.max(now + Duration::from_secs(secs))),
-                                );
-                            }
+                    if let Some((m, at)) = q.in_flight.remove(handle)
+                        && !delete
+                    {
+                        let secs = e["VisibilityTimeout"].as_u64().unwrap_or(0);
+                        if secs == 0 {
+                            q.ready.push_back(m);
+                        } else {
+                            let until = at.max(now + Duration::from_secs(secs));
+                            q.in_flight.insert(handle.to_string(), (m, until));
                         }
                     }
                     ok.push(json!({"Id": e["Id"]}));
