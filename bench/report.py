@@ -8,6 +8,7 @@ criterion = pathlib.Path(sys.argv[2])
 sizes = json.loads((out / "sizes.json").read_text())
 rt = json.loads((out / "runtime.json").read_text())
 fan = json.loads((out / "fanout.json").read_text().strip().splitlines()[-1])
+queue = json.loads((out / "queue.json").read_text().strip().splitlines()[-1])
 # The variant that matches template.yaml (SSL_CERT_FILE, HTTPS, PRECONNECT default).
 DEPLOYED = rt["deployed"]
 
@@ -45,6 +46,9 @@ for est in sorted((criterion / "in_process").glob("*/new/estimates.json")):
     row(f"in-process {est.parent.parent.name}", f"{ns / 1000:.1f} µs", "< 20 µs", ns < 20_000)
 row("fan-out 10,000 items", f"{fan['median_ms']} ms vs ideal {fan['ideal_ms']} ms (x{fan['ratio']:.2f}, concurrency {fan['concurrency']})",
     "within 1.25x", fan["ratio"] <= 1.25)
+row(f"work queue {queue['items']:,} items = {queue['messages']:,} messages, {queue['consumers']} consumers",
+    f"{queue['wall_ms']} ms vs ideal {queue['ideal_ms']} ms (x{queue['ratio']:.2f}, {queue['latency_ms']} ms per call); queued in {queue['queue_ms']} ms",
+    "-", True)
 
 width = max(len(r[0]) for r in rows)
 vw = max(len(r[1]) for r in rows)

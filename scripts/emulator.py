@@ -41,8 +41,11 @@ def wait_ready(port, proc, deadline=20):
 
 
 def status_of(answer):
-    """HTTP status of a response envelope, errorType of a Lambda error, else ok."""
+    """HTTP status of a response envelope, errorType of a Lambda error, the
+    messages to deliver again of an SQS batch response, else ok."""
     if isinstance(answer, dict):
+        if isinstance(answer.get("batchItemFailures"), list) and answer["batchItemFailures"]:
+            return f"{len(answer['batchItemFailures'])} to retry"
         if "statusCode" in answer:
             return str(answer["statusCode"])
         if "errorType" in answer:

@@ -1,14 +1,18 @@
 //! The one place that ties the sides together: decode → route → execute →
 //! encode, with one structured log line per invocation. Tests call
-//! [`App::handle`] directly.
+//! [`App::handle`] directly. [`work`] ties in the work queue: fan-outs
+//! queued, unfinished items queued, SQS batches consumed.
+
+mod work;
 
 use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Deadline, Error, Outcome};
-use crate::ingress::encode::{envelope, http_error, http_success, summary};
+use crate::ingress::encode::{envelope, http_error, http_success};
 use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
+use crate::queue::WorkQueue;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Instant;
@@ -18,6 +22,8 @@ use std::time::Instant;
 pub struct App {
     pub settings: Settings,
     pub executor: Executor,
+    /// The work queue (`WORK_QUEUE_URL`); none in a dry run.
+    pub queue: Option<WorkQueue>,
 }
 
 impl App {
@@ -25,7 +31,21 @@ impl App {
     pub fn new(settings: Settings, sdk: Option<&aws_config::SdkConfig>) -> Self {
         let sdk = sdk.filter(|_| !settings.dry_run);
         let executor = Executor::new(sdk, &settings.sdk, &settings.batch, &settings.resolve);
-        Self { settings, executor }
+        let queue = sdk
+            .zip(settings.queue.url.as_deref())
+            .map(|(sdk, url)| work::queue(sdk, url, &settings));
+        Self {
+            settings,
+            executor,
+            queue,
+        }
+    }
+
+    /// The same function with its work queue's client built from `sdk`
+    /// (tests point it somewhere other than Inspector).
+    pub fn with_queue_sdk(mut self, sdk: &aws_config::SdkConfig, url: &str) -> Self {
+        self.queue = Some(work::queue(sdk, url, &self.settings));
+        self
     }
 
     /// Opens the connections `PRECONNECT` names, and logs what came of it
@@ -87,6 +107,9 @@ impl App {
                 return Err(e);
             }
         };
+        if let Trigger::Sqs(messages) = trigger {
+            return Ok(self.consume(messages, &request_id, deadline, started).await);
+        }
         // The function's own account: the default of TRUSTED_ACCOUNTS.
         let own_account = event.context.invoked_function_arn.split(':').nth(4);
         let at = Invocation {
@@ -96,9 +119,13 @@ impl App {
         let routed = route(&trigger, &self.settings.limits, &self.settings.trust, at);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();
-        let result = match &routed {
-            Ok(action) => self.executor.execute(action, deadline).await,
-            Err(e) => Err(e.clone()),
+        // What finished, and (non-HTTP fan-outs) what is left to do.
+        let (result, rest) = match &routed {
+            Ok(action) => match self.execute(&trigger, action, deadline).await {
+                Ok(split) => (Ok(split.finished), split.rest),
+                Err(e) => (Err(e), None),
+            },
+            Err(e) => (Err(e.clone()), None),
         };
         let latency_ms = started.elapsed().as_millis() as u64;
         crate::telemetry::outcome(&result);
@@ -118,18 +145,8 @@ impl App {
             (Trigger::Http(req), Err(e)) => Ok(envelope(req.flavor, http_error(&e))),
             (_, Ok(outcome)) => {
                 let action = routed.expect("an outcome implies a routed action");
-                let summary = summary(&trigger, action.operation(), &outcome);
-                // A fan-out with failed items fails the invocation so that it
-                // is retried; starts are idempotent, so the items that did
-                // start are not started twice.
-                match outcome.fan_out_failures() {
-                    Some((failed, total, retryable)) if failed > 0 => Err(Error::PartialFailure {
-                        message: format!("{failed} of {total} items failed"),
-                        retryable,
-                        results: summary["result"].clone(),
-                    }),
-                    _ => Ok(summary),
-                }
+                self.settle(&trigger, &action, outcome, rest, &request_id)
+                    .await
             }
             (_, Err(e)) => Err(e),
         }

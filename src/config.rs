@@ -19,6 +19,7 @@ pub struct Settings {
     pub resolve: ResolveSettings,
     pub preconnect: PreconnectSettings,
     pub trust: Trust,
+    pub queue: QueueSettings,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
     /// not attempted. At least the operation timeout, so a call that starts
@@ -85,6 +86,21 @@ pub struct PreconnectSettings {
     pub timeout: Duration,
 }
 
+/// The work queue: where fan-outs too large for one invocation, and the
+/// items an invocation leaves unfinished, are sent as messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// `WORK_QUEUE_URL`: the SQS queue's URL; unset, nothing is queued and a
+    /// non-HTTP fan-out with unfinished items fails with `PartialFailure`.
+    pub url: Option<String>,
+    /// `INLINE_MAX_ITEMS`: with a queue, a non-HTTP fan-out of more items
+    /// than this is queued instead of run inline.
+    pub inline_max_items: usize,
+    /// `QUEUE_SEND_ATTEMPTS`: how often entries SendMessageBatch reports
+    /// failed are sent, the first time included, before the invocation fails.
+    pub send_attempts: u32,
+}
+
 /// Opened at init unless `PRECONNECT` says otherwise (the measurements
 /// behind this choice are in the README's Benchmarks section).
 pub const DEFAULT_PRECONNECT: &[Service] = &[Service::Inspector2];
@@ -99,6 +115,7 @@ impl Default for Settings {
             resolve: ResolveSettings::default(),
             preconnect: PreconnectSettings::default(),
             trust: Trust::default(),
+            queue: QueueSettings::default(),
             deadline_margin: Duration::from_secs(9),
         }
     }
@@ -161,6 +178,16 @@ impl Default for PreconnectSettings {
         Self {
             services: DEFAULT_PRECONNECT.to_vec(),
             timeout: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            inline_max_items: 500,
+            send_attempts: 3,
         }
     }
 }
@@ -288,6 +315,22 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
+    fn queue(&self) -> Result<QueueSettings, Error> {
+        let d = QueueSettings::default();
+        let url = match (self.0)("WORK_QUEUE_URL").map(|v| v.trim().to_string()) {
+            None => None,
+            Some(v) if v.is_empty() => None,
+            Some(v) if v.starts_with("https://") || v.starts_with("http://") => Some(v),
+            Some(v) => return Err(bad("WORK_QUEUE_URL", &v, "an SQS queue URL (https://...)")),
+        };
+        Ok(QueueSettings {
+            url,
+            inline_max_items: self.number("INLINE_MAX_ITEMS", d.inline_max_items, 1..=100_000)?,
+            send_attempts: self.number("QUEUE_SEND_ATTEMPTS", d.send_attempts as usize, 1..=10)?
+                as u32,
+        })
+    }
+
     fn preconnect(&self) -> Result<PreconnectSettings, Error> {
         let d = PreconnectSettings::default();
         let services = match (self.0)("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
@@ -334,6 +377,7 @@ impl Settings {
             resolve: env.resolve()?,
             preconnect: env.preconnect()?,
             trust: Trust::from_lookup(&env.0)?,
+            queue: env.queue()?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",
                 Settings::default().deadline_margin,

@@ -6,14 +6,17 @@
 //! executes it through the SDK clients; [`ingress::encode`] answers the
 //! caller. [`app::App`] is the one place that ties them together.
 //!
-//! `domain` imports nothing else of the crate; `ingress` and `inspector`
-//! never import each other (checked by `scripts/check-cycles`).
+//! [`queue`] sends the work that does not fit one invocation to SQS.
+//!
+//! `domain` imports nothing else of the crate; `ingress`, `inspector` and
+//! `queue` never import each other (checked by `scripts/check-layout`).
 
 pub mod app;
 pub mod config;
 pub mod domain;
 pub mod ingress;
 pub mod inspector;
+pub mod queue;
 pub mod telemetry;
 
 pub use app::App;

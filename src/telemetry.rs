@@ -12,6 +12,14 @@ pub const DISASSOCIATIONS_FAILED: &str = "DisassociationsFailed";
 pub const EVENTS_SKIPPED: &str = "EventsSkipped";
 pub const ERRORS: &str = "Errors";
 pub const AWS_CALL_LATENCY: &str = "AwsCallLatency";
+/// Items sent to the work queue, and the messages that carried them.
+pub const ITEMS_QUEUED: &str = "ItemsQueued";
+pub const MESSAGES_QUEUED: &str = "MessagesQueued";
+/// Work-queue messages named in `batchItemFailures` (delivered again,
+/// then dead-lettered after maxReceiveCount receives).
+pub const MESSAGES_RETRIED: &str = "MessagesRetried";
+/// Work-queue messages that are not a valid request (they fail every time).
+pub const MESSAGES_REJECTED: &str = "MessagesRejected";
 
 fn count(name: &'static str, n: usize) {
     if n > 0 {
@@ -73,6 +81,19 @@ pub fn outcome(result: &Result<Outcome, Error>) {
         Outcome::Skipped(_) => count(EVENTS_SKIPPED, 1),
         Outcome::Scan(_) | Outcome::DryRun(_) => {}
     }
+}
+
+/// Items and messages sent to the work queue.
+pub fn queued(items: usize, messages: usize) {
+    count(ITEMS_QUEUED, items);
+    count(MESSAGES_QUEUED, messages);
+}
+
+/// A work-queue batch answered: messages to deliver again, and how many of
+/// them were not valid requests.
+pub fn batch(retried: usize, rejected: usize) {
+    count(MESSAGES_RETRIED, retried);
+    count(MESSAGES_REJECTED, rejected);
 }
 
 /// Latency of one AWS call (all its attempts), in milliseconds.

@@ -237,11 +237,21 @@ async fn a_chunk_that_keeps_failing_reports_only_its_own_items_and_keeps_the_res
     };
     let server = b.serve().await;
     let app = app_at(&server.uri(), settings()).await;
-    let r = app.handle(event(direct_disassociate(60))).await.unwrap();
-    assert_eq!(accounted(&r["result"], 60), (35, 25));
-    let failed = r["result"]["failedAssociations"].as_array().unwrap();
+    // An asynchronous caller: the unfinished items fail the invocation,
+    // listed exactly (an HTTP caller gets 207 with every item instead).
+    let err = app
+        .handle(event(direct_disassociate(60)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "PartialFailure");
+    assert!(err.retryable());
+    let body = err.to_body();
+    let failed = body["error"]["results"]["failedAssociations"]
+        .as_array()
+        .unwrap();
     // Only the failing call's own 25 items (the second chunk) failed, each
     // with the batch API's code and the call's error.
+    assert_eq!(failed.len(), 25);
     assert!(failed.iter().all(|f| {
         f["statusCode"] == "INTERNAL_ERROR"
             && f["statusMessage"]
@@ -250,6 +260,7 @@ async fn a_chunk_that_keeps_failing_reports_only_its_own_items_and_keeps_the_res
                 .starts_with("InternalServerException")
     }));
     assert_eq!(failed[0]["resource"]["projectId"], project(25));
+    assert_eq!(b.answered.lock().unwrap().len(), 35, "the rest was done");
     let calls = b.calls();
     assert_eq!(
         calls.iter().filter(|c| c.contains(&project(40))).count(),
@@ -279,16 +290,26 @@ async fn near_the_deadline_no_new_calls_start_and_the_rest_is_reported() {
     s.batch.concurrency = 1;
     s.deadline_margin = Duration::from_millis(100);
     let app = app_at(&server.uri(), s).await;
-    let r = app
+    let err = app
         .handle(with_deadline(direct_disassociate(250), 900))
         .await
-        .unwrap();
-    let (ok, failed) = accounted(&r["result"], 250);
+        .unwrap_err();
+    // Not a success: the items not attempted fail the invocation, listed.
+    assert_eq!(err.code(), "PartialFailure");
+    assert!(err.retryable());
     let calls = b.calls().len();
     assert!((1..10).contains(&calls), "some calls, not all: {calls}");
-    assert_eq!(ok, calls * 25, "every call made succeeded");
-    assert_eq!(failed, 250 - calls * 25);
-    for f in r["result"]["failedAssociations"].as_array().unwrap() {
+    assert_eq!(
+        b.answered.lock().unwrap().len(),
+        calls * 25,
+        "every call made succeeded"
+    );
+    let body = err.to_body();
+    let failed = body["error"]["results"]["failedAssociations"]
+        .as_array()
+        .unwrap();
+    assert_eq!(failed.len(), 250 - calls * 25);
+    for f in failed {
         assert_eq!(f["statusCode"], "INTERNAL_ERROR");
         assert!(
             f["statusMessage"]

@@ -186,3 +186,79 @@ fn push_rule_matches_what_the_decoder_recognises() {
         "GitLab pushes and tag pushes"
     );
 }
+
+/// The text of a top-level resource: from `  Name:` to the next resource.
+fn resource(t: &str, name: &str) -> String {
+    let start = t
+        .find(&format!("\n  {name}:\n"))
+        .unwrap_or_else(|| panic!("{name}"));
+    let rest = &t[start + 1..];
+    let end = Regex::new(r"\n  [A-Za-z]+:\n")
+        .unwrap()
+        .find(&rest[1..])
+        .map_or(rest.len(), |m| m.start() + 1);
+    rest[..end].to_string()
+}
+
+#[test]
+fn work_queue_is_wired_as_the_code_expects() {
+    let t = template();
+    let queue = resource(&t, "WorkQueue");
+    assert!(queue.contains("SqsManagedSseEnabled: true"), "{queue}");
+    assert!(queue.contains("MessageRetentionPeriod: 1209600"), "14 days");
+    assert!(queue.contains("deadLetterTargetArn: !GetAtt WorkDeadLetterQueue.Arn"));
+    assert!(queue.contains("maxReceiveCount: !Ref WorkQueueMaxReceiveCount"));
+    let number = |text: &str, key: &str| -> u64 {
+        Regex::new(&format!(r"(?m)^\s+{key}: (\d+)$"))
+            .unwrap()
+            .captures(text)
+            .unwrap_or_else(|| panic!("{key}"))[1]
+            .parse()
+            .unwrap()
+    };
+    let timeout = number(&t[t.find("Globals:").unwrap()..], "Timeout");
+    assert!(
+        number(&queue, "VisibilityTimeout") >= 6 * timeout,
+        "visibility timeout at least six times the function's timeout"
+    );
+    let dlq = resource(&t, "WorkDeadLetterQueue");
+    assert!(
+        dlq.contains("SqsManagedSseEnabled: true")
+            && dlq.contains("MessageRetentionPeriod: 1209600")
+    );
+
+    let function = resource(&t, "ScanRouterFunction");
+    assert!(function.contains("WORK_QUEUE_URL: !Ref WorkQueue"));
+    let events = &function[function.find("      Events:").unwrap()..];
+    let mapping = &events[events.find("        WorkQueue:").unwrap()..];
+    let mapping = &mapping[..mapping.find("        StartScan:").unwrap()];
+    for line in [
+        "Type: SQS",
+        "Queue: !GetAtt WorkQueue.Arn",
+        "BatchSize: !Ref WorkQueueBatchSize",
+        "FunctionResponseTypes: [ReportBatchItemFailures]",
+        "MaximumConcurrency: !Ref WorkQueueMaximumConcurrency",
+    ] {
+        assert!(mapping.contains(line), "{line}: {mapping}");
+    }
+
+    // sqs:SendMessage (what SendMessageBatch needs) on the two queues the
+    // function sends to, and nothing else of SQS.
+    let grants = Regex::new(r"Action: (sqs:\S+)\n\s+Resource: (.+)").unwrap();
+    let granted: BTreeSet<(String, String)> = grants
+        .captures_iter(&function)
+        .map(|c| (c[1].to_string(), c[2].trim().to_string()))
+        .collect();
+    let send = inspector_scan_router::queue::SEND_ACTION.to_string();
+    assert_eq!(
+        granted,
+        BTreeSet::from([
+            (
+                send.clone(),
+                "!GetAtt FailedInvocationsQueue.Arn".to_string()
+            ),
+            (send, "!GetAtt WorkQueue.Arn".to_string()),
+        ])
+    );
+    assert!(!t.contains("sqs:*"), "no wildcards");
+}

@@ -92,3 +92,36 @@ fn settings_that_cannot_work_together_name_both_variables() {
     }
     assert!(with(&[("DEADLINE_MARGIN_MS", "8000")]).is_ok());
 }
+
+#[test]
+fn work_queue_settings() {
+    let d = with(&[]).unwrap().queue;
+    assert_eq!(d.url, None, "no queue unless WORK_QUEUE_URL is set");
+    let q = with(&[
+        (
+            "WORK_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/123456789012/work",
+        ),
+        ("INLINE_MAX_ITEMS", "40"),
+        ("QUEUE_SEND_ATTEMPTS", "5"),
+    ])
+    .unwrap()
+    .queue;
+    assert_eq!(
+        q.url.as_deref(),
+        Some("https://sqs.us-east-1.amazonaws.com/123456789012/work")
+    );
+    assert_eq!((q.inline_max_items, q.send_attempts), (40, 5));
+    for (name, value) in [
+        ("WORK_QUEUE_URL", "work-queue"),
+        ("INLINE_MAX_ITEMS", "0"),
+        ("QUEUE_SEND_ATTEMPTS", "11"),
+    ] {
+        let e = with(&[(name, value)]).expect_err(name);
+        assert!(
+            e.to_string()
+                .contains(&format!("environment variable {name}")),
+            "{name}: {e}"
+        );
+    }
+}

@@ -22,6 +22,16 @@ pub fn derive_token(base: &str, key: &str) -> String {
     format!("{base}-{suffix}")
 }
 
+/// The base `token` was derived from for `key`, when it was one of
+/// [`derive_token`]'s: `derive_token(base, key) == token`. Such a base is
+/// token-safe and at most 47 characters, so it can be sent again as a
+/// list's `clientToken` and derive the same tokens.
+pub fn token_base<'a>(token: &'a str, key: &str) -> Option<&'a str> {
+    let suffix = &hex(&Sha256::digest(key.as_bytes()))[..16];
+    let base = token.strip_suffix(suffix)?.strip_suffix('-')?;
+    (derive_token(base, key) == token).then_some(base)
+}
+
 /// A run name from `base`: `inspector-scan-router-<base>`, 1-140 characters
 /// of `[A-Za-z0-9_.:-]`; a base with other characters, or too long, is
 /// replaced by its hash, so two bases never give one name.
@@ -87,6 +97,31 @@ mod tests {
         );
         assert!(!unsafe_base.starts_with("has"), "{unsafe_base}");
         assert_eq!(unsafe_base.len(), 32 + 1 + 16);
+    }
+
+    #[test]
+    fn token_bases_are_found_only_for_derived_tokens() {
+        for base in [
+            "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "has space",
+            &"x".repeat(300),
+        ] {
+            let token = derive_token(base, "project-1");
+            let found = token_base(&token, "project-1").expect("derived");
+            assert_eq!(derive_token(found, "project-1"), token);
+            assert_eq!(
+                derive_token(found, "project-2"),
+                derive_token(base, "project-2")
+            );
+            assert!(check_client_token("clientToken", found).is_ok());
+        }
+        let token = derive_token("base", "project-1");
+        assert_eq!(token_base(&token, "project-2"), None, "another key");
+        assert_eq!(
+            token_base("deploy-1234", "project-1"),
+            None,
+            "a caller's own token"
+        );
     }
 
     #[test]

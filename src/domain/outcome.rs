@@ -53,6 +53,11 @@ pub struct FailedAssociation {
     pub resource: Resource,
     pub status_code: String,
     pub status_message: String,
+    /// The item may succeed if sent again (throttled, 5xx, timed out, not
+    /// attempted, failed with INTERNAL_ERROR): unfinished, not failed for good.
+    /// Not part of the answer.
+    #[serde(skip)]
+    pub retryable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]

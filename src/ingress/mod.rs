@@ -11,7 +11,9 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
+pub mod sqs;
 pub mod wire;
+pub mod work;
 
 use crate::config::{Limits, Trust};
 use crate::domain::error::{MAX_SHOWN, bounded};
@@ -20,6 +22,7 @@ use actions::Origin;
 use eventbridge::EventBridgeEvent;
 use http::HttpRequest;
 use serde_json::{Map, Value};
+use sqs::QueuedMessage;
 use wire::{type_name, unsupported};
 
 pub use eventbridge::EVENT_OPERATIONS;
@@ -33,6 +36,8 @@ pub enum Trigger {
         action: String,
         fields: Map<String, Value>,
     },
+    /// A batch from the work queue: each message is routed on its own.
+    Sqs(Vec<QueuedMessage>),
 }
 
 impl Trigger {
@@ -44,6 +49,7 @@ impl Trigger {
             },
             Trigger::EventBridge(_) => "eventbridge",
             Trigger::Direct { .. } => "direct",
+            Trigger::Sqs(_) => "sqs",
         }
     }
 }
@@ -67,6 +73,9 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     }
     if map.contains_key("httpMethod") && map.contains_key("requestContext") {
         return http::decode_v1(Value::Object(map)).map(Trigger::Http);
+    }
+    if sqs::is_sqs(&map) {
+        return sqs::decode(map).map(Trigger::Sqs);
     }
     if map.contains_key("detail-type") && map.contains_key("source") {
         return eventbridge::decode(map).map(Trigger::EventBridge);
@@ -117,7 +126,7 @@ impl Trigger {
                 event_id: Some(bounded(&e.id, MAX_SHOWN)),
                 ..Attribution::default()
             },
-            Trigger::Direct { .. } => Attribution::default(),
+            Trigger::Direct { .. } | Trigger::Sqs(_) => Attribution::default(),
         }
     }
 }
@@ -151,6 +160,12 @@ pub fn route(
                 scoped_tokens: false,
             };
             direct::route(action, fields, cfg, &origin)?
+        }
+        // Each message is its own request: see sqs::route.
+        Trigger::Sqs(_) => {
+            return Err(Error::Internal {
+                message: "an SQS batch is routed message by message".to_string(),
+            });
         }
     };
     if let (Action::BatchDisassociate(d), Some(allowed)) =

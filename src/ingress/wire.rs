@@ -372,7 +372,8 @@ pub fn type_name(v: &Value) -> &'static str {
 fn expected_shapes() -> String {
     format!(
         "expected an API Gateway HTTP/REST API or function URL request, an EventBridge event \
-         (detail-type one of {ops}), or a direct invocation {{\"action\": one of {ops}, ...}}",
+         (detail-type one of {ops}), a direct invocation {{\"action\": one of {ops}, ...}}, \
+         or an SQS event from the work queue",
         ops = Operation::names()
     )
 }

@@ -40,11 +40,14 @@ pub enum ItemResult {
     Ok,
     /// `retry`: the failure may pass if the item is sent again (the
     /// service's INTERNAL_ERROR, or no answer for the item). A call that
-    /// failed as a whole was already retried by the SDK.
+    /// failed as a whole was already retried by the SDK. `unfinished`: the
+    /// item may succeed later (retryable, or not attempted), so it is queued
+    /// or reported unfinished rather than failed for good.
     Failed {
         code: String,
         message: String,
         retry: bool,
+        unfinished: bool,
     },
 }
 
@@ -60,6 +63,7 @@ impl ItemResult {
                 "not attempted: the invocation was too close to its deadline; send this item again"
                     .to_string(),
             retry: false,
+            unfinished: true,
         }
     }
 
@@ -68,6 +72,7 @@ impl ItemResult {
             code: "INTERNAL_ERROR".to_string(),
             message: "the service did not report a result for this item".to_string(),
             retry: true,
+            unfinished: true,
         }
     }
 
@@ -87,6 +92,7 @@ impl ItemResult {
             code: code.to_string(),
             message: format!("{}: {}", e.code(), e.public_message()),
             retry: false,
+            unfinished: e.retryable(),
         }
     }
 }
@@ -118,14 +124,18 @@ pub async fn disassociate(
                     scan_configuration_arn: item.scan_configuration_arn.clone(),
                     resource,
                 }),
-                ItemResult::Failed { code, message, .. } => {
-                    outcome.failed_associations.push(FailedAssociation {
-                        scan_configuration_arn: item.scan_configuration_arn.clone(),
-                        resource,
-                        status_code: code,
-                        status_message: message,
-                    })
-                }
+                ItemResult::Failed {
+                    code,
+                    message,
+                    unfinished,
+                    ..
+                } => outcome.failed_associations.push(FailedAssociation {
+                    scan_configuration_arn: item.scan_configuration_arn.clone(),
+                    resource,
+                    status_code: code,
+                    status_message: message,
+                    retryable: unfinished,
+                }),
             }
         }
     }
@@ -253,6 +263,7 @@ impl DisassociateApi for aws_sdk_inspector2::Client {
                 project_id: project(f.resource()),
                 result: ItemResult::Failed {
                     retry: code == "INTERNAL_ERROR",
+                    unfinished: code == "INTERNAL_ERROR",
                     code,
                     message: f.status_message().unwrap_or_default().to_string(),
                 },

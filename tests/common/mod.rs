@@ -2,6 +2,8 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod queue;
+pub mod sqs;
 pub mod stateful;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
@@ -149,6 +151,9 @@ pub const TRIGGER_EVENTS: [&str; 6] = [
     "scheduler-start-scans.json",
     "scheduler-start-scans-repositories.json",
 ];
+
+/// Events from the work queue: covered by tests/work_queue.rs.
+pub const QUEUE_EVENTS: [&str; 1] = ["sqs-work-queue.json"];
 
 pub const TEMPLATE_ARN2: &str =
     "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-Yg3cQm1e";
@@ -306,9 +311,19 @@ pub struct Disassociation {
     pub twice: Vec<String>,
     /// a call containing this project id fails as a whole with HTTP 500
     pub broken: Option<String>,
+    /// project id -> how many calls containing it are throttled as a whole
+    /// (HTTP 429 ThrottlingException) before it is served
+    pub throttle: HashMap<String, usize>,
     pub delay: Duration,
     pub calls_made: Arc<Mutex<Vec<Call>>>,
     pub times_sent: Arc<Mutex<HashMap<String, usize>>>,
+    /// project id -> calls containing it throttled so far
+    pub times_throttled: Arc<Mutex<HashMap<String, usize>>>,
+    /// project id -> how often it was answered for good: succeeded, or
+    /// failed with a status other than INTERNAL_ERROR
+    pub answered: Arc<Mutex<HashMap<String, usize>>>,
+    /// `flaky` as a set, built at the first call (large scripts)
+    pub flaky_set: Arc<std::sync::OnceLock<std::collections::HashSet<String>>>,
 }
 
 impl Disassociation {
@@ -357,6 +372,24 @@ impl Respond for Disassociation {
         if self.broken.as_ref().is_some_and(|b| ids.contains(b)) {
             return aws_error_answer(500, "InternalServerException");
         }
+        {
+            let mut throttled = self.times_throttled.lock().unwrap();
+            let due: Vec<&String> = ids
+                .iter()
+                .filter(|id| {
+                    self.throttle
+                        .get(*id)
+                        .is_some_and(|n| throttled.get(*id).copied().unwrap_or(0) < *n)
+                })
+                .collect();
+            if !due.is_empty() {
+                for id in due {
+                    *throttled.entry(id.clone()).or_default() += 1;
+                }
+                return aws_error_answer(429, "ThrottlingException");
+            }
+        }
+        let mut answered = self.answered.lock().unwrap();
         let (mut ok, mut failed) = (vec![], vec![]);
         let mut seen = self.times_sent.lock().unwrap();
         for (item, id) in items.into_iter().zip(ids) {
@@ -366,13 +399,26 @@ impl Respond for Disassociation {
                 continue;
             }
             let times = if self.twice.contains(&id) { 2 } else { 1 };
+            let flaky = *n == 1
+                && self
+                    .flaky_set
+                    .get_or_init(|| self.flaky.iter().cloned().collect())
+                    .contains(&id);
+            let code = match self.fail.get(&id) {
+                Some(code) => Some(*code),
+                None if flaky => Some("INTERNAL_ERROR"),
+                None => None,
+            };
+            if code != Some("INTERNAL_ERROR") {
+                *answered.entry(id.clone()).or_default() += 1;
+            }
             for _ in 0..times {
-                match self.fail.get(&id) {
+                match code {
+                    Some("INTERNAL_ERROR") if flaky => {
+                        failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"))
+                    }
                     Some(code) => {
                         failed.push(failed_item(&item, code, &format!("{code} for {id}")))
-                    }
-                    None if self.flaky.contains(&id) && *n == 1 => {
-                        failed.push(failed_item(&item, "INTERNAL_ERROR", "try again"))
                     }
                     None => ok.push(item.clone()),
                 }

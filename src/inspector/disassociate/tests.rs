@@ -23,6 +23,7 @@ fn failed(it: &DisassociateItem, code: &str) -> Reported {
             code: code.into(),
             message: "m".into(),
             retry: code == "INTERNAL_ERROR",
+            unfinished: code == "INTERNAL_ERROR",
         },
         ..ok(it)
     }

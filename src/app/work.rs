@@ -1,0 +1,301 @@
+//! The work queue, tied in. A non-HTTP fan-out of more than
+//! `INLINE_MAX_ITEMS` items is queued whole; the items an inline run leaves
+//! unfinished are queued; a batch from the queue is done message by
+//! message. Without a queue, unfinished items fail the invocation with
+//! `PartialFailure`: a fan-out never ends as a success that drops them.
+
+use super::App;
+use crate::config::Settings;
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Rest, Split};
+use crate::ingress::encode::summary;
+use crate::ingress::sqs::{self, QueuedMessage};
+use crate::ingress::{Trigger, work};
+use crate::queue::{Unsent, WorkQueue};
+use futures::StreamExt;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// The work queue's client, with the function's limits.
+pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings) -> WorkQueue {
+    WorkQueue::new(sdk, url).with_limits(
+        settings.queue.send_attempts,
+        settings.batch.concurrency,
+        Duration::from_millis(50),
+    )
+}
+
+/// What came of one message of a batch.
+enum Verdict {
+    /// Finished (every item succeeded or failed for good): deleted.
+    Done,
+    /// Nothing finished, and something may later: delivered again.
+    Retry,
+    /// Not a valid request: delivered again until it is dead-lettered.
+    Rejected,
+    /// Some items finished and these did not: queued as new messages, and
+    /// the message itself is done, so its finished items are not sent again.
+    Requeue(Action),
+}
+
+impl App {
+    /// Runs `action`, or (a non-HTTP fan-out too large to run inline, with
+    /// a queue) leaves all of it to the queue. HTTP is never split.
+    pub(super) async fn execute(
+        &self,
+        trigger: &Trigger,
+        action: &Action,
+        deadline: Deadline,
+    ) -> Result<Split, Error> {
+        let http = matches!(trigger, Trigger::Http(_));
+        if !http
+            && self.queue.is_some()
+            && action.items() > self.settings.queue.inline_max_items
+            && let Some(split) = Split::deferred(action)
+        {
+            return Ok(split);
+        }
+        // Boxed, as in consume_one: the SDK's futures nest deep, and
+        // unboxed the binary's main future exceeds the compiler's query depth.
+        let outcome = Box::pin(self.executor.execute(action, deadline)).await?;
+        Ok(if http {
+            Split {
+                finished: outcome,
+                rest: None,
+            }
+        } else {
+            Split::of(action, outcome)
+        })
+    }
+
+    /// The answer to a non-HTTP caller: what finished, and what was queued
+    /// (`queued` items in `messages`). Unfinished items with no queue, or
+    /// items of a scan or run fan-out that failed for good, fail the
+    /// invocation, so that it is retried (starts are idempotent) and, in
+    /// the end, kept in the on-failure destination.
+    pub(super) async fn settle(
+        &self,
+        trigger: &Trigger,
+        action: &Action,
+        outcome: Outcome,
+        rest: Option<Rest>,
+        request_id: &str,
+    ) -> Result<Value, Error> {
+        let mut answer = summary(trigger, action.operation(), &outcome);
+        let mut queued = 0;
+        if let Some(rest) = rest {
+            queued = rest.action.items();
+            let Some(queue) = &self.queue else {
+                return Err(Error::PartialFailure {
+                    message: format!(
+                        "{queued} of {} items unfinished (they may succeed if sent again)",
+                        action.items()
+                    ),
+                    retryable: true,
+                    results: rest.results.to_json(),
+                });
+            };
+            let bodies = work::messages(&rest.action)?;
+            self.send(queue, &bodies, queued, request_id)
+                .await
+                .map_err(|unsent| {
+                    tracing::error!(
+                        request_id,
+                        unsent = unsent.indices.len(),
+                        messages = bodies.len(),
+                        error_code = unsent.error.code(),
+                        "work queue did not accept every message; failing the invocation"
+                    );
+                    unsent.error
+                })?;
+            answer["queued"] = queued.into();
+            answer["messages"] = bodies.len().into();
+        }
+        match outcome.fan_out_failures() {
+            Some((failed, total, retryable)) if failed > 0 => Err(Error::PartialFailure {
+                message: if queued > 0 {
+                    format!("{failed} of {total} items failed; {queued} more queued")
+                } else {
+                    format!("{failed} of {total} items failed")
+                },
+                retryable,
+                results: answer["result"].clone(),
+            }),
+            _ => Ok(answer),
+        }
+    }
+
+    /// Sends `bodies` (`items` items) to the queue; logs and counts them.
+    async fn send(
+        &self,
+        queue: &WorkQueue,
+        bodies: &[String],
+        items: usize,
+        request_id: &str,
+    ) -> Result<(), Unsent> {
+        queue.send(bodies).await?;
+        crate::telemetry::queued(items, bodies.len());
+        tracing::info!(request_id, items, messages = bodies.len(), "queued");
+        Ok(())
+    }
+
+    /// A batch from the work queue: each message routed and run on its own,
+    /// up to `BATCH_CONCURRENCY` at once; the answer names the messages to
+    /// deliver again.
+    pub(super) async fn consume(
+        &self,
+        messages: Vec<QueuedMessage>,
+        request_id: &str,
+        deadline: Deadline,
+        started: Instant,
+    ) -> Value {
+        let verdicts: Vec<Verdict> = futures::stream::iter(&messages)
+            .map(|m| self.consume_one(m, request_id, deadline))
+            .buffered(self.settings.batch.concurrency.max(1))
+            .collect()
+            .await;
+        let mut again = vec![false; messages.len()];
+        let (mut bodies, mut owners, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
+        for (i, verdict) in verdicts.into_iter().enumerate() {
+            match verdict {
+                Verdict::Done => {}
+                Verdict::Retry => again[i] = true,
+                Verdict::Rejected => {
+                    again[i] = true;
+                    rejected += 1;
+                }
+                Verdict::Requeue(rest) => match work::messages(&rest) {
+                    Ok(b) => {
+                        items += rest.items();
+                        owners.extend(std::iter::repeat_n(i, b.len()));
+                        bodies.extend(b);
+                    }
+                    Err(e) => {
+                        tracing::error!(request_id, message_id = messages[i].message_id, error = %e, "could not write the unfinished items as messages");
+                        again[i] = true;
+                    }
+                },
+            }
+        }
+        if !bodies.is_empty() {
+            let unsent = match &self.queue {
+                Some(queue) => match self.send(queue, &bodies, items, request_id).await {
+                    Ok(()) => Vec::new(),
+                    Err(unsent) => unsent.indices,
+                },
+                None => (0..bodies.len()).collect(),
+            };
+            // A message whose unfinished items were not all queued is
+            // delivered again whole: its finished items are sent twice, but
+            // nothing is lost.
+            for i in unsent {
+                again[owners[i]] = true;
+            }
+        }
+        let failed: Vec<String> = messages
+            .iter()
+            .zip(&again)
+            .filter(|(_, a)| **a)
+            .map(|(m, _)| m.message_id.clone())
+            .collect();
+        crate::telemetry::batch(failed.len(), rejected);
+        tracing::info!(
+            request_id,
+            trigger = "sqs",
+            messages = messages.len(),
+            retried = failed.len(),
+            rejected,
+            requeued_items = items,
+            latency_ms = started.elapsed().as_millis() as u64,
+            "invocation"
+        );
+        sqs::batch_response(&failed)
+    }
+
+    async fn consume_one(
+        &self,
+        message: &QueuedMessage,
+        request_id: &str,
+        deadline: Deadline,
+    ) -> Verdict {
+        let (message_id, receive_count) = (message.message_id.as_str(), message.receive_count);
+        let action = match sqs::route(message, &self.settings.limits) {
+            Ok(action) => action,
+            Err(e) => {
+                crate::telemetry::error(&e);
+                tracing::warn!(request_id, message_id, receive_count, outcome = "rejected", error_code = e.code(), error = %e, "message");
+                return Verdict::Rejected;
+            }
+        };
+        let (op, resource) = (action.operation().name(), action.describe());
+        let Split { finished, rest } = match Box::pin(self.executor.execute(&action, deadline))
+            .await
+        {
+            Ok(outcome) => Split::of(&action, outcome),
+            Err(e) => {
+                crate::telemetry::error(&e);
+                let retry = e.retryable();
+                let outcome = if retry { "retry" } else { "failed" };
+                tracing::warn!(request_id, message_id, receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
+                return if retry { Verdict::Retry } else { Verdict::Done };
+            }
+        };
+        log_failed_items(request_id, message_id, &finished);
+        let failed_items = finished.failed_items();
+        let finished = Ok(finished);
+        crate::telemetry::outcome(&finished);
+        let unfinished = rest.as_ref().map_or(0, |r| r.action.items());
+        let (verdict, outcome) = match rest {
+            None => (Verdict::Done, "completed"),
+            Some(r) if r.action.items() == action.items() => (Verdict::Retry, "retry"),
+            Some(r) => (Verdict::Requeue(r.action), "requeued"),
+        };
+        tracing::info!(
+            request_id,
+            message_id,
+            receive_count,
+            action = op,
+            resource,
+            outcome,
+            failed_items,
+            unfinished,
+            "message"
+        );
+        verdict
+    }
+}
+
+/// Items that failed for good, one warning each (identifiers and codes;
+/// never a body).
+fn log_failed_items(request_id: &str, message_id: &str, outcome: &Outcome) {
+    fn fan_out<T>(request_id: &str, message_id: &str, items: &[FanOutItem<T>]) {
+        for item in items {
+            if let Err(e) = &item.result {
+                tracing::warn!(
+                    request_id,
+                    message_id,
+                    field = item.key.0,
+                    value = item.key.1,
+                    error_code = e.code(),
+                    "item failed"
+                );
+            }
+        }
+    }
+    match outcome {
+        Outcome::Disassociated(b) => {
+            for f in &b.failed_associations {
+                tracing::warn!(
+                    request_id,
+                    message_id,
+                    scan_configuration_arn = f.scan_configuration_arn,
+                    project_id = f.resource.project_id,
+                    status_code = f.status_code,
+                    "item failed"
+                );
+            }
+        }
+        Outcome::Scans(items) => fan_out(request_id, message_id, items),
+        Outcome::Runs(items) => fan_out(request_id, message_id, items),
+        _ => {}
+    }
+}

@@ -1,0 +1,156 @@
+//! What an action leaves to do. An outcome is split into the items that
+//! finished (succeeded, or failed for good) and those that did not (failed
+//! in a way that may pass later: throttled, 5xx, timed out, not attempted
+//! before the deadline), with the action that does the rest. The rest keeps
+//! each item's client token and run name, so doing it again, however often,
+//! starts nothing twice.
+
+use super::action::{Action, Disassociate, DisassociateItem};
+use super::outcome::{BatchOutcome, FanOutItem, Outcome};
+
+impl Action {
+    /// Disassociation items or fan-out targets; 1 for a single operation.
+    pub fn items(&self) -> usize {
+        match self {
+            Action::StartCodeSecurityScans(v) => v.len(),
+            Action::BatchDisassociate(d) => d.items.len(),
+            Action::StartAssessmentRuns(v) => v.len(),
+            _ => 1,
+        }
+    }
+
+    /// An action of many items, which can be split into parts and queued.
+    pub fn is_fan_out(&self) -> bool {
+        matches!(
+            self,
+            Action::StartCodeSecurityScans(_)
+                | Action::BatchDisassociate(_)
+                | Action::StartAssessmentRuns(_)
+        )
+    }
+}
+
+/// An outcome split by what is left to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// The items that finished; for a single operation, the whole outcome.
+    pub finished: Outcome,
+    /// What is left, if anything.
+    pub rest: Option<Rest>,
+}
+
+/// The unfinished items of a fan-out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rest {
+    /// The action that does them, with their tokens and run names.
+    pub action: Action,
+    /// Their results so far (errors), in the outcome's shape; empty when
+    /// nothing was attempted.
+    pub results: Outcome,
+}
+
+impl Split {
+    /// Splits `outcome`, what `action` came to. An outcome that is not the
+    /// action's own kind (a dry run, a skip) is finished as a whole.
+    pub fn of(action: &Action, outcome: Outcome) -> Split {
+        match (action, outcome) {
+            (Action::BatchDisassociate(_), Outcome::Disassociated(b)) => {
+                let (unfinished, failed): (Vec<_>, Vec<_>) =
+                    b.failed_associations.into_iter().partition(|f| f.retryable);
+                let rest = (!unfinished.is_empty()).then(|| Rest {
+                    action: Action::BatchDisassociate(Disassociate {
+                        items: unfinished
+                            .iter()
+                            .map(|f| DisassociateItem {
+                                scan_configuration_arn: f.scan_configuration_arn.clone(),
+                                project_id: f.resource.project_id.clone(),
+                            })
+                            .collect(),
+                    }),
+                    results: Outcome::Disassociated(BatchOutcome {
+                        successful_associations: Vec::new(),
+                        failed_associations: unfinished,
+                    }),
+                });
+                Split {
+                    finished: Outcome::Disassociated(BatchOutcome {
+                        successful_associations: b.successful_associations,
+                        failed_associations: failed,
+                    }),
+                    rest,
+                }
+            }
+            (Action::StartCodeSecurityScans(scans), Outcome::Scans(items)) => {
+                let (done, left, rest) = partition(scans, items);
+                Split {
+                    finished: Outcome::Scans(done),
+                    rest: rest.map(|r| Rest {
+                        action: Action::StartCodeSecurityScans(r),
+                        results: Outcome::Scans(left),
+                    }),
+                }
+            }
+            (Action::StartAssessmentRuns(runs), Outcome::Runs(items)) => {
+                let (done, left, rest) = partition(runs, items);
+                Split {
+                    finished: Outcome::Runs(done),
+                    rest: rest.map(|r| Rest {
+                        action: Action::StartAssessmentRuns(r),
+                        results: Outcome::Runs(left),
+                    }),
+                }
+            }
+            (_, outcome) => Split {
+                finished: outcome,
+                rest: None,
+            },
+        }
+    }
+
+    /// Nothing done and everything left: a fan-out queued whole. `None`
+    /// for a single operation, which is never queued.
+    pub fn deferred(action: &Action) -> Option<Split> {
+        let finished = match action {
+            Action::BatchDisassociate(_) => Outcome::Disassociated(BatchOutcome::default()),
+            Action::StartCodeSecurityScans(_) => Outcome::Scans(Vec::new()),
+            Action::StartAssessmentRuns(_) => Outcome::Runs(Vec::new()),
+            _ => return None,
+        };
+        Some(Split {
+            rest: Some(Rest {
+                action: action.clone(),
+                results: finished.clone(),
+            }),
+            finished,
+        })
+    }
+
+    /// How many items are left to do.
+    pub fn unfinished_items(&self) -> usize {
+        self.rest.as_ref().map_or(0, |r| r.action.items())
+    }
+}
+
+/// The fan-out's items paired with their results (the executor keeps the
+/// action's order): finished results, unfinished results, and the
+/// unfinished items themselves.
+#[allow(clippy::type_complexity)]
+fn partition<A: Clone, T>(
+    asked: &[A],
+    results: Vec<FanOutItem<T>>,
+) -> (Vec<FanOutItem<T>>, Vec<FanOutItem<T>>, Option<Vec<A>>) {
+    assert_eq!(asked.len(), results.len(), "one result per fan-out item");
+    let (mut done, mut left, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    for (a, r) in asked.iter().zip(results) {
+        if r.result.as_ref().is_err_and(|e| e.retryable()) {
+            rest.push(a.clone());
+            left.push(r);
+        } else {
+            done.push(r);
+        }
+    }
+    (done, left, (!rest.is_empty()).then_some(rest))
+}
+
+#[cfg(test)]
+mod tests;

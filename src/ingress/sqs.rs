@@ -1,0 +1,111 @@
+//! SQS events from the work queue. Each message's body is a
+//! direct-invocation request (`{"action": ..., ...}`, the same shapes and
+//! validation), routed one message at a time; the answer is Lambda's
+//! partial batch response, naming the messages to deliver again.
+
+use super::actions::Origin;
+use super::body::json_object;
+use super::direct;
+use super::wire::{type_name, unsupported};
+use crate::config::Limits;
+use crate::domain::{Action, Error};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use serde_json::{Map, Value};
+
+/// `eventSource` of every record Lambda delivers from an SQS queue.
+pub const EVENT_SOURCE: &str = "aws:sqs";
+
+/// One message of a batch, as the function needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedMessage {
+    /// `messageId`: kept across redeliveries; what a failed message is named by.
+    pub message_id: String,
+    pub body: String,
+    /// `attributes.ApproximateReceiveCount`: 1 at the first delivery.
+    pub receive_count: u32,
+}
+
+/// An SQS event: `Records`, every one from `aws:sqs`.
+pub fn is_sqs(map: &Map<String, Value>) -> bool {
+    map.get("Records")
+        .and_then(Value::as_array)
+        .is_some_and(|records| {
+            !records.is_empty()
+                && records
+                    .iter()
+                    .all(|r| r.get("eventSource").and_then(Value::as_str) == Some(EVENT_SOURCE))
+        })
+}
+
+pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
+    let event: SqsEvent = serde_json::from_value(Value::Object(map))
+        .map_err(|e| unsupported(&format!("an SQS event that does not parse: {e}")))?;
+    event
+        .records
+        .into_iter()
+        .map(|r| {
+            let message_id = r
+                .message_id
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| unsupported("an SQS record without messageId"))?;
+            Ok(QueuedMessage {
+                message_id,
+                body: r.body.unwrap_or_default(),
+                receive_count: r
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1),
+            })
+        })
+        .collect()
+}
+
+/// A message's body routed as a direct invocation. Without tokens or run
+/// names of its own, the message's work derives them from its `messageId`,
+/// which every redelivery of it keeps.
+pub fn route(message: &QueuedMessage, cfg: &Limits) -> Result<Action, Error> {
+    let mut fields = match json_object(
+        Some(&message.body),
+        false,
+        cfg.max_body_bytes,
+        cfg.max_body_values(),
+    )? {
+        Value::Object(fields) => fields,
+        other => {
+            return Err(unsupported(&format!(
+                "a message body that is a JSON {}",
+                type_name(&other)
+            )));
+        }
+    };
+    let action = match fields.remove("action") {
+        Some(Value::String(a)) => a,
+        Some(other) => {
+            return Err(Error::invalid_field(
+                "action",
+                format!("must be a string, got a JSON {}", type_name(&other)),
+            ));
+        }
+        None => return Err(Error::invalid_field("action", "is required")),
+    };
+    let origin = Origin {
+        token_base: Some(message.message_id.clone()),
+        run_name_base: Some(message.message_id.clone()),
+        scope: "queue".to_string(),
+        scoped_tokens: false,
+    };
+    direct::route(&action, &fields, cfg, &origin)
+}
+
+/// `{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}`: Lambda
+/// deletes every other message of the batch and delivers these again.
+pub fn batch_response(failed: &[String]) -> Value {
+    let mut response = SqsBatchResponse::default();
+    for id in failed {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id.clone();
+        response.batch_item_failures.push(failure);
+    }
+    serde_json::to_value(response).unwrap_or(Value::Null)
+}
