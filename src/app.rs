@@ -1,6 +1,8 @@
 //! The one place that ties the sides together: decode → route → execute →
 //! encode, with one structured log line per invocation. Tests call
-//! [`App::handle`] directly.
+//! [`App::handle`] directly. Webhook deliveries: `app/webhook.rs`.
+
+mod webhook;
 
 use crate::config::Settings;
 use crate::domain::{Deadline, Error, Outcome};
@@ -8,6 +10,7 @@ use crate::ingress::encode::{envelope, http_error, http_success, summary};
 use crate::ingress::{Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
+use crate::secrets::WebhookSecretStore;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Instant;
@@ -17,6 +20,8 @@ use std::time::Instant;
 pub struct App {
     pub settings: Settings,
     pub executor: Executor,
+    /// Fetched at the first webhook, not here.
+    pub webhook_secrets: WebhookSecretStore,
 }
 
 impl App {
@@ -24,7 +29,12 @@ impl App {
     pub fn new(settings: Settings, sdk: Option<&aws_config::SdkConfig>) -> Self {
         let sdk = sdk.filter(|_| !settings.dry_run);
         let executor = Executor::new(sdk, &settings.sdk, &settings.batch, &settings.resolve);
-        Self { settings, executor }
+        let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
+        Self {
+            settings,
+            executor,
+            webhook_secrets,
+        }
     }
 
     /// Opens the connections `PRECONNECT` names, and logs what came of it
@@ -77,6 +87,13 @@ impl App {
                 return Err(e);
             }
         };
+        if let Trigger::Http(req) = &trigger
+            && let Some(provider) = crate::ingress::webhook::provider_for(&req.path)
+        {
+            // Boxed: its future is not part of every invocation's.
+            let answer = Box::pin(self.webhook(req, provider, &request_id, started, deadline));
+            return Ok(answer.await);
+        }
         let routed = route(&trigger, &self.settings.limits, &request_id);
         let operation = routed.as_ref().ok().map(|a| a.operation().name());
         let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();

@@ -6,6 +6,9 @@ use crate::domain::{Error, Service};
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod webhooks;
+pub use webhooks::{WEBHOOK_ANSWER_WITHIN, WebhookSettings};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// `DRY_RUN`: validate and plan, never call AWS.
@@ -15,6 +18,7 @@ pub struct Settings {
     pub batch: BatchSettings,
     pub resolve: ResolveSettings,
     pub preconnect: PreconnectSettings,
+    pub webhooks: WebhookSettings,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
     /// not attempted. At least the operation timeout, so a call that starts
@@ -94,6 +98,7 @@ impl Default for Settings {
             batch: BatchSettings::default(),
             resolve: ResolveSettings::default(),
             preconnect: PreconnectSettings::default(),
+            webhooks: WebhookSettings::default(),
             deadline_margin: Duration::from_secs(9),
         }
     }
@@ -312,13 +317,15 @@ impl Settings {
     /// error at start-up, never a silent default.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env(lookup);
+        let dry_run = env.dry_run()?;
         let settings = Self {
-            dry_run: env.dry_run()?,
+            dry_run,
             limits: env.limits()?,
             sdk: env.sdk()?,
             batch: env.batch()?,
             resolve: env.resolve()?,
             preconnect: env.preconnect()?,
+            webhooks: env.webhooks(dry_run)?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",
                 Settings::default().deadline_margin,
@@ -355,7 +362,7 @@ impl Settings {
         if self.preconnect.timeout > s.operation_timeout && !self.preconnect.services.is_empty() {
             return conflict("PRECONNECT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS");
         }
-        Ok(())
+        webhooks::check(self)
     }
 }
 

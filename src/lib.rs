@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod ingress;
 pub mod inspector;
+pub mod secrets;
 pub mod telemetry;
 
 pub use app::App;

@@ -94,6 +94,10 @@ pub enum Error {
     NotAttempted { operation: &'static str },
     #[error("{message}")]
     Internal { message: String },
+    /// A webhook delivery whose signature (GitHub) or token (GitLab) is
+    /// missing or does not match. Says nothing of what was sent.
+    #[error("the {provider} webhook signature or token is missing or does not match")]
+    InvalidSignature { provider: &'static str },
 }
 
 impl Error {
@@ -130,6 +134,7 @@ impl Error {
             Error::PartialFailure { .. } => "PartialFailure",
             Error::NotAttempted { .. } => "NotAttempted",
             Error::Internal { .. } => "InternalError",
+            Error::InvalidSignature { .. } => "InvalidSignature",
         }
     }
 
@@ -138,6 +143,7 @@ impl Error {
             Error::MalformedRequest { .. }
             | Error::InvalidRequest { .. }
             | Error::UnsupportedEvent { .. } => 400,
+            Error::InvalidSignature { .. } => 401,
             Error::NotFound { .. } => 404,
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } => 413,

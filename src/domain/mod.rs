@@ -9,9 +9,11 @@ pub mod keys;
 pub mod operation;
 pub mod outcome;
 pub mod validate;
+pub mod webhook;
 
 pub use action::*;
 pub use deadline::Deadline;
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use operation::{Operation, Service};
 pub use outcome::*;
+pub use webhook::{Provider, WebhookSecrets};

@@ -10,6 +10,7 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
+pub mod webhook;
 pub mod wire;
 
 use crate::config::Limits;
