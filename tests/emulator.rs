@@ -1,6 +1,7 @@
 //! The built bootstrap under the official Lambda Runtime Interface Emulator
 //! (from the aws-sam-cli wheel), invoked with every file in events/, the SDK
-//! pointed at a local stand-in for Inspector through AWS_ENDPOINT_URL.
+//! pointed at local stand-ins for Inspector and Secrets Manager through
+//! AWS_ENDPOINT_URL.
 //!
 //! Needs `RIE` (the emulator) and `BOOTSTRAP` (the built function): run by
 //! scripts/check-template after `sam build`, hence ignored in a plain `cargo test`.
@@ -60,6 +61,10 @@ async fn every_event_under_the_emulator() {
     let rie = std::env::var("RIE").expect("RIE: path of aws-lambda-rie-x86_64");
     let bootstrap = std::env::var("BOOTSTRAP").expect("BOOTSTRAP: path of the built bootstrap");
     let server = stand_in().await;
+    // The webhook events are signed with the local test secret.
+    webhooks::SecretsManager::holding(&webhooks::local_secret(), None)
+        .mount(&server)
+        .await;
     let port = free_port();
     let child = Command::new(&rie)
         .args([
@@ -78,6 +83,7 @@ async fn every_event_under_the_emulator() {
         .env("AWS_MAX_ATTEMPTS", "1")
         .env("AWS_LAMBDA_FUNCTION_TIMEOUT", "30")
         .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
+        .env("WEBHOOK_SECRET_ARN", webhooks::SECRET_ARN)
         .env(
             "PROJECT_MAP",
             json!({"octo-org/payments-api": PROJECT, "deploy-bot": PROJECT2}).to_string(),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod stateful;
+pub mod webhooks;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_inspector2::config::Credentials;
