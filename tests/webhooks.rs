@@ -13,7 +13,7 @@ use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use wiremock::MockServer;
 
@@ -73,9 +73,14 @@ fn gitlab_push_body() -> String {
     load_event(GL_PUSH)["body"].as_str().unwrap().to_string()
 }
 
-/// Logs written while the returned guard lives, read with `take`.
+/// The log lines of this test binary: one global subscriber (a scoped one
+/// can miss events whose callsite another test thread cached as unused), and
+/// the tests one at a time (each takes its turn), so that each reads its own.
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
+
+static LOGS: OnceLock<Logs> = OnceLock::new();
+static ONE_AT_A_TIME: futures::lock::Mutex<()> = futures::lock::Mutex::new(());
 
 impl Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -88,15 +93,25 @@ impl Write for Logs {
 }
 
 impl Logs {
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
+    /// This test's turn, and the log, emptied.
+    async fn capture() -> (Self, futures::lock::MutexGuard<'static, ()>) {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let logs = LOGS
+            .get_or_init(|| {
+                let logs = Logs::default();
+                let writer = logs.clone();
+                let subscriber = tracing_subscriber::fmt()
+                    .json()
+                    .flatten_event(true)
+                    .with_max_level(tracing::Level::TRACE)
+                    .with_writer(move || writer.clone())
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+                logs
+            })
+            .clone();
+        logs.0.lock().unwrap().clear();
+        (logs, turn)
     }
     fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
@@ -105,6 +120,7 @@ impl Logs {
 
 #[tokio::test]
 async fn githubs_published_test_vector_verifies_through_the_handler() {
+    let (_logs, _turn) = Logs::capture().await;
     // GitHub's documented example: this secret, this payload, this signature.
     let vault =
         SecretsManager::holding(&secret_json(Some("It's a Secret to Everybody"), None), None);
@@ -147,6 +163,7 @@ async fn githubs_published_test_vector_verifies_through_the_handler() {
 
 #[tokio::test]
 async fn a_push_starts_one_scan_and_a_redelivery_starts_none() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (server, inspector, app) = setup(&vault, settings(300)).await;
     let (status, first) = send(&app, load_event(GH_PUSH)).await;
@@ -195,6 +212,7 @@ async fn a_push_starts_one_scan_and_a_redelivery_starts_none() {
 
 #[tokio::test]
 async fn gitlab_push_starts_a_scan_keyed_as_its_eventbridge_delivery() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (_server, inspector, app) = setup(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GL_PUSH)).await;
@@ -211,6 +229,7 @@ async fn gitlab_push_starts_a_scan_keyed_as_its_eventbridge_delivery() {
 
 #[tokio::test]
 async fn wrong_missing_or_truncated_signatures_and_tokens_are_401_and_call_nothing() {
+    let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (server, inspector, app) = setup(&vault, settings(300)).await;
     let body = github_push_body();
@@ -266,8 +285,6 @@ async fn wrong_missing_or_truncated_signatures_and_tokens_are_401_and_call_nothi
             e
         }),
     ];
-    let logs = Logs::default();
-    let _guard = logs.capture();
     for (name, delivery) in cases {
         let sent = delivery.to_string();
         let r = app.handle(event(delivery)).await.unwrap();
@@ -315,6 +332,7 @@ async fn wrong_missing_or_truncated_signatures_and_tokens_are_401_and_call_nothi
 
 #[tokio::test]
 async fn a_signature_made_with_the_previous_secret_version_is_accepted() {
+    let (_logs, _turn) = Logs::capture().await;
     let new = secret_json(Some("github-new"), Some("gitlab-new"));
     let old = secret_json(Some("github-old"), Some("gitlab-old"));
     let vault = SecretsManager::holding(&new, Some(&old));
@@ -346,6 +364,7 @@ async fn a_signature_made_with_the_previous_secret_version_is_accepted() {
 
 #[tokio::test]
 async fn ping_tag_pushes_and_other_events_answer_without_calling_inspector() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (server, _, app) = setup(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event("webhook-github-ping.json")).await;
@@ -422,6 +441,7 @@ async fn ping_tag_pushes_and_other_events_answer_without_calling_inspector() {
 
 #[tokio::test]
 async fn form_encoded_and_base64_bodies_are_verified_over_the_bytes_sent() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (_server, inspector, app) = setup(&vault, settings(300)).await;
     let json_body = github_push_body();
@@ -446,7 +466,36 @@ async fn form_encoded_and_base64_bodies_are_verified_over_the_bytes_sent() {
 }
 
 #[tokio::test]
+async fn function_url_and_rest_api_deliveries_are_handled_alike() {
+    let (_logs, _turn) = Logs::capture().await;
+    let vault = SecretsManager::holding(&local_secret(), None);
+    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    // A function URL: no stage in the path.
+    let mut url = load_event(GH_PUSH);
+    url["rawPath"] = "/webhooks/github".into();
+    url["requestContext"]["http"]["path"] = "/webhooks/github".into();
+    url["requestContext"]["stage"] = "$default".into();
+    let (status, body) = send(&app, url).await;
+    assert_eq!(status, 202, "{body}");
+    // A REST API (payload 1.0) delivery of the same push.
+    let gh = load_event(GH_PUSH);
+    let rest = json!({
+        "resource": "/webhooks/github", "path": "/webhooks/github", "httpMethod": "POST",
+        "headers": gh["headers"], "multiValueHeaders": {}, "queryStringParameters": null,
+        "requestContext": {"accountId": "123456789012", "apiId": "abc123", "stage": "prod",
+            "requestId": "r-1", "httpMethod": "POST", "resourcePath": "/webhooks/github",
+            "path": "/prod/webhooks/github", "identity": {"sourceIp": "140.82.115.10"}},
+        "body": gh["body"], "isBase64Encoded": false
+    });
+    let r = app.handle(event(rest)).await.unwrap();
+    assert_eq!(r["statusCode"], 202, "{r}");
+    assert!(r.get("multiValueHeaders").is_some(), "REST API envelope");
+    assert_eq!(scans(&inspector), 1);
+}
+
+#[tokio::test]
 async fn the_secret_is_fetched_at_the_first_webhook_and_kept_for_its_ttl() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (_server, _, app) = setup(&vault, settings(300)).await;
     let other =
@@ -484,6 +533,7 @@ async fn the_secret_is_fetched_at_the_first_webhook_and_kept_for_its_ttl() {
 
 #[tokio::test]
 async fn a_provider_without_a_secret_has_no_route() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&secret_json(Some(LOCAL_GITHUB_SECRET), Some("")), None);
     let (server, _, app) = setup(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GL_PUSH)).await;
@@ -512,6 +562,7 @@ async fn a_provider_without_a_secret_has_no_route() {
 
 #[tokio::test]
 async fn the_body_size_limit_comes_before_the_secret_and_the_signature() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let mut s = settings(300);
     s.limits.max_body_bytes = 1024;
@@ -534,11 +585,10 @@ async fn the_body_size_limit_comes_before_the_secret_and_the_signature() {
 
 #[tokio::test]
 async fn secret_failures_are_5xx_and_never_show_a_value() {
+    let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     vault.set(|v| v.failing = Some((400, "AccessDeniedException")));
     let (_server, inspector, app) = setup(&vault, settings(300)).await;
-    let logs = Logs::default();
-    let _guard = logs.capture();
     let (status, body) = send(&app, load_event(GH_PUSH)).await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(
@@ -576,6 +626,7 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
 
 #[tokio::test]
 async fn a_scan_that_does_not_start_is_a_5xx() {
+    let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     for (status, code, expected) in [
         (500, "InternalServerException", 502),
@@ -610,6 +661,7 @@ async fn a_scan_that_does_not_start_is_a_5xx() {
 
 #[tokio::test]
 async fn a_scan_that_cannot_start_within_the_senders_window_is_a_503_in_time() {
+    let (_logs, _turn) = Logs::capture().await;
     // Repository resolution takes 1.6 s: too late to start a call that may
     // last OPERATION_TIMEOUT_MS (8 s) within GitHub's 10 s.
     let vault = SecretsManager::holding(&local_secret(), None);
@@ -645,10 +697,9 @@ async fn a_scan_that_cannot_start_within_the_senders_window_is_a_503_in_time() {
 
 #[tokio::test]
 async fn the_delivery_id_is_logged_once_verified() {
+    let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     let (_server, _, app) = setup(&vault, settings(300)).await;
-    let logs = Logs::default();
-    let _guard = logs.capture();
     send(&app, load_event(GH_PUSH)).await;
     send(&app, load_event(GL_PUSH)).await;
     let log = logs.text();
@@ -673,6 +724,7 @@ async fn the_delivery_id_is_logged_once_verified() {
 
 #[tokio::test]
 async fn a_dry_run_verifies_with_the_local_secrets_and_plans() {
+    let (_logs, _turn) = Logs::capture().await;
     let env = |dry: &'static str| {
         move |k: &str| match k {
             "DRY_RUN" => Some(dry.to_string()),

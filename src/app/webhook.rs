@@ -77,7 +77,7 @@ impl App {
             return Err(no_route());
         }
         webhook::verify(req, provider, &body, values)?;
-        webhook::decode(req, provider, &body, max)
+        webhook::decode(req, provider, &body)
     }
 
     /// The sender waits [`WEBHOOK_ANSWER_WITHIN`]: no call starts later than

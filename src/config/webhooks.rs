@@ -36,13 +36,6 @@ impl Default for WebhookSettings {
     }
 }
 
-impl WebhookSettings {
-    /// Are webhooks received at all (live from Secrets Manager, or in a dry run from the variable)?
-    pub fn enabled(&self) -> bool {
-        self.secret_arn.is_some() || self.dry_run_secrets.is_some()
-    }
-}
-
 fn invalid(name: &str, why: &str) -> Error {
     Error::Internal {
         message: format!("environment variable {name} is invalid: {why}"),
@@ -102,12 +95,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 /// Webhooks must be answered within [`WEBHOOK_ANSWER_WITHIN`]: a longer
 /// operation timeout would leave them no time to start a call.
 pub(super) fn check(settings: &Settings) -> Result<(), Error> {
-    if settings.webhooks.enabled() && settings.sdk.operation_timeout > WEBHOOK_MAX_OPERATION_TIMEOUT
+    if settings.webhooks.secret_arn.is_some()
+        && settings.sdk.operation_timeout > WEBHOOK_MAX_OPERATION_TIMEOUT
     {
         return Err(Error::Internal {
             message: format!(
-                "environment variables OPERATION_TIMEOUT_MS is over {} with WEBHOOK_SECRET_ARN set: \
-                 a webhook must be answered within GitHub's 10 seconds",
+                "environment variables OPERATION_TIMEOUT_MS and WEBHOOK_SECRET_ARN: with webhooks on, \
+                 OPERATION_TIMEOUT_MS may be at most {} (a webhook is answered within GitHub's 10 seconds)",
                 WEBHOOK_MAX_OPERATION_TIMEOUT.as_millis()
             ),
         });

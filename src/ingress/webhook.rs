@@ -6,7 +6,7 @@
 //! ([`push::decide`], its client token from provider, repository and commit),
 //! a ping is answered, any other event acknowledged and ignored.
 
-use super::body::{decode_body, json_object};
+use super::body::decode_body;
 use super::encode::{HttpAnswer, http_error};
 use super::http::HttpRequest;
 use super::push::{self, Push};
@@ -135,12 +135,7 @@ pub struct Delivery {
 }
 
 /// Decode a delivery that [`verify`] accepted.
-pub fn decode(
-    req: &HttpRequest,
-    provider: Provider,
-    body: &[u8],
-    max: usize,
-) -> Result<Delivery, Error> {
+pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Delivery, Error> {
     let header = event_header(provider);
     let event = req
         .header(header)
@@ -157,7 +152,7 @@ pub fn decode(
     let asks = match (provider, event) {
         (Provider::GitHub, "ping") => Asks::Ping,
         (Provider::GitHub, "push") => {
-            let payload = payload(req, body, max)?;
+            let payload = payload(req, body)?;
             if payload.get("object_kind").is_some() || !push::is_push("push", &payload) {
                 return Err(Error::invalid_field(
                     "repository.full_name",
@@ -168,7 +163,7 @@ pub fn decode(
         }
         (Provider::GitHub, _) => ignored("push and ping are"),
         (Provider::GitLab, "Push Hook" | "Tag Push Hook" | "System Hook") => {
-            let payload = payload(req, body, max)?;
+            let payload = payload(req, body)?;
             let kind = payload.get("object_kind").and_then(Value::as_str);
             match (event, kind) {
                 ("Push Hook", Some("push"))
@@ -197,18 +192,15 @@ pub fn decode(
 
 /// The JSON payload: the body itself (`application/json`), or its
 /// `payload` field (`application/x-www-form-urlencoded`, which GitHub offers).
-fn payload(req: &HttpRequest, body: &[u8], max: usize) -> Result<Value, Error> {
+/// Read once the signature holds, so from the provider itself: parsed as is.
+fn payload(req: &HttpRequest, body: &[u8]) -> Result<Value, Error> {
     let media = req
         .header("content-type")
         .and_then(|c| c.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
         .unwrap_or_default();
     match media.as_str() {
-        "" | "application/json" => {
-            let text = std::str::from_utf8(body)
-                .map_err(|_| Error::malformed("request body is not valid UTF-8"))?;
-            json_object(Some(text), false, max)
-        }
+        "" | "application/json" => json_payload(body),
         "application/x-www-form-urlencoded" => {
             let mut payloads = form_urlencoded::parse(body)
                 .filter(|(k, _)| k == "payload")
@@ -221,11 +213,21 @@ fn payload(req: &HttpRequest, body: &[u8], max: usize) -> Result<Value, Error> {
                     "the form body has more than one payload field",
                 ));
             }
-            json_object(Some(&first), false, max)
+            json_payload(first.as_bytes())
         }
         other => Err(Error::malformed(format!(
             "content type \"{}\" is not accepted: application/json or application/x-www-form-urlencoded",
             shown(other)
+        ))),
+    }
+}
+
+fn json_payload(bytes: &[u8]) -> Result<Value, Error> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(Error::malformed("the payload must be a JSON object")),
+        Err(e) => Err(Error::malformed(format!(
+            "the payload is not valid JSON: {e}"
         ))),
     }
 }
