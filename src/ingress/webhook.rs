@@ -305,9 +305,10 @@ pub fn acknowledged(delivery: &Delivery) -> Option<HttpAnswer> {
 
 /// A push's result as the sender should see it. A repository Inspector does
 /// not cover is a skip: an organisation or group webhook sends every
-/// repository's pushes. Any other failure to start the scan is a 5xx, which
+/// repository's pushes, and GitLab switches a hook off after four failed
+/// deliveries in a row. Any other failure to start the scan is a 5xx, which
 /// the sender shows and can redeliver: never a 2xx that hides it, nor a 4xx,
-/// which GitLab takes for a misconfigured hook and disables it.
+/// which older GitLab versions take for a misconfigured hook, off for good.
 pub fn push_result(result: Result<Outcome, Error>, action: &Action) -> Result<Outcome, Error> {
     match result {
         Err(Error::Repository {
