@@ -22,6 +22,11 @@ fn bench(c: &mut Criterion) {
             };
             s.limits.assessment_template_arns =
                 vec!["arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into()];
+            // The local test secrets the bundled webhook events are signed with.
+            s.webhooks.dry_run_secrets = Some(inspector_scan_router::domain::WebhookSecrets {
+                github: vec!["run-local-github-webhook-secret".into()],
+                gitlab: vec!["run-local-gitlab-webhook-token".into()],
+            });
             s
         },
         None,
@@ -39,6 +44,8 @@ fn bench(c: &mut Criterion) {
         "scheduled-event.json",
         "direct-start-assessment-run.json",
         "scheduler-start-scans.json",
+        "webhook-github-push.json",
+        "webhook-gitlab-push.json",
     ] {
         let event = load(name);
         group.bench_function(name.trim_end_matches(".json"), |b| {

@@ -1,8 +1,10 @@
 //! The one place that ties the sides together: decode → route → execute →
 //! encode, with one structured log line per invocation. Tests call
 //! [`App::handle`] directly. [`work`] ties in the work queue: fan-outs
-//! queued, unfinished items queued, SQS batches consumed.
+//! queued, unfinished items queued, SQS batches consumed. Webhook
+//! deliveries: `app/webhook.rs`.
 
+mod webhook;
 mod work;
 
 use crate::config::Settings;
@@ -13,6 +15,7 @@ use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
 use crate::queue::WorkQueue;
+use crate::secrets::WebhookSecretStore;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use std::time::Instant;
@@ -24,6 +27,8 @@ pub struct App {
     pub executor: Executor,
     /// The work queue (`WORK_QUEUE_URL`); none in a dry run.
     pub queue: Option<WorkQueue>,
+    /// Fetched at the first webhook, not here.
+    pub webhook_secrets: WebhookSecretStore,
 }
 
 impl App {
@@ -34,10 +39,12 @@ impl App {
         let queue = sdk
             .zip(settings.queue.url.as_deref())
             .map(|(sdk, url)| work::queue(sdk, url, &settings));
+        let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
         Self {
             settings,
             executor,
             queue,
+            webhook_secrets,
         }
     }
 
@@ -109,6 +116,13 @@ impl App {
         };
         if let Trigger::Sqs(messages) = trigger {
             return Ok(self.consume(messages, &request_id, deadline, started).await);
+        }
+        if let Trigger::Http(req) = &trigger
+            && let Some(provider) = crate::ingress::webhook::provider_for(&req.path)
+        {
+            // Boxed: its future is not part of every invocation's.
+            let answer = Box::pin(self.webhook(req, provider, &request_id, started, deadline));
+            return Ok(answer.await);
         }
         // The function's own account: the default of TRUSTED_ACCOUNTS.
         let own_account = event.context.invoked_function_arn.split(':').nth(4);

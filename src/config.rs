@@ -9,6 +9,9 @@ mod trust;
 use std::time::Duration;
 pub use trust::Trust;
 
+mod webhooks;
+pub use webhooks::{WEBHOOK_ANSWER_WITHIN, WebhookSettings};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// `DRY_RUN`: validate and plan, never call AWS.
@@ -20,6 +23,7 @@ pub struct Settings {
     pub preconnect: PreconnectSettings,
     pub trust: Trust,
     pub queue: QueueSettings,
+    pub webhooks: WebhookSettings,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
     /// not attempted. At least the operation timeout, so a call that starts
@@ -116,6 +120,7 @@ impl Default for Settings {
             preconnect: PreconnectSettings::default(),
             trust: Trust::default(),
             queue: QueueSettings::default(),
+            webhooks: WebhookSettings::default(),
             deadline_margin: Duration::from_secs(9),
         }
     }
@@ -369,8 +374,9 @@ impl Settings {
     /// error at start-up, never a silent default.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env(lookup);
+        let dry_run = env.dry_run()?;
         let settings = Self {
-            dry_run: env.dry_run()?,
+            dry_run,
             limits: env.limits()?,
             sdk: env.sdk()?,
             batch: env.batch()?,
@@ -378,6 +384,7 @@ impl Settings {
             preconnect: env.preconnect()?,
             trust: Trust::from_lookup(&env.0)?,
             queue: env.queue()?,
+            webhooks: env.webhooks(dry_run)?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",
                 Settings::default().deadline_margin,
@@ -414,7 +421,7 @@ impl Settings {
         if self.preconnect.timeout > s.operation_timeout && !self.preconnect.services.is_empty() {
             return conflict("PRECONNECT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS");
         }
-        Ok(())
+        webhooks::check(self)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The built bootstrap under the official Lambda Runtime Interface Emulator
 //! (from the aws-sam-cli wheel), invoked with every file in events/, the SDK
-//! pointed at a local stand-in for Inspector through AWS_ENDPOINT_URL.
+//! pointed at local stand-ins for Inspector and Secrets Manager through
+//! AWS_ENDPOINT_URL.
 //!
 //! Needs `RIE` (the emulator) and `BOOTSTRAP` (the built function): run by
 //! scripts/check-template after `sam build`, hence ignored in a plain `cargo test`.
@@ -97,6 +98,9 @@ async fn start(
     // function ARN names another.
     .env("TRUSTED_ACCOUNTS", "123456789012")
     .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
+    // The webhook events are signed with the local test secret, which the
+    // Secrets Manager stand-in on `endpoint` holds (see every_event_…).
+    .env("WEBHOOK_SECRET_ARN", webhooks::SECRET_ARN)
     .env(
         "PROJECT_MAP",
         json!({"octo-org/payments-api": PROJECT, "deploy-bot": PROJECT2}).to_string(),
@@ -156,6 +160,10 @@ fn peak_rss_kib(pid: u32) -> u64 {
 #[ignore = "needs RIE and BOOTSTRAP: run scripts/check-template"]
 async fn every_event_under_the_emulator() {
     let server = stand_in().await;
+    // The webhook events are signed with the local test secret.
+    webhooks::SecretsManager::holding(&webhooks::local_secret(), None)
+        .mount(&server)
+        .await;
     let (_emulator, port) = start(&server.uri(), &[], None).await;
 
     let mut files: Vec<_> = std::fs::read_dir(events_dir())

@@ -105,6 +105,10 @@ pub enum Error {
     NotAttempted { operation: &'static str },
     #[error("{message}")]
     Internal { message: String },
+    /// A webhook delivery whose signature (GitHub) or token (GitLab) is
+    /// missing or does not match. Says nothing of what was sent.
+    #[error("the {provider} webhook signature or token is missing or does not match")]
+    InvalidSignature { provider: &'static str },
 }
 
 impl Error {
@@ -143,6 +147,7 @@ impl Error {
             Error::UntrustedEvent { .. } => "UntrustedEvent",
             Error::Forbidden { .. } => "Forbidden",
             Error::Internal { .. } => "InternalError",
+            Error::InvalidSignature { .. } => "InvalidSignature",
         }
     }
 
@@ -151,6 +156,7 @@ impl Error {
             Error::MalformedRequest { .. }
             | Error::InvalidRequest { .. }
             | Error::UnsupportedEvent { .. } => 400,
+            Error::InvalidSignature { .. } => 401,
             Error::NotFound { .. } => 404,
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } => 413,

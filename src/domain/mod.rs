@@ -10,6 +10,7 @@ pub mod operation;
 pub mod outcome;
 pub mod unfinished;
 pub mod validate;
+pub mod webhook;
 
 pub use action::*;
 pub use deadline::Deadline;
@@ -17,3 +18,4 @@ pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use operation::{Operation, Service};
 pub use outcome::*;
 pub use unfinished::{Rest, Split};
+pub use webhook::{Provider, WebhookSecrets};

@@ -8,7 +8,9 @@ use base64::Engine;
 use serde_json::Value;
 use std::cell::Cell;
 
-fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Vec<u8>>, Error> {
+/// The body's bytes, base64-decoded when marked so; over `max` bytes is a
+/// 413, checked before decoding as well as after.
+pub fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Vec<u8>>, Error> {
     let Some(body) = body else { return Ok(None) };
     // Check the size before decoding: base64 never shrinks by more than 3/4.
     let upper = if base64 {

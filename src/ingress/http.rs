@@ -166,12 +166,15 @@ fn strip_stage(raw_path: &str, stage: &str) -> (String, String) {
     (String::new(), raw_path.to_string())
 }
 
-/// The HTTP routes, as the template must declare them.
-pub const HTTP_ROUTES: [(&str, &str); 4] = [
+/// The HTTP routes, as the template must declare them. The webhook routes
+/// are answered by `webhook` (app.rs sends them there), with no authorizer.
+pub const HTTP_ROUTES: [(&str, &str); 6] = [
     ("POST", "/scans"),
     ("GET", "/scans/{projectId}/{scanId}"),
     ("POST", "/scan-configurations/disassociate"),
     ("POST", "/assessment-runs"),
+    ("POST", "/webhooks/github"),
+    ("POST", "/webhooks/gitlab"),
 ];
 
 /// Percent-decode one path segment; `None` if the result is not UTF-8 or the

@@ -12,6 +12,7 @@ pub mod eventbridge;
 pub mod http;
 pub mod push;
 pub mod sqs;
+pub mod webhook;
 pub mod wire;
 pub mod work;
 

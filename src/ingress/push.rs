@@ -79,8 +79,8 @@ fn malformed(provider: &str, e: serde_json::Error) -> Error {
 pub fn decide(detail: &Value) -> Result<Push, Error> {
     let (provider, repository, git_ref, after, default_branch, deleted, tag_kind) =
         if detail.get("object_kind").is_some() {
-            let p: GitlabPush =
-                serde_json::from_value(detail.clone()).map_err(|e| malformed("GitLab", e))?;
+            // Read in place: the payload is not copied.
+            let p = GitlabPush::deserialize(detail).map_err(|e| malformed("GitLab", e))?;
             let after = p.after.unwrap_or_default();
             let deleted = all_zero(&after) || (p.object_kind == "push" && p.checkout_sha.is_none());
             (
@@ -93,8 +93,7 @@ pub fn decide(detail: &Value) -> Result<Push, Error> {
                 p.object_kind == "tag_push",
             )
         } else {
-            let p: GithubPush =
-                serde_json::from_value(detail.clone()).map_err(|e| malformed("GitHub", e))?;
+            let p = GithubPush::deserialize(detail).map_err(|e| malformed("GitHub", e))?;
             let after = p.after.unwrap_or_default();
             let deleted = p.deleted || all_zero(&after);
             (

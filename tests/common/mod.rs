@@ -5,6 +5,7 @@
 pub mod queue;
 pub mod sqs;
 pub mod stateful;
+pub mod webhooks;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_inspector2::config::Credentials;

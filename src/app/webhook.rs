@@ -1,0 +1,173 @@
+//! A webhook delivery, in this order: method; body size (before any
+//! signature work); the provider's secret (fetched at the first webhook);
+//! the signature; the event; for a push, the scan, through the same
+//! executor as every other trigger; the answer. One log line per delivery,
+//! with the event and delivery id once the delivery is verified; before
+//! that nothing of the request is logged.
+
+use super::App;
+use crate::config::WEBHOOK_ANSWER_WITHIN;
+use crate::domain::validate::shown;
+use crate::domain::{Action, Deadline, Error, Outcome, Provider};
+use crate::ingress::encode::{envelope, http_error, http_success};
+use crate::ingress::http::HttpRequest;
+use crate::ingress::webhook::{self, Asks, Delivery, WEBHOOK_ROUTES};
+use serde_json::Value;
+use std::time::Instant;
+
+impl App {
+    /// Answers a request to a webhook route: always an HTTP response.
+    pub(super) async fn webhook(
+        &self,
+        req: &HttpRequest,
+        provider: Provider,
+        request_id: &str,
+        started: Instant,
+        lambda: Deadline,
+    ) -> Value {
+        let delivery = match self.verified(req, provider).await {
+            Ok(d) => d,
+            Err(e) => {
+                crate::telemetry::error(&e);
+                rejected(request_id, provider, &e, started);
+                return envelope(req.flavor, http_error(&e));
+            }
+        };
+        let action = match &delivery.asks {
+            Asks::Run(action) => action,
+            Asks::Ping | Asks::Ignored(_) => {
+                acknowledged(request_id, &delivery, started);
+                let answer = webhook::acknowledged(&delivery).expect("a ping or an ignored event");
+                return envelope(req.flavor, answer);
+            }
+        };
+        let deadline = self.webhook_deadline(started, lambda);
+        let result = self.executor.execute(action, deadline).await;
+        let result = webhook::push_result(result, action);
+        crate::telemetry::outcome(&result);
+        ran(request_id, &delivery, action, &result, started);
+        match result {
+            Ok(outcome) => envelope(req.flavor, http_success(req, &outcome)),
+            Err(e) => envelope(req.flavor, webhook::failed(&e)),
+        }
+    }
+
+    async fn verified(&self, req: &HttpRequest, provider: Provider) -> Result<Delivery, Error> {
+        if req.method != "POST" {
+            return Err(Error::MethodNotAllowed {
+                method: shown(&req.method),
+                allow: vec!["POST"],
+            });
+        }
+        let no_route = || Error::NotFound {
+            path: WEBHOOK_ROUTES
+                .iter()
+                .find(|(_, p)| *p == provider)
+                .map_or("/webhooks", |(path, _)| path)
+                .to_string(),
+        };
+        if !self.webhook_secrets.enabled() {
+            return Err(no_route());
+        }
+        let max = self.settings.limits.max_body_bytes;
+        let body = webhook::raw_body(req, max)?;
+        let secrets = self.webhook_secrets.get().await?;
+        let values = secrets.of(provider);
+        if values.is_empty() {
+            return Err(no_route());
+        }
+        webhook::verify(req, provider, &body, values)?;
+        webhook::decode(req, provider, &body)
+    }
+
+    /// The sender waits [`WEBHOOK_ANSWER_WITHIN`]: no call starts later than
+    /// one operation timeout before that (so a call that starts also ends in
+    /// time), nor later than the invocation's own limit for calls. A scan
+    /// that cannot start in time is a 503, which the sender shows and can
+    /// redeliver.
+    fn webhook_deadline(&self, started: Instant, lambda: Deadline) -> Deadline {
+        let margin = self.settings.sdk.operation_timeout;
+        let window = started + WEBHOOK_ANSWER_WITHIN;
+        // The invocation's last moment for a call, kept with the smaller margin.
+        let shift = lambda.margin.saturating_sub(margin);
+        let invocation = lambda.at.map(|at| at.checked_sub(shift).unwrap_or(started));
+        Deadline {
+            at: Some(invocation.map_or(window, |at| at.min(window))),
+            margin,
+        }
+    }
+}
+
+fn latency_ms(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
+}
+
+/// Not verified (or not served): the code only, nothing the request carried.
+fn rejected(request_id: &str, provider: Provider, e: &Error, started: Instant) {
+    let (provider, error_code, latency_ms) = (provider.key(), e.code(), latency_ms(started));
+    if e.http_status() >= 500 {
+        tracing::error!(request_id, trigger = "webhook", provider, outcome = "failed", error_code, error = %e, latency_ms, "invocation");
+    } else {
+        tracing::warn!(request_id, trigger = "webhook", provider, outcome = "rejected", error_code, error = %e, latency_ms, "invocation");
+    }
+}
+
+fn acknowledged(request_id: &str, delivery: &Delivery, started: Instant) {
+    let (outcome, reason) = match &delivery.asks {
+        Asks::Ignored(reason) => ("ignored", Some(reason.as_str())),
+        _ => ("received", None),
+    };
+    tracing::info!(
+        request_id,
+        trigger = "webhook",
+        provider = delivery.provider.key(),
+        event = delivery.event.as_str(),
+        delivery_id = delivery.id.as_deref(),
+        outcome,
+        reason,
+        latency_ms = latency_ms(started),
+        "invocation"
+    );
+}
+
+fn ran(
+    request_id: &str,
+    delivery: &Delivery,
+    action: &Action,
+    result: &Result<Outcome, Error>,
+    started: Instant,
+) {
+    let (provider, event, delivery_id) = (
+        delivery.provider.key(),
+        delivery.event.as_str(),
+        delivery.id.as_deref(),
+    );
+    let (action_name, resource) = (action.operation().name(), action.describe());
+    let latency_ms = latency_ms(started);
+    match result {
+        Ok(Outcome::Skipped(s)) => {
+            tracing::info!(request_id, trigger = "webhook", provider, event, delivery_id, action = action_name, resource, outcome = "skipped", reason = %s.reason, git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
+        }
+        Ok(outcome) => {
+            let outcome = match outcome {
+                Outcome::DryRun(_) => "planned",
+                _ => "completed",
+            };
+            tracing::info!(
+                request_id,
+                trigger = "webhook",
+                provider,
+                event,
+                delivery_id,
+                action = action_name,
+                resource,
+                outcome,
+                latency_ms,
+                "invocation"
+            );
+        }
+        Err(e) => {
+            tracing::error!(request_id, trigger = "webhook", provider, event, delivery_id, action = action_name, resource, outcome = "failed", error_code = e.code(), retryable = e.retryable(), error = %e, latency_ms, "invocation");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Webhook settings: where the secrets come from and how long they are kept.
+
+use super::{Env, Settings};
+use crate::domain::{Error, WebhookSecrets};
+use std::time::Duration;
+
+/// A webhook is answered within this time of its arrival: GitHub waits 10
+/// seconds for an answer (GitLab's default is the same), less what API
+/// Gateway and the network take. No AWS call starts later than one
+/// `OPERATION_TIMEOUT_MS` before it, so a call that starts also ends in time.
+pub const WEBHOOK_ANSWER_WITHIN: Duration = Duration::from_millis(9_500);
+
+/// The longest `OPERATION_TIMEOUT_MS` that leaves a webhook time to start
+/// its calls (1.5 s after arrival) within [`WEBHOOK_ANSWER_WITHIN`].
+pub const WEBHOOK_MAX_OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_SECRET_ARN`: the Secrets Manager secret whose SecretString is
+    /// `{"github": "...", "gitlab": "..."}`; unset: no webhook routes.
+    pub secret_arn: Option<String>,
+    /// `WEBHOOK_SECRET_TTL_SECONDS`: how long the fetched values are kept (0: fetched for every delivery).
+    pub secret_ttl: Duration,
+    /// `DRY_RUN_WEBHOOK_SECRETS`: the values themselves, same JSON; read only
+    /// in a dry run (which calls no AWS), refused otherwise.
+    pub dry_run_secrets: Option<WebhookSecrets>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            secret_arn: None,
+            secret_ttl: Duration::from_secs(300),
+            dry_run_secrets: None,
+        }
+    }
+}
+
+fn invalid(name: &str, why: &str) -> Error {
+    Error::Internal {
+        message: format!("environment variable {name} is invalid: {why}"),
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub(super) fn webhooks(&self, dry_run: bool) -> Result<WebhookSettings, Error> {
+        let d = WebhookSettings::default();
+        let secret_arn = (self.0)("WEBHOOK_SECRET_ARN")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(arn) = &secret_arn {
+            let parts: Vec<&str> = arn.splitn(7, ':').collect();
+            let ok = arn.len() <= 2048
+                && parts.len() == 7
+                && parts[0] == "arn"
+                && parts[2] == "secretsmanager"
+                && parts[5] == "secret"
+                && !parts[6].is_empty();
+            if !ok {
+                return Err(invalid(
+                    "WEBHOOK_SECRET_ARN",
+                    &format!(
+                        "{:?} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+                        crate::domain::validate::shown(arn)
+                    ),
+                ));
+            }
+        }
+        // The value is a secret: its errors name the variable, never quote it.
+        let dry_run_secrets = match (self.0)("DRY_RUN_WEBHOOK_SECRETS").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(_) if !dry_run => {
+                return Err(invalid(
+                    "DRY_RUN_WEBHOOK_SECRETS",
+                    "it is read only with DRY_RUN=true; live webhook secrets come from WEBHOOK_SECRET_ARN",
+                ));
+            }
+            Some(text) => Some(
+                WebhookSecrets::parse(&text)
+                    .map_err(|why| invalid("DRY_RUN_WEBHOOK_SECRETS", &why))?,
+            ),
+        };
+        Ok(WebhookSettings {
+            secret_arn,
+            secret_ttl: Duration::from_secs(self.number(
+                "WEBHOOK_SECRET_TTL_SECONDS",
+                d.secret_ttl.as_secs() as usize,
+                0..=86_400,
+            )? as u64),
+            dry_run_secrets,
+        })
+    }
+}
+
+/// Webhooks must be answered within [`WEBHOOK_ANSWER_WITHIN`]: a longer
+/// operation timeout would leave them no time to start a call.
+pub(super) fn check(settings: &Settings) -> Result<(), Error> {
+    if settings.webhooks.secret_arn.is_some()
+        && settings.sdk.operation_timeout > WEBHOOK_MAX_OPERATION_TIMEOUT
+    {
+        return Err(Error::Internal {
+            message: format!(
+                "environment variables OPERATION_TIMEOUT_MS and WEBHOOK_SECRET_ARN: with webhooks on, \
+                 OPERATION_TIMEOUT_MS may be at most {} (a webhook is answered within GitHub's 10 seconds)",
+                WEBHOOK_MAX_OPERATION_TIMEOUT.as_millis()
+            ),
+        });
+    }
+    Ok(())
+}

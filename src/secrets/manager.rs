@@ -1,0 +1,133 @@
+//! `GetSecretValue` on the webhook secret, through the SDK client (built at
+//! the first fetch), for the `AWSCURRENT` and `AWSPREVIOUS` version stages.
+
+use crate::config::SdkSettings;
+use crate::domain::{Error, WebhookSecrets};
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The IAM action the fetch needs, as the template grants it.
+pub const GET_SECRET_VALUE: &str = "secretsmanager:GetSecretValue";
+
+pub const CURRENT: &str = "AWSCURRENT";
+pub const PREVIOUS: &str = "AWSPREVIOUS";
+
+/// A fetch waits at most this long per attempt, and this long in all: it
+/// comes before the scan's own calls, within a webhook's 10 seconds.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+pub struct SecretsManager {
+    sdk: aws_config::SdkConfig,
+    secret_id: String,
+    timeouts: TimeoutConfig,
+    client: OnceLock<Client>,
+}
+
+impl SecretsManager {
+    pub fn new(sdk: &aws_config::SdkConfig, secret_id: &str, settings: &SdkSettings) -> Self {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(settings.connect_timeout)
+            .operation_attempt_timeout(settings.attempt_timeout.min(ATTEMPT_TIMEOUT))
+            .operation_timeout(settings.operation_timeout.min(OPERATION_TIMEOUT))
+            .build();
+        Self {
+            sdk: sdk.clone(),
+            secret_id: secret_id.to_string(),
+            timeouts,
+            client: OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| {
+            let conf = aws_sdk_secretsmanager::config::Builder::from(&self.sdk)
+                .timeout_config(self.timeouts.clone())
+                .build();
+            Client::from_conf(conf)
+        })
+    }
+
+    /// Both versions, fetched together: the current one must be there and
+    /// well-formed; the previous one is there only after a rotation, and one
+    /// that cannot be parsed is left out with a warning (the current still
+    /// works). A failure to reach the service fails the fetch.
+    pub async fn fetch(&self) -> Result<WebhookSecrets, Error> {
+        let (current, previous) = futures::join!(self.version(CURRENT), self.version(PREVIOUS));
+        let current = current?.ok_or_else(|| unusable(CURRENT, "has no SecretString"))?;
+        let current = WebhookSecrets::parse(&current).map_err(|why| unusable(CURRENT, &why))?;
+        let previous = match previous? {
+            None => WebhookSecrets::default(),
+            Some(text) => WebhookSecrets::parse(&text).unwrap_or_else(|why| {
+                tracing::warn!(
+                    version_stage = PREVIOUS,
+                    "webhook secret version {why}; only the current version is used"
+                );
+                WebhookSecrets::default()
+            }),
+        };
+        Ok(current.then(previous))
+    }
+
+    /// One version stage's SecretString; `None` for a previous version that
+    /// does not exist (a secret never rotated).
+    async fn version(&self, stage: &'static str) -> Result<Option<String>, Error> {
+        let answer = self
+            .client()
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .version_stage(stage)
+            .send()
+            .await;
+        match answer {
+            Ok(out) => Ok(out.secret_string().map(str::to_string)),
+            Err(SdkError::ServiceError(e))
+                if stage == PREVIOUS && e.err().is_resource_not_found_exception() =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(failed(stage, &e)),
+        }
+    }
+}
+
+fn unusable(stage: &str, why: &str) -> Error {
+    Error::Internal {
+        message: format!("the webhook secret's {stage} version {why}"),
+    }
+}
+
+/// The service's error code and message (which never carry the value), or
+/// the kind of failure when no answer came.
+fn failed<R>(stage: &str, e: &SdkError<GetSecretValueError, R>) -> Error {
+    let (code, message) = match e {
+        SdkError::ServiceError(se) => (
+            se.err().code().unwrap_or("UnknownError").to_string(),
+            se.err().message().unwrap_or_default().to_string(),
+        ),
+        SdkError::TimeoutError(_) => ("TimeoutError".into(), "no answer in time".into()),
+        SdkError::DispatchFailure(_) => (
+            "DispatchFailure".into(),
+            "the request could not be sent".into(),
+        ),
+        SdkError::ResponseError(_) => (
+            "ResponseError".into(),
+            "the answer could not be read".into(),
+        ),
+        _ => (
+            "ConstructionFailure".into(),
+            "the request could not be built".into(),
+        ),
+    };
+    Error::Internal {
+        message: format!(
+            "{GET_SECRET_VALUE} ({stage}) on the webhook secret failed: {code}: {message}"
+        ),
+    }
+}
