@@ -76,6 +76,9 @@ def action_of(answer):
     for d in places:
         if "action" in d:
             return str(d["action"])
+    for d in places:
+        if isinstance(d.get("batchItemFailures"), list):
+            return f"SQS batch, {len(d['batchItemFailures'])} message(s) to retry"
     return "-"
 
 
