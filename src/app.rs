@@ -200,31 +200,15 @@ fn log_invocation(
     let resource = bounded(resource, 256);
     match result {
         Ok(outcome) => {
+            // A skip names its reason; anything else counts its failed items.
+            let skip = match outcome {
+                Outcome::Skipped(s) => Some(s),
+                _ => None,
+            };
             let failed = outcome.failed_items();
             let outcome_name = match outcome {
                 Outcome::DryRun(_) => "planned",
-                Outcome::Skipped(s) => {
-                    let reason = bounded(&s.reason, 256);
-                    tracing::info!(
-                        request_id,
-                        trigger = kind,
-                        action,
-                        resource,
-                        caller,
-                        api_request_id,
-                        source_ip,
-                        event_source,
-                        event_account,
-                        event_id,
-                        outcome = "skipped",
-                        reason,
-                        repository = s.repository.as_deref(),
-                        git_ref = s.git_ref.as_deref().map(|r| bounded(r, 128)),
-                        latency_ms,
-                        "invocation"
-                    );
-                    return;
-                }
+                Outcome::Skipped(_) => "skipped",
                 _ if failed > 0 => "failed",
                 _ => "completed",
             };
@@ -240,7 +224,12 @@ fn log_invocation(
                 event_account,
                 event_id,
                 outcome = outcome_name,
-                failed_items = failed,
+                reason = skip.map(|s| bounded(&s.reason, 256)),
+                repository = skip.and_then(|s| s.repository.as_deref()),
+                git_ref = skip
+                    .and_then(|s| s.git_ref.as_deref())
+                    .map(|r| bounded(r, 128)),
+                failed_items = skip.is_none().then_some(failed),
                 latency_ms,
                 "invocation"
             );

@@ -5,68 +5,12 @@
 
 mod common;
 
+use common::logs::Logs;
 use common::stateful::*;
 use common::*;
 use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// Captures the JSON log lines written while it is alive (this thread).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The log buffer of this test binary: one global subscriber (a scoped one
-/// can miss events whose callsite another test thread cached as unused),
-/// and the tests run one at a time so that each reads only its own lines.
-static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-impl Logs {
-    async fn capture() -> (Self, tokio::sync::MutexGuard<'static, ()>) {
-        let turn = ONE_AT_A_TIME.lock().await;
-        let logs = LOGS
-            .get_or_init(|| {
-                let logs = Logs::default();
-                let writer = logs.clone();
-                let subscriber = tracing_subscriber::fmt()
-                    .json()
-                    .flatten_event(true)
-                    .with_max_level(tracing::Level::TRACE)
-                    .with_writer(move || writer.clone())
-                    .finish();
-                tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-                logs
-            })
-            .clone();
-        logs.0.lock().unwrap().clear();
-        (logs, turn)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-
-    /// The last invocation line.
-    fn invocation(&self) -> Value {
-        self.text()
-            .lines()
-            .rev()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|l| l["message"] == "invocation")
-            .expect("an invocation line")
-    }
-}
 
 async fn inspector_with(settings: Settings) -> (wiremock::MockServer, App) {
     let server = stand_in().await;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::logs::Logs;
 use common::stateful::*;
 use common::webhooks::*;
 use common::*;
@@ -12,8 +13,6 @@ use inspector_scan_router::domain::keys::push_token;
 use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use wiremock::MockServer;
 
@@ -71,51 +70,6 @@ fn github_push_body() -> String {
 
 fn gitlab_push_body() -> String {
     load_event(GL_PUSH)["body"].as_str().unwrap().to_string()
-}
-
-/// The log lines of this test binary: one global subscriber (a scoped one
-/// can miss events whose callsite another test thread cached as unused), and
-/// the tests one at a time (each takes its turn), so that each reads its own.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-static LOGS: OnceLock<Logs> = OnceLock::new();
-static ONE_AT_A_TIME: futures::lock::Mutex<()> = futures::lock::Mutex::new(());
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    /// This test's turn, and the log, emptied.
-    async fn capture() -> (Self, futures::lock::MutexGuard<'static, ()>) {
-        let turn = ONE_AT_A_TIME.lock().await;
-        let logs = LOGS
-            .get_or_init(|| {
-                let logs = Logs::default();
-                let writer = logs.clone();
-                let subscriber = tracing_subscriber::fmt()
-                    .json()
-                    .flatten_event(true)
-                    .with_max_level(tracing::Level::TRACE)
-                    .with_writer(move || writer.clone())
-                    .finish();
-                tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-                logs
-            })
-            .clone();
-        logs.0.lock().unwrap().clear();
-        (logs, turn)
-    }
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 #[tokio::test]

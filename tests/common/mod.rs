@@ -2,6 +2,7 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod logs;
 pub mod queue;
 pub mod sqs;
 pub mod stateful;
