@@ -178,7 +178,12 @@ pub async fn create_queue(
     dead_letter: Option<(&str, u32)>,
 ) -> (String, String) {
     use aws_sdk_sqs::types::QueueAttributeName as A;
-    let mut create = sqs.create_queue().queue_name(name);
+    // As the template sets it (six times the function's timeout): a message
+    // in work is not delivered again while a slow consumer still holds it.
+    let mut create = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(A::VisibilityTimeout, "180");
     if let Some((arn, max)) = dead_letter {
         create = create.attributes(
             A::RedrivePolicy,
