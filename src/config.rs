@@ -68,6 +68,14 @@ pub struct BatchSettings {
     /// times, after this backoff (doubling).
     pub item_retry_rounds: u32,
     pub item_retry_backoff: Duration,
+    /// `INSPECTOR_MAX_CALLS_PER_SECOND`: a ceiling on the calls one
+    /// environment makes to Inspector each second (unset: found from the
+    /// service's throttling answers; see `inspector::pace`).
+    pub max_calls_per_second: Option<u32>,
+    /// `INSPECTOR_PACING`: `adaptive` (the default) finds the rate from the
+    /// service's throttling answers; `off` leaves only the ceiling, if any,
+    /// and the bound on calls in flight.
+    pub pacing: bool,
 }
 
 /// Repository -> project resolution.
@@ -103,6 +111,18 @@ pub struct QueueSettings {
     /// `QUEUE_SEND_ATTEMPTS`: how often entries SendMessageBatch reports
     /// failed are sent, the first time included, before the invocation fails.
     pub send_attempts: u32,
+    /// `WORK_DEAD_LETTER_QUEUE_URL`: where work still unfinished after
+    /// `throttled_retry` goes (unset: it is named in `batchItemFailures`,
+    /// and the queue's redrive policy moves it after its receives).
+    pub dead_letter_url: Option<String>,
+    /// `THROTTLED_RETRY_HOURS`: how long unfinished work (throttled,
+    /// unavailable, not reached before the deadline) keeps coming back.
+    pub throttled_retry: Duration,
+    /// The delay before unfinished work comes back: `retry_delay` after the
+    /// first time, doubling, at most `retry_delay_max`, jittered (the lower
+    /// half of the interval may be taken off).
+    pub retry_delay: Duration,
+    pub retry_delay_max: Duration,
 }
 
 /// Opened at init unless `PRECONNECT` says otherwise (the measurements
@@ -164,6 +184,8 @@ impl Default for BatchSettings {
             concurrency: 8,
             item_retry_rounds: 2,
             item_retry_backoff: Duration::from_millis(200),
+            max_calls_per_second: None,
+            pacing: true,
         }
     }
 }
@@ -191,8 +213,12 @@ impl Default for QueueSettings {
     fn default() -> Self {
         Self {
             url: None,
-            inline_max_items: 500,
+            inline_max_items: 100_000,
             send_attempts: 3,
+            dead_letter_url: None,
+            throttled_retry: Duration::from_secs(24 * 3600),
+            retry_delay: Duration::from_secs(2),
+            retry_delay_max: Duration::from_secs(60),
         }
     }
 }
@@ -298,6 +324,16 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 0..=10,
             )? as u32,
             item_retry_backoff: self.ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
+            max_calls_per_second: match self.number("INSPECTOR_MAX_CALLS_PER_SECOND", 0, 0..=10_000)? {
+                0 => None,
+                n => Some(n as u32),
+            },
+            pacing: match (self.0)("INSPECTOR_PACING").map(|v| v.trim().to_ascii_lowercase()) {
+                None => true,
+                Some(v) if v.is_empty() || v == "adaptive" => true,
+                Some(v) if v == "off" => false,
+                Some(v) => return Err(bad("INSPECTOR_PACING", &v, "adaptive or off")),
+            },
         })
     }
 
@@ -322,17 +358,21 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     fn queue(&self) -> Result<QueueSettings, Error> {
         let d = QueueSettings::default();
-        let url = match (self.0)("WORK_QUEUE_URL").map(|v| v.trim().to_string()) {
-            None => None,
-            Some(v) if v.is_empty() => None,
-            Some(v) if v.starts_with("https://") || v.starts_with("http://") => Some(v),
-            Some(v) => return Err(bad("WORK_QUEUE_URL", &v, "an SQS queue URL (https://...)")),
+        let queue_url = |name: &str| match (self.0)(name).map(|v| v.trim().to_string()) {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) if v.starts_with("https://") || v.starts_with("http://") => Ok(Some(v)),
+            Some(v) => Err(bad(name, &v, "an SQS queue URL (https://...)")),
         };
+        let hours = self.number("THROTTLED_RETRY_HOURS", 24, 1..=336)? as u64;
         Ok(QueueSettings {
-            url,
+            url: queue_url("WORK_QUEUE_URL")?,
             inline_max_items: self.number("INLINE_MAX_ITEMS", d.inline_max_items, 1..=100_000)?,
             send_attempts: self.number("QUEUE_SEND_ATTEMPTS", d.send_attempts as usize, 1..=10)?
                 as u32,
+            dead_letter_url: queue_url("WORK_DEAD_LETTER_QUEUE_URL")?,
+            throttled_retry: Duration::from_secs(hours * 3600),
+            ..d
         })
     }
 

@@ -96,6 +96,31 @@ pub fn batch(retried: usize, rejected: usize) {
     count(MESSAGES_REJECTED, rejected);
 }
 
+/// Work-queue messages sent to the dead-letter queue because their work
+/// stayed unfinished past `THROTTLED_RETRY_HOURS`.
+pub const MESSAGES_DEAD_LETTERED: &str = "MessagesDeadLettered";
+
+pub fn dead_lettered(messages: usize) {
+    count(MESSAGES_DEAD_LETTERED, messages);
+}
+
+/// Inspector calls the service throttled (each attempt; the operation is
+/// in the log line).
+pub const CALLS_THROTTLED: &str = "CallsThrottled";
+/// Milliseconds calls waited for the pacer's next slot.
+pub const TIME_PACED: &str = "TimePaced";
+
+pub fn throttled(op: Operation) {
+    tracing::debug!(operation = op.name(), "call throttled");
+    metrics::counter!(CALLS_THROTTLED).increment(1);
+}
+
+pub fn paced(waited: Duration) {
+    if !waited.is_zero() {
+        metrics::counter!(TIME_PACED).increment(waited.as_millis() as u64);
+    }
+}
+
 /// Latency of one AWS call (all its attempts), in milliseconds.
 pub fn aws_call(op: Operation, took: Duration) {
     metrics::histogram!(AWS_CALL_LATENCY, "operation" => op.name())

@@ -96,6 +96,8 @@ async fn calls_run_concurrently_up_to_the_bound() {
     let server = script.serve().await;
     let mut settings = Settings::default();
     settings.batch.concurrency = 3;
+    // No rate: the bound on calls in flight alone.
+    settings.batch.pacing = false;
     let app = live_app_with(&server, settings, 1).await;
     let r = app
         .handle(event(direct_disassociate(25 * 9)))

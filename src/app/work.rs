@@ -10,18 +10,21 @@ use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Rest, Split};
 use crate::ingress::encode::summary;
 use crate::ingress::sqs::{self, QueuedMessage};
 use crate::ingress::{Trigger, work};
-use crate::queue::{Unsent, WorkQueue};
+use crate::domain::error::bounded;
+use crate::queue::{Outgoing, Unsent, WorkQueue};
 use futures::StreamExt;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// The work queue's client, with the function's limits.
 pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings) -> WorkQueue {
-    WorkQueue::new(sdk, url).with_limits(
-        settings.queue.send_attempts,
-        settings.batch.concurrency,
-        Duration::from_millis(50),
-    )
+    WorkQueue::new(sdk, url)
+        .with_limits(
+            settings.queue.send_attempts,
+            settings.batch.concurrency,
+            Duration::from_millis(50),
+        )
+        .with_dead_letter(settings.queue.dead_letter_url.clone())
 }
 
 /// What came of one message of a batch.
@@ -32,9 +35,11 @@ enum Verdict {
     Retry,
     /// Not a valid request: delivered again until it is dead-lettered.
     Rejected,
-    /// Some items finished and these did not: queued as new messages, and
-    /// the message itself is done, so its finished items are not sent again.
-    Requeue(Action),
+    /// These items did not finish (throttled, unavailable, not reached
+    /// before the deadline): sent again as new messages that come back
+    /// after a growing delay, and the message itself is done, so its
+    /// finished items are not sent again and its receives are not used up.
+    Later(Action),
 }
 
 impl App {
@@ -95,7 +100,8 @@ impl App {
                 });
             };
             let bodies = work::messages(&rest.action)?;
-            self.send(queue, &bodies, queued, request_id)
+            let sweep = trigger.attribution().event_id;
+            self.send(queue, &bodies, queued, request_id, sweep.as_deref())
                 .await
                 .map_err(|unsent| {
                     tracing::error!(
@@ -131,10 +137,21 @@ impl App {
         bodies: &[String],
         items: usize,
         request_id: &str,
+        sweep: Option<&str>,
     ) -> Result<(), Unsent> {
-        queue.send(bodies).await?;
+        // The sweep's key: what every log line of its messages carries.
+        let sweep = sweep.unwrap_or(request_id);
+        let outgoing: Vec<Outgoing> = bodies
+            .iter()
+            .map(|body| Outgoing {
+                body: body.clone(),
+                delay_seconds: 0,
+                attributes: vec![(sqs::SWEEP, bounded(sweep, 128))],
+            })
+            .collect();
+        queue.send_to(queue.url(), &outgoing).await?;
         crate::telemetry::queued(items, bodies.len());
-        tracing::info!(request_id, items, messages = bodies.len(), "queued");
+        tracing::info!(request_id, sweep, items, messages = bodies.len(), "queued");
         Ok(())
     }
 
@@ -154,7 +171,10 @@ impl App {
             .collect()
             .await;
         let mut again = vec![false; messages.len()];
-        let (mut bodies, mut owners, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
+        let (mut later, mut dead, mut rejected, mut items) =
+            (Vec::new(), Vec::new(), 0, 0);
+        let mut owners: (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+        let now = unix_now();
         for (i, verdict) in verdicts.into_iter().enumerate() {
             match verdict {
                 Verdict::Done => {}
@@ -163,11 +183,33 @@ impl App {
                     again[i] = true;
                     rejected += 1;
                 }
-                Verdict::Requeue(rest) => match work::messages(&rest) {
-                    Ok(b) => {
-                        items += rest.items();
-                        owners.extend(std::iter::repeat_n(i, b.len()));
-                        bodies.extend(b);
+                Verdict::Later(rest) => match work::messages(&rest) {
+                    Ok(bodies) => {
+                        let m = &messages[i];
+                        let since = m.unfinished_since.unwrap_or(now);
+                        let expired = now.saturating_sub(since)
+                            >= self.settings.queue.throttled_retry.as_secs();
+                        let outgoing = later_messages(&self.settings, m, bodies, since, request_id);
+                        if expired && self.queue.as_ref().is_some_and(|q| q.dead_letter_url().is_some()) {
+                            tracing::error!(
+                                request_id,
+                                message_id = m.message_id,
+                                sweep = m.sweep.as_deref(),
+                                attempt = m.attempt,
+                                unfinished_since = since,
+                                items = rest.items(),
+                                resource = bounded(&rest.describe(), 1024),
+                                "unfinished past THROTTLED_RETRY_HOURS; dead-lettered"
+                            );
+                            owners.1.extend(std::iter::repeat_n(i, outgoing.len()));
+                            dead.extend(outgoing);
+                        } else if expired {
+                            again[i] = true;
+                        } else {
+                            items += rest.items();
+                            owners.0.extend(std::iter::repeat_n(i, outgoing.len()));
+                            later.extend(outgoing);
+                        }
                     }
                     Err(e) => {
                         tracing::error!(request_id, message_id = messages[i].message_id, error = %e, "could not write the unfinished items as messages");
@@ -176,17 +218,33 @@ impl App {
                 },
             }
         }
-        if !bodies.is_empty() {
+        // A message whose unfinished items were not all sent is delivered
+        // again whole: its finished items are sent twice, but nothing is lost.
+        for (outgoing, owners, dead_letter) in [(later, owners.0, false), (dead, owners.1, true)] {
+            if outgoing.is_empty() {
+                continue;
+            }
             let unsent = match &self.queue {
-                Some(queue) => match self.send(queue, &bodies, items, request_id).await {
-                    Ok(()) => Vec::new(),
-                    Err(unsent) => unsent.indices,
-                },
-                None => (0..bodies.len()).collect(),
+                Some(queue) => {
+                    let url = if dead_letter {
+                        queue.dead_letter_url().unwrap_or(queue.url())
+                    } else {
+                        queue.url()
+                    };
+                    match queue.send_to(url, &outgoing).await {
+                        Ok(()) if dead_letter => {
+                            crate::telemetry::dead_lettered(outgoing.len());
+                            Vec::new()
+                        }
+                        Ok(()) => {
+                            crate::telemetry::queued(items, outgoing.len());
+                            Vec::new()
+                        }
+                        Err(unsent) => unsent.indices,
+                    }
+                }
+                None => (0..outgoing.len()).collect(),
             };
-            // A message whose unfinished items were not all queued is
-            // delivered again whole: its finished items are sent twice, but
-            // nothing is lost.
             for i in unsent {
                 again[owners[i]] = true;
             }
@@ -204,7 +262,7 @@ impl App {
             messages = messages.len(),
             retried = failed.len(),
             rejected,
-            requeued_items = items,
+            later_items = items,
             latency_ms = started.elapsed().as_millis() as u64,
             "invocation"
         );
@@ -222,7 +280,7 @@ impl App {
             Ok(action) => action,
             Err(e) => {
                 crate::telemetry::error(&e);
-                tracing::warn!(request_id, message_id, receive_count, outcome = "rejected", error_code = e.code(), error = %e, "message");
+                tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, outcome = "rejected", error_code = e.code(), error = %e, "message");
                 return Verdict::Rejected;
             }
         };
@@ -235,7 +293,7 @@ impl App {
                 crate::telemetry::error(&e);
                 let retry = e.retryable();
                 let outcome = if retry { "retry" } else { "failed" };
-                tracing::warn!(request_id, message_id, receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
+                tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
                 return if retry { Verdict::Retry } else { Verdict::Done };
             }
         };
@@ -246,12 +304,13 @@ impl App {
         let unfinished = rest.as_ref().map_or(0, |r| r.action.items());
         let (verdict, outcome) = match rest {
             None => (Verdict::Done, "completed"),
-            Some(r) if r.action.items() == action.items() => (Verdict::Retry, "retry"),
-            Some(r) => (Verdict::Requeue(r.action), "requeued"),
+            Some(r) => (Verdict::Later(r.action), "later"),
         };
         tracing::info!(
             request_id,
             message_id,
+            sweep = message.sweep.as_deref(),
+            attempt = message.attempt,
             receive_count,
             action = op,
             resource,
@@ -298,4 +357,54 @@ fn log_failed_items(request_id: &str, message_id: &str, outcome: &Outcome) {
         Outcome::Runs(items) => fan_out(request_id, message_id, items),
         _ => {}
     }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The delay before work left unfinished for the `attempt`-th time comes
+/// back: `retry_delay` doubled per attempt, at most `retry_delay_max`, less
+/// a random part of up to half of it (so that messages throttled together
+/// do not come back together). Whole seconds, at least one.
+pub fn later_delay(settings: &Settings, attempt: u32) -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let q = &settings.queue;
+    let full = q
+        .retry_delay
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(q.retry_delay_max)
+        .as_secs_f64();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(attempt);
+    let jitter = (h.finish() % 1000) as f64 / 1000.0;
+    ((full * (1.0 - jitter / 2.0)).round() as u32).clamp(1, 900)
+}
+
+/// The messages that carry `bodies` (a message's unfinished work) back
+/// later: the next attempt, when it was first left unfinished, its sweep.
+fn later_messages(
+    settings: &Settings,
+    m: &QueuedMessage,
+    bodies: Vec<String>,
+    since: u64,
+    request_id: &str,
+) -> Vec<Outgoing> {
+    let attempt = m.attempt + 1;
+    let sweep = m.sweep.clone().unwrap_or_else(|| request_id.to_string());
+    bodies
+        .into_iter()
+        .map(|body| Outgoing {
+            body,
+            delay_seconds: later_delay(settings, attempt) as i32,
+            attributes: vec![
+                (sqs::ATTEMPT, attempt.to_string()),
+                (sqs::UNFINISHED_SINCE, since.to_string()),
+                (sqs::SWEEP, sweep.clone()),
+            ],
+        })
+        .collect()
 }

@@ -16,14 +16,27 @@ use serde_json::{Map, Value};
 pub const EVENT_SOURCE: &str = "aws:sqs";
 
 /// One message of a batch, as the function needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueuedMessage {
     /// `messageId`: kept across redeliveries; what a failed message is named by.
     pub message_id: String,
     pub body: String,
     /// `attributes.ApproximateReceiveCount`: 1 at the first delivery.
     pub receive_count: u32,
+    /// Message attribute `attempt`: how often this work was left
+    /// unfinished and sent again (0: never).
+    pub attempt: u32,
+    /// Message attribute `unfinishedSince`: when (Unix seconds) this work
+    /// was first left unfinished.
+    pub unfinished_since: Option<u64>,
+    /// Message attribute `sweep`: the key of the sweep the work belongs to.
+    pub sweep: Option<String>,
 }
+
+/// The message attributes the function writes and reads.
+pub const ATTEMPT: &str = "attempt";
+pub const UNFINISHED_SINCE: &str = "unfinishedSince";
+pub const SWEEP: &str = "sweep";
 
 /// An SQS event: `Records`, every one from `aws:sqs`.
 pub fn is_sqs(map: &Map<String, Value>) -> bool {
@@ -44,6 +57,14 @@ pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
         .records
         .into_iter()
         .map(|r| {
+            let attribute = |name: &str| {
+                r.message_attributes
+                    .get(name)
+                    .and_then(|a| a.string_value.clone())
+            };
+            let attempt = attribute(ATTEMPT).and_then(|n| n.parse().ok()).unwrap_or(0);
+            let unfinished_since = attribute(UNFINISHED_SINCE).and_then(|n| n.parse().ok());
+            let sweep = attribute(SWEEP).map(|s| crate::domain::error::bounded(&s, 128));
             let message_id = r
                 .message_id
                 .filter(|id| !id.is_empty())
@@ -56,6 +77,9 @@ pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
                     .get("ApproximateReceiveCount")
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(1),
+                attempt,
+                unfinished_since,
+                sweep,
             })
         })
         .collect()

@@ -3,15 +3,18 @@
 //! time to answer, and the standard `Retry-After` header honoured on
 //! throttling and 5xx answers.
 
-use crate::config::SdkSettings;
-use crate::domain::Operation;
+use super::pace::Pacer;
+use crate::config::{BatchSettings, SdkSettings};
+use crate::domain::{Deadline, Error, Operation};
+use std::sync::Arc;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_types::retry::ErrorKind;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Retry and timeout settings for every client.
 pub fn resilience(loader: aws_config::ConfigLoader, s: &SdkSettings) -> aws_config::ConfigLoader {
@@ -71,6 +74,14 @@ impl ClassifyRetry for RetryAfterHeader {
 
     fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
         match (previous, Self::header(ctx)) {
+            // Throttling is sent again by the pacer, which slows down first.
+            (
+                RetryAction::RetryIndicated(RetryReason::RetryableError {
+                    kind: ErrorKind::ThrottlingError,
+                    ..
+                }),
+                _,
+            ) => RetryAction::RetryForbidden,
             (RetryAction::RetryIndicated(_), Some(after)) if after > self.max_wait => {
                 RetryAction::RetryForbidden
             }
@@ -94,15 +105,21 @@ impl ClassifyRetry for RetryAfterHeader {
     }
 }
 
-/// The two Inspector clients.
+/// The two Inspector clients, and the one pacer every call of theirs
+/// passes (see [`super::pace`]).
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub v2: aws_sdk_inspector2::Client,
     pub classic: aws_sdk_inspector::Client,
+    pub pacer: Arc<Pacer>,
+    /// Sends of a throttled call, the first included.
+    attempts: u32,
+    /// The longest `Retry-After` worth waiting for.
+    max_wait: Duration,
 }
 
 impl Clients {
-    pub fn new(sdk: &aws_config::SdkConfig, settings: &SdkSettings) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &SdkSettings, batch: &BatchSettings) -> Self {
         let retry_after = RetryAfterHeader::for_settings(settings);
         let v2 = aws_sdk_inspector2::config::Builder::from(sdk)
             .retry_classifier(retry_after)
@@ -113,18 +130,25 @@ impl Clients {
         Self {
             v2: aws_sdk_inspector2::Client::from_conf(v2),
             classic: aws_sdk_inspector::Client::from_conf(classic),
+            pacer: Arc::new(Pacer::new(
+                batch.concurrency,
+                batch.max_calls_per_second.map(f64::from),
+                batch.pacing,
+            )),
+            attempts: settings.max_attempts,
+            max_wait: retry_after.max_wait,
         }
     }
-}
 
-/// Times an AWS call (all its attempts) into the latency metric.
-pub(crate) trait Timed: std::future::Future + Sized {
-    async fn timed(self, op: Operation) -> Self::Output {
-        let started = Instant::now();
-        let out = self.await;
-        crate::telemetry::aws_call(op, started.elapsed());
-        out
+    /// One Inspector call through the pacer (timed into the latency
+    /// metric; throttled answers sent again through the pacer).
+    pub async fn paced<T, F, Fut>(&self, op: Operation, deadline: Deadline, call: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        self.pacer
+            .run(op, deadline, self.attempts, self.max_wait, call)
+            .await
     }
 }
-
-impl<F: std::future::Future> Timed for F {}

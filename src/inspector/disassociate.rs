@@ -6,7 +6,7 @@
 //! service, so that it can be tested with an in-memory fake; the SDK client
 //! is the live implementation.
 
-use super::client::Timed;
+use super::client::Clients;
 use super::errors::aws_error;
 use crate::config::BatchSettings;
 use crate::domain::{
@@ -223,9 +223,15 @@ async fn call(api: &impl DisassociateApi, chunk: &[DisassociateItem]) -> Vec<Ite
         .collect()
 }
 
-impl DisassociateApi for aws_sdk_inspector2::Client {
+/// The live service: the inspector2 client, through the pacer.
+pub struct Live<'a> {
+    pub clients: &'a Clients,
+    pub deadline: Deadline,
+}
+
+impl DisassociateApi for Live<'_> {
     async fn disassociate_call(&self, chunk: &[DisassociateItem]) -> Result<Vec<Reported>, Error> {
-        let requests = chunk
+        let requests: Vec<DisassociateConfigurationRequest> = chunk
             .iter()
             .map(|i| {
                 DisassociateConfigurationRequest::builder()
@@ -237,12 +243,17 @@ impl DisassociateApi for aws_sdk_inspector2::Client {
             .collect();
         let op = Operation::BatchDisassociateCodeSecurityScanConfiguration;
         let out = self
-            .batch_disassociate_code_security_scan_configuration()
-            .set_disassociate_configuration_requests(Some(requests))
-            .send()
-            .timed(op)
-            .await
-            .map_err(|e| aws_error(op, e))?;
+            .clients
+            .paced(op, self.deadline, || async {
+                self.clients
+                    .v2
+                    .batch_disassociate_code_security_scan_configuration()
+                    .set_disassociate_configuration_requests(Some(requests.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(op, e))
+            })
+            .await?;
         fn project(r: Option<&CodeSecurityResource>) -> String {
             r.and_then(|r| r.as_project_id().ok())
                 .cloned()

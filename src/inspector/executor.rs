@@ -2,7 +2,7 @@
 //! ([`Inspector`]), or planned without calling anything ([`Executor::DryRun`]).
 
 use super::client::Clients;
-use super::disassociate::disassociate;
+use super::disassociate::{Live, disassociate};
 use super::plan::plan;
 use super::preconnect::{Opened, preconnect};
 use super::resolve::Resolver;
@@ -30,7 +30,7 @@ impl Inspector {
         resolver: Resolver,
     ) -> Self {
         Self {
-            clients: Clients::new(sdk, settings),
+            clients: Clients::new(sdk, settings, batch),
             batch: batch.clone(),
             resolver: Arc::new(resolver),
         }
@@ -58,9 +58,9 @@ impl Inspector {
                     .await;
                 Ok(Outcome::Scans(items))
             }
-            Action::GetCodeSecurityScan(g) => get_scan(clients, g).await.map(Outcome::Scan),
+            Action::GetCodeSecurityScan(g) => get_scan(clients, g, deadline).await.map(Outcome::Scan),
             Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(
-                disassociate(&clients.v2, &self.batch, d, deadline).await,
+                disassociate(&Live { clients, deadline }, &self.batch, d, deadline).await,
             )),
             Action::StartAssessmentRun(r) => start_run(clients, r, deadline)
                 .await

@@ -2,6 +2,7 @@
 //! Inspector's own coverage (`ListCoverage`), with a bounded TTL cache kept
 //! across warm invocations.
 
+use super::client::Clients;
 use super::errors::aws_error;
 use crate::config::ResolveSettings;
 use crate::domain::validate::shown;
@@ -104,7 +105,7 @@ impl Resolver {
     /// Resolve through map, cache, then Inspector.
     pub async fn resolve(
         &self,
-        client: &aws_sdk_inspector2::Client,
+        client: &Clients,
         repository: &str,
         deadline: Deadline,
     ) -> Result<String, Error> {
@@ -179,7 +180,7 @@ fn string_filter(value: &str) -> CoverageStringFilter {
 }
 
 async fn list_coverage(
-    client: &aws_sdk_inspector2::Client,
+    clients: &Clients,
     name: &str,
     deadline: Deadline,
 ) -> Result<Vec<Candidate>, Error> {
@@ -187,24 +188,23 @@ async fn list_coverage(
         .resource_type(string_filter("CODE_REPOSITORY"))
         .code_repository_project_name(string_filter(name))
         .build();
-    let mut pages = client
-        .list_coverage()
-        .filter_criteria(criteria)
-        .into_paginator()
-        .send();
     let mut out = Vec::new();
+    let mut next_token: Option<String> = None;
     loop {
-        if !deadline.allows_call() {
-            return Err(Error::NotAttempted {
-                operation: Operation::ListCoverage.iam_action(),
-            });
-        }
-        let started = std::time::Instant::now();
-        let Some(page) = pages.next().await else {
-            break;
-        };
-        crate::telemetry::aws_call(Operation::ListCoverage, started.elapsed());
-        let page = page.map_err(|e| aws_error(Operation::ListCoverage, e))?;
+        let op = Operation::ListCoverage;
+        let page = clients
+            .paced(op, deadline, || async {
+                clients
+                    .v2
+                    .list_coverage()
+                    .filter_criteria(criteria.clone())
+                    .set_next_token(next_token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(op, e))
+            })
+            .await?;
+        next_token = page.next_token().map(str::to_string);
         for r in page.covered_resources() {
             let meta = r.resource_metadata().and_then(|m| m.code_repository());
             out.push(Candidate {
@@ -219,6 +219,9 @@ async fn list_coverage(
                     .unwrap_or_default(),
                 integration_arn: meta.and_then(|m| m.integration_arn().map(str::to_string)),
             });
+        }
+        if next_token.as_deref().is_none_or(str::is_empty) {
+            break;
         }
     }
     Ok(out)

@@ -1,7 +1,7 @@
 //! Inspector Classic assessment runs (Classic reached end of support on
 //! 2026-05-20; kept working for those who still run it).
 
-use super::client::{Clients, Timed};
+use super::client::Clients;
 use super::errors::aws_error;
 use crate::domain::{AwsErrorKind, Deadline, Error, Operation, RunStarted, StartRun};
 
@@ -15,18 +15,18 @@ pub async fn start_run(
     r: &StartRun,
     deadline: Deadline,
 ) -> Result<RunStarted, Error> {
-    if !deadline.allows_call() {
-        return Err(Error::NotAttempted {
-            operation: Operation::StartAssessmentRun.iam_action(),
-        });
-    }
+    let op = Operation::StartAssessmentRun;
     let started = clients
-        .classic
-        .start_assessment_run()
-        .assessment_template_arn(&r.assessment_template_arn)
-        .set_assessment_run_name(r.assessment_run_name.clone())
-        .send()
-        .timed(Operation::StartAssessmentRun)
+        .paced(op, deadline, || async {
+            clients
+                .classic
+                .start_assessment_run()
+                .assessment_template_arn(&r.assessment_template_arn)
+                .set_assessment_run_name(r.assessment_run_name.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error(op, e))
+        })
         .await;
     let err = match started {
         Ok(out) => {
@@ -35,7 +35,8 @@ pub async fn start_run(
                 already_started: false,
             });
         }
-        Err(e) => aws_error(Operation::StartAssessmentRun, e),
+        Err(e @ Error::NotAttempted { .. }) => return Err(e),
+        Err(e) => e,
     };
     let refused = matches!(&err, Error::Aws(a) if matches!(a.kind, AwsErrorKind::InvalidInput | AwsErrorKind::Conflict));
     let Some(name) = r.assessment_run_name.as_deref().filter(|_| refused) else {
@@ -69,43 +70,46 @@ async fn find_run(
     name: &str,
     deadline: Deadline,
 ) -> Result<Option<String>, Error> {
-    let not_attempted = |op: Operation| Error::NotAttempted {
-        operation: op.iam_action(),
-    };
     let filter = aws_sdk_inspector::types::AssessmentRunFilter::builder()
         .name_pattern(name)
         .build();
-    let mut pages = clients
-        .classic
-        .list_assessment_runs()
-        .assessment_template_arns(template)
-        .filter(filter)
-        .into_paginator()
-        .send();
     let mut arns = Vec::new();
+    let mut next_token: Option<String> = None;
     loop {
-        if !deadline.allows_call() {
-            return Err(not_attempted(Operation::ListAssessmentRuns));
-        }
-        let Some(page) = pages.next().timed(Operation::ListAssessmentRuns).await else {
-            break;
-        };
-        let page = page.map_err(|e| aws_error(Operation::ListAssessmentRuns, e))?;
+        let op = Operation::ListAssessmentRuns;
+        let page = clients
+            .paced(op, deadline, || async {
+                clients
+                    .classic
+                    .list_assessment_runs()
+                    .assessment_template_arns(template)
+                    .filter(filter.clone())
+                    .set_next_token(next_token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(op, e))
+            })
+            .await?;
         arns.extend(page.assessment_run_arns().iter().cloned());
+        next_token = page.next_token().map(str::to_string);
+        if next_token.as_deref().is_none_or(str::is_empty) {
+            break;
+        }
     }
     // DescribeAssessmentRuns takes at most 10 ARNs a call.
     for chunk in arns.chunks(10) {
-        if !deadline.allows_call() {
-            return Err(not_attempted(Operation::DescribeAssessmentRuns));
-        }
+        let op = Operation::DescribeAssessmentRuns;
         let out = clients
-            .classic
-            .describe_assessment_runs()
-            .set_assessment_run_arns(Some(chunk.to_vec()))
-            .send()
-            .timed(Operation::DescribeAssessmentRuns)
-            .await
-            .map_err(|e| aws_error(Operation::DescribeAssessmentRuns, e))?;
+            .paced(op, deadline, || async {
+                clients
+                    .classic
+                    .describe_assessment_runs()
+                    .set_assessment_run_arns(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(op, e))
+            })
+            .await?;
         if let Some(run) = out.assessment_runs().iter().find(|run| run.name() == name) {
             return Ok(Some(run.arn().to_string()));
         }

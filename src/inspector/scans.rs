@@ -1,6 +1,6 @@
 //! Code security scans: start one (resolving a repository first), read one.
 
-use super::client::{Clients, Timed};
+use super::client::Clients;
 use super::errors::aws_error;
 use super::resolve::Resolver;
 use crate::domain::{
@@ -22,23 +22,22 @@ pub async fn start_scan(
         ScanTarget::ProjectId(p) => (None, p.clone()),
         ScanTarget::Repository(r) => (
             Some(r.clone()),
-            resolver.resolve(&clients.v2, r, deadline).await?,
+            resolver.resolve(clients, r, deadline).await?,
         ),
     };
-    if !deadline.allows_call() {
-        return Err(Error::NotAttempted {
-            operation: Operation::StartCodeSecurityScan.iam_action(),
-        });
-    }
+    let op = Operation::StartCodeSecurityScan;
     let out = clients
-        .v2
-        .start_code_security_scan()
-        .resource(CodeSecurityResource::ProjectId(project_id.clone()))
-        .set_client_token(s.client_token.clone())
-        .send()
-        .timed(Operation::StartCodeSecurityScan)
-        .await
-        .map_err(|e| aws_error(Operation::StartCodeSecurityScan, e))?;
+        .paced(op, deadline, || async {
+            clients
+                .v2
+                .start_code_security_scan()
+                .resource(CodeSecurityResource::ProjectId(project_id.clone()))
+                .set_client_token(s.client_token.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error(op, e))
+        })
+        .await?;
     Ok(ScanStarted {
         repository,
         project_id,
@@ -50,16 +49,24 @@ pub async fn start_scan(
     })
 }
 
-pub async fn get_scan(clients: &Clients, g: &GetScan) -> Result<ScanDetails, Error> {
+pub async fn get_scan(
+    clients: &Clients,
+    g: &GetScan,
+    deadline: Deadline,
+) -> Result<ScanDetails, Error> {
+    let op = Operation::GetCodeSecurityScan;
     let out = clients
-        .v2
-        .get_code_security_scan()
-        .resource(CodeSecurityResource::ProjectId(g.project_id.clone()))
-        .scan_id(&g.scan_id)
-        .send()
-        .timed(Operation::GetCodeSecurityScan)
-        .await
-        .map_err(|e| aws_error(Operation::GetCodeSecurityScan, e))?;
+        .paced(op, deadline, || async {
+            clients
+                .v2
+                .get_code_security_scan()
+                .resource(CodeSecurityResource::ProjectId(g.project_id.clone()))
+                .scan_id(&g.scan_id)
+                .send()
+                .await
+                .map_err(|e| aws_error(op, e))
+        })
+        .await?;
     let time =
         |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
     Ok(ScanDetails {

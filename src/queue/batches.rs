@@ -7,22 +7,23 @@ pub const MAX_ENTRIES: usize = 10;
 /// Bytes of message bodies per call, and so per message.
 pub const MAX_BATCH_BYTES: usize = 262_144;
 
-/// The calls that send `bodies`, each a list of indices into it, in order;
-/// and the indices of bodies too large for any call.
-pub fn batches(bodies: &[String]) -> (Vec<Vec<usize>>, Vec<usize>) {
+/// The calls that send messages of these `sizes` (bytes), each a list of
+/// indices into it, in order; and the indices of messages too large for
+/// any call.
+pub fn batches(sizes: &[usize]) -> (Vec<Vec<usize>>, Vec<usize>) {
     let (mut calls, mut too_large) = (Vec::new(), Vec::new());
     let (mut current, mut bytes) = (Vec::new(), 0);
-    for (i, body) in bodies.iter().enumerate() {
-        if body.len() > MAX_BATCH_BYTES {
+    for (i, &size) in sizes.iter().enumerate() {
+        if size > MAX_BATCH_BYTES {
             too_large.push(i);
             continue;
         }
-        if current.len() == MAX_ENTRIES || bytes + body.len() > MAX_BATCH_BYTES {
+        if current.len() == MAX_ENTRIES || bytes + size > MAX_BATCH_BYTES {
             calls.push(std::mem::take(&mut current));
             bytes = 0;
         }
         current.push(i);
-        bytes += body.len();
+        bytes += size;
     }
     if !current.is_empty() {
         calls.push(current);
@@ -37,7 +38,8 @@ mod tests {
     #[test]
     fn ten_entries_and_the_size_limit_per_call() {
         let small: Vec<String> = (0..23).map(|i| format!("{{\"n\":{i}}}")).collect();
-        let (calls, too_large) = batches(&small);
+        let sizes: Vec<usize> = small.iter().map(String::len).collect();
+        let (calls, too_large) = batches(&sizes);
         assert_eq!(calls.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 3]);
         assert_eq!(
             calls.concat(),
@@ -53,7 +55,8 @@ mod tests {
             big.clone(),
             "x".repeat(MAX_BATCH_BYTES + 1),
         ];
-        let (calls, too_large) = batches(&bodies);
+        let sizes: Vec<usize> = bodies.iter().map(String::len).collect();
+        let (calls, too_large) = batches(&sizes);
         assert_eq!(
             calls,
             [vec![0, 1], vec![2]],

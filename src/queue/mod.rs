@@ -8,7 +8,7 @@ mod batches;
 
 use crate::domain::{AwsError, AwsErrorKind, Error};
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -18,11 +18,34 @@ pub use batches::{MAX_BATCH_BYTES, MAX_ENTRIES, batches};
 pub const SEND_ACTION: &str = "sqs:SendMessage";
 const OPERATION: &str = "sqs:SendMessageBatch";
 
+/// One message to send: its body, how long SQS keeps it invisible
+/// (`DelaySeconds`, 0-900), and its message attributes (name, number).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outgoing {
+    pub body: String,
+    pub delay_seconds: i32,
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+impl From<&String> for Outgoing {
+    fn from(body: &String) -> Self {
+        Outgoing {
+            body: body.clone(),
+            ..Outgoing::default()
+        }
+    }
+}
+
+/// Room kept in each call for the message attributes.
+const ATTRIBUTE_BYTES: usize = 256;
+
 /// The client and the queue; built once per cold start.
 #[derive(Debug, Clone)]
 pub struct WorkQueue {
     client: aws_sdk_sqs::Client,
     url: String,
+    /// Where work that stays unfinished too long goes.
+    dead_letter_url: Option<String>,
     /// Sends of an entry, the first included, before it counts as unsent.
     attempts: u32,
     /// SendMessageBatch calls in flight at once.
@@ -44,6 +67,7 @@ impl WorkQueue {
         Self {
             client: aws_sdk_sqs::Client::new(sdk),
             url: url.into(),
+            dead_letter_url: None,
             attempts: 3,
             concurrency: 8,
             backoff: Duration::from_millis(50),
@@ -58,16 +82,37 @@ impl WorkQueue {
         self
     }
 
+    /// The queue that work unfinished for too long is sent to.
+    pub fn with_dead_letter(mut self, url: Option<String>) -> Self {
+        self.dead_letter_url = url;
+        self
+    }
+
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    pub fn dead_letter_url(&self) -> Option<&str> {
+        self.dead_letter_url.as_deref()
     }
 
     /// Sends every body as one message. `Ok` once SQS has accepted all of
     /// them; otherwise the ones it did not accept.
     pub async fn send(&self, bodies: &[String]) -> Result<(), Unsent> {
-        let (batches, too_large) = batches(bodies);
+        let messages: Vec<Outgoing> = bodies.iter().map(Outgoing::from).collect();
+        self.send_to(&self.url, &messages).await
+    }
+
+    /// Sends `messages` to the queue at `url` (this queue or its
+    /// dead-letter queue), with their delays and attributes.
+    pub async fn send_to(&self, url: &str, messages: &[Outgoing]) -> Result<(), Unsent> {
+        let sizes: Vec<usize> = messages
+            .iter()
+            .map(|m| m.body.len() + ATTRIBUTE_BYTES)
+            .collect();
+        let (batches, too_large) = batches(&sizes);
         let mut unsent: Vec<Unsent> = futures::stream::iter(batches)
-            .map(|batch| self.send_batch(bodies, batch))
+            .map(|batch| self.send_batch(url, messages, batch))
             .buffer_unordered(self.concurrency)
             .filter_map(|r| async move { r.err() })
             .collect()
@@ -93,7 +138,12 @@ impl WorkQueue {
 
     /// One batch: sent, then the entries SQS failed (or all of them, when
     /// the call failed as a whole after the SDK's own retries) sent again.
-    async fn send_batch(&self, bodies: &[String], batch: Vec<usize>) -> Result<(), Unsent> {
+    async fn send_batch(
+        &self,
+        url: &str,
+        messages: &[Outgoing],
+        batch: Vec<usize>,
+    ) -> Result<(), Unsent> {
         let mut pending = batch;
         let mut backoff = self.backoff;
         let mut error = None;
@@ -105,17 +155,34 @@ impl WorkQueue {
             let entries = pending
                 .iter()
                 .map(|i| {
-                    SendMessageBatchRequestEntry::builder()
+                    let m = &messages[*i];
+                    let mut entry = SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .message_body(&bodies[*i])
-                        .build()
-                        .expect("id and body are set")
+                        .message_body(&m.body);
+                    if m.delay_seconds > 0 {
+                        entry = entry.delay_seconds(m.delay_seconds.min(900));
+                    }
+                    for (name, value) in &m.attributes {
+                        entry = entry.message_attributes(
+                            *name,
+                            MessageAttributeValue::builder()
+                                .data_type(if value.parse::<u64>().is_ok() {
+                                    "Number"
+                                } else {
+                                    "String"
+                                })
+                                .string_value(value)
+                                .build()
+                                .expect("the data type is set"),
+                        );
+                    }
+                    entry.build().expect("id and body are set")
                 })
                 .collect();
             let sent = self
                 .client
                 .send_message_batch()
-                .queue_url(&self.url)
+                .queue_url(url)
                 .set_entries(Some(entries))
                 .send()
                 .await;

@@ -160,6 +160,19 @@ pub const QUEUE_EVENTS: [&str; 1] = ["sqs-work-queue.json"];
 pub const TEMPLATE_ARN2: &str =
     "arn:aws:inspector:us-east-1:123456789012:target/0-nvgVhaxX/template/0-Yg3cQm1e";
 
+/// An invocation with Lambda's deadline: `timeout` from now (the
+/// template's function timeout is 30 s).
+pub fn event_with_deadline(payload: Value, request_id: &str, timeout: Duration) -> LambdaEvent<Value> {
+    let mut ctx = context();
+    ctx.request_id = request_id.to_string();
+    let at = std::time::SystemTime::now() + timeout;
+    ctx.deadline = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    LambdaEvent::new(payload, ctx)
+}
+
 pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Value> {
     let mut ctx = context();
     ctx.request_id = request_id.to_string();
@@ -295,6 +308,49 @@ pub fn direct_disassociate(n: usize) -> Value {
            "disassociateConfigurationRequests": disassociate_items(n)})
 }
 
+/// A service quota as AWS enforces it: `rate` calls a second, bursts of up
+/// to `burst`; a call that finds no token is throttled and takes none.
+#[derive(Debug)]
+pub struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+    /// Calls throttled so far.
+    pub throttled: std::sync::atomic::AtomicUsize,
+}
+
+impl TokenBucket {
+    /// Full at the start.
+    pub fn new(rate: f64, burst: f64) -> Arc<TokenBucket> {
+        Arc::new(TokenBucket {
+            rate,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+            throttled: Default::default(),
+        })
+    }
+
+    /// Takes a token if there is one.
+    pub fn take(&self) -> bool {
+        let mut st = self.state.lock().unwrap();
+        let now = Instant::now();
+        st.0 = (st.0 + now.duration_since(st.1).as_secs_f64() * self.rate).min(self.burst);
+        st.1 = now;
+        if st.0 >= 1.0 {
+            st.0 -= 1.0;
+            true
+        } else {
+            self.throttled
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            false
+        }
+    }
+
+    pub fn throttled(&self) -> usize {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// When a call arrived, and the project ids it carried.
 pub type Call = (Instant, Vec<String>);
 
@@ -316,6 +372,9 @@ pub struct Disassociation {
     /// project id -> how many calls containing it are throttled as a whole
     /// (HTTP 429 ThrottlingException) before it is served
     pub throttle: HashMap<String, usize>,
+    /// The account's quota for the operation: a token bucket; a call that
+    /// finds it empty is throttled (HTTP 429 ThrottlingException).
+    pub quota: Option<Arc<TokenBucket>>,
     pub delay: Duration,
     pub calls_made: Arc<Mutex<Vec<Call>>>,
     pub times_sent: Arc<Mutex<HashMap<String, usize>>>,
@@ -371,6 +430,9 @@ impl Respond for Disassociation {
             .lock()
             .unwrap()
             .push((Instant::now(), ids.clone()));
+        if self.quota.as_ref().is_some_and(|q| !q.take()) {
+            return aws_error_answer(429, "ThrottlingException").set_delay(self.delay);
+        }
         if self.broken.as_ref().is_some_and(|b| ids.contains(b)) {
             return aws_error_answer(500, "InternalServerException");
         }

@@ -26,11 +26,15 @@ struct Message {
     id: String,
     body: String,
     receives: u32,
+    /// MessageAttributes as SQS answers them.
+    attributes: Value,
 }
 
 #[derive(Default)]
 struct Queue {
     ready: VecDeque<Message>,
+    /// sent with DelaySeconds: visible from then on
+    delayed: Vec<(Message, Instant)>,
     /// receipt handle -> (message, visible again at)
     in_flight: HashMap<String, (Message, Instant)>,
     /// (dead-letter queue's name, maxReceiveCount)
@@ -52,6 +56,12 @@ pub struct SqsStandIn {
 }
 
 impl SqsStandIn {
+    /// Received messages stay invisible this long unless deleted.
+    pub fn with_visibility(mut self, visibility: Duration) -> SqsStandIn {
+        self.visibility = visibility;
+        self
+    }
+
     pub async fn start() -> SqsStandIn {
         let server = MockServer::builder()
             .disable_request_recording()
@@ -117,8 +127,13 @@ impl Respond for SqsStandIn {
                         id,
                         body: e["MessageBody"].as_str().unwrap().to_string(),
                         receives: 0,
+                        attributes: e.get("MessageAttributes").cloned().unwrap_or(json!({})),
                     };
-                    st.queues.get_mut(&name).expect("queue").ready.push_back(m);
+                    let q = st.queues.get_mut(&name).expect("queue");
+                    match e["DelaySeconds"].as_u64().filter(|d| *d > 0) {
+                        Some(d) => q.delayed.push((m, now + Duration::from_secs(d))),
+                        None => q.ready.push_back(m),
+                    }
                 }
                 json!({"Successful": ok, "Failed": []})
             }
@@ -139,6 +154,10 @@ impl Respond for SqsStandIn {
                     let (m, _) = q.in_flight.remove(&h).unwrap();
                     q.ready.push_back(m);
                 }
+                let (due, later): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut q.delayed).into_iter().partition(|(_, at)| *at <= now);
+                q.delayed = later;
+                q.ready.extend(due.into_iter().map(|(m, _)| m));
                 let redrive = q.redrive.clone();
                 let (mut out, mut dead) = (Vec::new(), Vec::new());
                 while out.len() < max {
@@ -155,6 +174,7 @@ impl Respond for SqsStandIn {
                     let handle = format!("{}-{round}", m.id);
                     out.push(json!({"MessageId": m.id, "ReceiptHandle": handle, "Body": m.body,
                                     "MD5OfBody": "00000000000000000000000000000000",
+                                    "MessageAttributes": m.attributes,
                                     "Attributes": {"ApproximateReceiveCount": m.receives.to_string()}}));
                     q.in_flight.insert(handle, (m, now + visibility));
                 }
@@ -190,7 +210,7 @@ impl Respond for SqsStandIn {
                 json!({"Attributes": {
                     "ApproximateNumberOfMessages": q.ready.len().to_string(),
                     "ApproximateNumberOfMessagesNotVisible": q.in_flight.len().to_string(),
-                    "ApproximateNumberOfMessagesDelayed": "0"}})
+                    "ApproximateNumberOfMessagesDelayed": q.delayed.len().to_string()}})
             }
             other => panic!("the SQS stand-in does not do {other}"),
         };

@@ -40,6 +40,7 @@ fn round_trip(action: &Action, cfg: &Limits) -> Vec<Action> {
                 message_id: format!("message-{i}"),
                 body,
                 receive_count: 1,
+                ..QueuedMessage::default()
             };
             sqs::route(&m, cfg).unwrap_or_else(|e| panic!("{}: {e}", m.body))
         })
@@ -144,6 +145,7 @@ fn scans_without_a_derived_token_go_alone() {
         message_id: "m-7".into(),
         body: bodies[1].clone(),
         receive_count: 3,
+        ..QueuedMessage::default()
     };
     let first = scans(&[sqs::route(&m, &cfg).unwrap()]);
     let redelivered = scans(&[sqs::route(&m, &cfg).unwrap()]);

@@ -71,6 +71,8 @@ fn settings(rounds: u32) -> BatchSettings {
         concurrency: 3,
         item_retry_rounds: rounds,
         item_retry_backoff: Duration::from_millis(1),
+        max_calls_per_second: None,
+        pacing: true,
     }
 }
 
