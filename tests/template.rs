@@ -261,10 +261,62 @@ fn work_queue_is_wired_as_the_code_expects() {
                 send.clone(),
                 "!GetAtt FailedInvocationsQueue.Arn".to_string()
             ),
-            (send, "!GetAtt WorkQueue.Arn".to_string()),
+            (send.clone(), "!GetAtt WorkQueue.Arn".to_string()),
+            (send, "!GetAtt WorkDeadLetterQueue.Arn".to_string()),
         ])
     );
     assert!(!t.contains("sqs:*"), "no wildcards");
+}
+
+/// The sweep's settings reach the function, its dashboard shows the
+/// sweep's view, and the work dead-letter queue has an alarm through the
+/// alarm topic.
+#[test]
+fn sweeps_are_paced_watched_and_alarmed() {
+    let t = template();
+    let function = resource(&t, "ScanRouterFunction");
+    for line in [
+        "WORK_DEAD_LETTER_QUEUE_URL: !Ref WorkDeadLetterQueue",
+        "INSPECTOR_MAX_CALLS_PER_SECOND: !Ref InspectorMaxCallsPerSecond",
+        "THROTTLED_RETRY_HOURS: !Ref ThrottledRetryHours",
+        "INLINE_MAX_ITEMS: !Ref InlineMaxItems",
+    ] {
+        assert!(function.contains(line), "{line}");
+    }
+    let alarm = resource(&t, "WorkDeadLetterAlarm");
+    for line in [
+        "Type: AWS::CloudWatch::Alarm",
+        "Value: !GetAtt WorkDeadLetterQueue.QueueName",
+        "MetricName: ApproximateNumberOfMessagesVisible",
+        "ComparisonOperator: GreaterThanThreshold",
+        "AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]",
+    ] {
+        assert!(alarm.contains(line), "{line}: {alarm}");
+    }
+    let dashboard = resource(&t, "SweepDashboard");
+    assert!(dashboard.contains("Type: AWS::CloudWatch::Dashboard"));
+    // The widgets' JSON, once the Sub's variables are filled in, parses.
+    let body = &dashboard[dashboard.find("- |\n").unwrap() + 4..dashboard.find("        - Work:").unwrap()];
+    let body = body
+        .replace("${AWS::Region}", "us-east-1")
+        .replace("${Work}", "work")
+        .replace("${Dead}", "dead")
+        .replace("${Fn}", "fn");
+    let widgets: serde_json::Value = serde_json::from_str(&body).expect("dashboard JSON");
+    let text = widgets.to_string();
+    for metric in [
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateNumberOfMessagesNotVisible",
+        inspector_scan_router::telemetry::DISASSOCIATIONS_SUCCEEDED,
+        inspector_scan_router::telemetry::SCANS_STARTED,
+        inspector_scan_router::telemetry::CALLS_THROTTLED,
+        inspector_scan_router::telemetry::TIME_PACED,
+        "\"Errors\"",
+        "\"Duration\"",
+    ] {
+        assert!(text.contains(metric), "the dashboard shows {metric}");
+    }
+    assert!(text.contains("\"dead\""), "and the dead-letter queue's depth");
 }
 
 /// One HttpApi event of the function: (method, path, its block of text).
