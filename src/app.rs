@@ -1,11 +1,11 @@
 //! The one place that ties the sides together: decode → route → execute →
 //! encode, with one structured log line per invocation. Tests call
-//! [`App::handle`] directly. [`work`] ties in the work queue: fan-outs
+//! [`App::handle`] directly. [`sweep`] ties in the work queue: fan-outs
 //! queued, unfinished items queued, SQS batches consumed. Webhook
 //! deliveries: `app/webhook.rs`.
 
+mod sweep;
 mod webhook;
-mod work;
 
 use crate::config::Settings;
 use crate::domain::error::bounded;
@@ -38,7 +38,7 @@ impl App {
         let executor = Executor::new(sdk, &settings.sdk, &settings.batch, &settings.resolve);
         let queue = sdk
             .zip(settings.queue.url.as_deref())
-            .map(|(sdk, url)| work::queue(sdk, url, &settings));
+            .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
         let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
         Self {
             settings,
@@ -51,7 +51,7 @@ impl App {
     /// The same function with its work queue's client built from `sdk`
     /// (tests point it somewhere other than Inspector).
     pub fn with_queue_sdk(mut self, sdk: &aws_config::SdkConfig, url: &str) -> Self {
-        self.queue = Some(work::queue(sdk, url, &self.settings));
+        self.queue = Some(sweep::queue(sdk, url, &self.settings));
         self
     }
 
@@ -91,32 +91,44 @@ impl App {
         }
     }
 
+    /// An event that does not decode: logged, counted, answered with `e`.
+    fn rejected(&self, e: Error, request_id: &str, started: Instant) -> Error {
+        crate::telemetry::error(&e);
+        let error = bounded(&e.to_string(), 1024);
+        tracing::warn!(
+            request_id,
+            trigger = "unknown",
+            outcome = "rejected",
+            error_code = e.code(),
+            error,
+            latency_ms = started.elapsed().as_millis() as u64,
+            "invocation"
+        );
+        e
+    }
+
     /// HTTP triggers always get an HTTP response (errors included); other
     /// triggers get a JSON summary, or a Lambda error when the work failed.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let started = Instant::now();
         let request_id = event.context.request_id.clone();
         let deadline = self.deadline(&event.context);
-        let trigger = match decode(event.payload) {
-            Ok(t) => t,
-            Err(e) => {
-                crate::telemetry::error(&e);
-                let error = bounded(&e.to_string(), 1024);
-                tracing::warn!(
-                    request_id,
-                    trigger = "unknown",
-                    outcome = "rejected",
-                    error_code = e.code(),
-                    error,
-                    latency_ms = started.elapsed().as_millis() as u64,
-                    "invocation"
-                );
-                return Err(e);
+        // A batch from the work queue: the queue side decodes it.
+        let payload = match event.payload {
+            Value::Object(map) if crate::queue::message::is_sqs(&map) => {
+                return match crate::queue::message::decode(map) {
+                    Ok(messages) => {
+                        Ok(self.consume(messages, &request_id, deadline, started).await)
+                    }
+                    Err(e) => Err(self.rejected(e, &request_id, started)),
+                };
             }
+            other => other,
         };
-        if let Trigger::Sqs(messages) = trigger {
-            return Ok(self.consume(messages, &request_id, deadline, started).await);
-        }
+        let trigger = match decode(payload) {
+            Ok(t) => t,
+            Err(e) => return Err(self.rejected(e, &request_id, started)),
+        };
         if let Trigger::Http(req) = &trigger
             && let Some(provider) = crate::ingress::webhook::provider_for(&req.path)
         {

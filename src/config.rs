@@ -5,6 +5,8 @@ use crate::domain::validate::{check_project_id, check_repository};
 use crate::domain::{Error, Service};
 use std::collections::HashMap;
 
+mod queue;
+pub use queue::QueueSettings;
 mod trust;
 use std::time::Duration;
 pub use trust::Trust;
@@ -98,33 +100,6 @@ pub struct PreconnectSettings {
     pub timeout: Duration,
 }
 
-/// The work queue: where fan-outs too large for one invocation, and the
-/// items an invocation leaves unfinished, are sent as messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueSettings {
-    /// `WORK_QUEUE_URL`: the SQS queue's URL; unset, nothing is queued and a
-    /// non-HTTP fan-out with unfinished items fails with `PartialFailure`.
-    pub url: Option<String>,
-    /// `INLINE_MAX_ITEMS`: with a queue, a non-HTTP fan-out of more items
-    /// than this is queued instead of run inline.
-    pub inline_max_items: usize,
-    /// `QUEUE_SEND_ATTEMPTS`: how often entries SendMessageBatch reports
-    /// failed are sent, the first time included, before the invocation fails.
-    pub send_attempts: u32,
-    /// `WORK_DEAD_LETTER_QUEUE_URL`: where work still unfinished after
-    /// `throttled_retry` goes (unset: it is named in `batchItemFailures`,
-    /// and the queue's redrive policy moves it after its receives).
-    pub dead_letter_url: Option<String>,
-    /// `THROTTLED_RETRY_HOURS`: how long unfinished work (throttled,
-    /// unavailable, not reached before the deadline) keeps coming back.
-    pub throttled_retry: Duration,
-    /// The delay before unfinished work comes back: `retry_delay` after the
-    /// first time, doubling, at most `retry_delay_max`, jittered (the lower
-    /// half of the interval may be taken off).
-    pub retry_delay: Duration,
-    pub retry_delay_max: Duration,
-}
-
 /// Opened at init unless `PRECONNECT` says otherwise (the measurements
 /// behind this choice are in the README's Benchmarks section).
 pub const DEFAULT_PRECONNECT: &[Service] = &[Service::Inspector2];
@@ -205,20 +180,6 @@ impl Default for PreconnectSettings {
         Self {
             services: DEFAULT_PRECONNECT.to_vec(),
             timeout: Duration::from_millis(500),
-        }
-    }
-}
-
-impl Default for QueueSettings {
-    fn default() -> Self {
-        Self {
-            url: None,
-            inline_max_items: 100_000,
-            send_attempts: 3,
-            dead_letter_url: None,
-            throttled_retry: Duration::from_secs(24 * 3600),
-            retry_delay: Duration::from_secs(2),
-            retry_delay_max: Duration::from_secs(60),
         }
     }
 }
@@ -324,7 +285,11 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 0..=10,
             )? as u32,
             item_retry_backoff: self.ms("ITEM_RETRY_BACKOFF_MS", d.item_retry_backoff, 60_000)?,
-            max_calls_per_second: match self.number("INSPECTOR_MAX_CALLS_PER_SECOND", 0, 0..=10_000)? {
+            max_calls_per_second: match self.number(
+                "INSPECTOR_MAX_CALLS_PER_SECOND",
+                0,
+                0..=10_000,
+            )? {
                 0 => None,
                 n => Some(n as u32),
             },
@@ -353,26 +318,6 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 0..=86_400,
             )? as u64),
             cache_size: self.number("RESOLVE_CACHE_SIZE", d.cache_size, 0..=100_000)?,
-        })
-    }
-
-    fn queue(&self) -> Result<QueueSettings, Error> {
-        let d = QueueSettings::default();
-        let queue_url = |name: &str| match (self.0)(name).map(|v| v.trim().to_string()) {
-            None => Ok(None),
-            Some(v) if v.is_empty() => Ok(None),
-            Some(v) if v.starts_with("https://") || v.starts_with("http://") => Ok(Some(v)),
-            Some(v) => Err(bad(name, &v, "an SQS queue URL (https://...)")),
-        };
-        let hours = self.number("THROTTLED_RETRY_HOURS", 24, 1..=336)? as u64;
-        Ok(QueueSettings {
-            url: queue_url("WORK_QUEUE_URL")?,
-            inline_max_items: self.number("INLINE_MAX_ITEMS", d.inline_max_items, 1..=100_000)?,
-            send_attempts: self.number("QUEUE_SEND_ATTEMPTS", d.send_attempts as usize, 1..=10)?
-                as u32,
-            dead_letter_url: queue_url("WORK_DEAD_LETTER_QUEUE_URL")?,
-            throttled_retry: Duration::from_secs(hours * 3600),
-            ..d
         })
     }
 

@@ -176,3 +176,158 @@ async fn items_from_one_event_drained_through_moto_each_answered_once() {
     let (url, dlq) = queues(&sqs, 5).await;
     end_to_end(2_500, &moto.sdk().await, &url, &dlq, 3).await;
 }
+
+// ---- sweeps at the service's pace -----------------------------------------
+
+/// Settings of one function environment of a paced sweep.
+fn paced(url: &str, dlq: &str, items: usize) -> Settings {
+    let mut s = Settings::default();
+    s.limits.max_batch_items = items;
+    s.queue.url = Some(url.into());
+    s.queue.dead_letter_url = Some(dlq.into());
+    s.queue.inline_max_items = 100;
+    // Short delays: the test waits them out in real time.
+    s.queue.retry_delay = std::time::Duration::from_secs(1);
+    s.queue.retry_delay_max = std::time::Duration::from_secs(2);
+    s
+}
+
+/// `consumers` environments, each a cold start of its own (its own pacer).
+async fn environments(
+    inspector: &MockServer,
+    moto: &Moto,
+    url: &str,
+    s: &Settings,
+    consumers: usize,
+) -> Vec<Arc<App>> {
+    let mut apps = Vec::new();
+    for _ in 0..consumers {
+        apps.push(Arc::new(app(inspector, moto, url, s.clone()).await));
+    }
+    apps
+}
+
+const SWEEP: Mapping = Mapping {
+    keep_visibility: true,
+    timeout: Some(std::time::Duration::from_secs(30)),
+};
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
+async fn a_sweep_at_a_quota_is_paced_not_throttled() {
+    let moto = Moto::start().await;
+    let sqs = moto.client().await;
+    let (url, dlq) = queues(&sqs, 5).await;
+    let n = 5_000;
+    let quota = TokenBucket::new(20.0, 20.0);
+    let script = Disassociation {
+        delay: std::time::Duration::from_millis(50),
+        quota: Some(quota.clone()),
+        ..Disassociation::default()
+    };
+    let inspector = script.serve().await;
+    let s = paced(&url, &dlq, n);
+    let producer = app(&inspector, &moto, &url, s.clone()).await;
+    let answer = producer
+        .handle(event(direct_disassociate(n)))
+        .await
+        .unwrap();
+    assert_eq!(answer["queued"], n, "queued whole");
+    let apps = environments(&inspector, &moto, &url, &s, 4).await;
+    drain_with(&sqs, &url, apps, SWEEP).await;
+
+    let answered = script.answered.lock().unwrap().clone();
+    assert_eq!(answered.len(), n, "every item answered");
+    assert!(answered.values().all(|k| *k == 1), "each exactly once");
+    assert_eq!(depth(&sqs, &dlq).await, 0, "nothing dead-lettered");
+    let (calls, throttled) = (script.calls().len(), quota.throttled());
+    assert!(
+        (throttled as f64) < 0.10 * calls as f64,
+        "{throttled} of {calls} calls throttled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
+async fn work_throttled_ten_times_in_a_row_still_finishes_and_is_never_dead_lettered() {
+    let moto = Moto::start().await;
+    let sqs = moto.client().await;
+    // One receive before redrive: if throttling used receives, the first
+    // throttle would move the message to the dead-letter queue.
+    let (url, dlq) = queues(&sqs, 1).await;
+    let script = Disassociation {
+        throttle: HashMap::from([(project(3), 10)]),
+        ..Disassociation::default()
+    };
+    let inspector = script.serve().await;
+    let mut s = paced(&url, &dlq, 200);
+    s.queue.retry_delay = std::time::Duration::from_secs(1);
+    s.queue.retry_delay_max = std::time::Duration::from_secs(1);
+    // One send per message: each throttle sends the work back to the queue.
+    let app = Arc::new(
+        live_app_with(&inspector, s, 1)
+            .await
+            .with_queue_sdk(&moto.sdk().await, &url),
+    );
+    let answer = app.handle(event(direct_disassociate(200))).await.unwrap();
+    assert_eq!(answer["queued"], 200);
+    let drained = drain_with(&sqs, &url, vec![app], SWEEP).await;
+    assert_eq!(drained.retried, 0, "never named in batchItemFailures");
+    assert_eq!(
+        script.times_throttled.lock().unwrap()[&project(3)],
+        10,
+        "throttled ten times"
+    );
+    let answered = script.answered.lock().unwrap().clone();
+    assert_eq!(answered.len(), 200);
+    assert!(answered.values().all(|k| *k == 1));
+    assert_eq!(depth(&sqs, &dlq).await, 0, "nothing dead-lettered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
+async fn work_throttled_past_the_retry_window_is_dead_lettered_with_its_record() {
+    let (logs, _turn) = common::logs::Logs::capture().await;
+    let moto = Moto::start().await;
+    let sqs = moto.client().await;
+    let (url, dlq) = queues(&sqs, 5).await;
+    let script = Disassociation {
+        throttle: HashMap::from([(project(30), usize::MAX)]),
+        ..Disassociation::default()
+    };
+    let inspector = script.serve().await;
+    let mut s = paced(&url, &dlq, 150);
+    s.queue.throttled_retry = std::time::Duration::from_secs(3);
+    let app = Arc::new(
+        live_app_with(&inspector, s, 1)
+            .await
+            .with_queue_sdk(&moto.sdk().await, &url),
+    );
+    app.handle(event(direct_disassociate(150))).await.unwrap();
+    let drained = drain_with(&sqs, &url, vec![app], SWEEP).await;
+    assert_eq!(drained.retried, 0);
+    let answered = script.answered.lock().unwrap().clone();
+    assert_eq!(
+        answered.len(),
+        125,
+        "the other five messages' items finished"
+    );
+    let dead = take_all(&sqs, &dlq).await;
+    if dead.len() != 1 {
+        for l in logs
+            .text()
+            .lines()
+            .filter(|l| l.contains("\"message\"") || l.contains("dead"))
+        {
+            eprintln!("{l}");
+        }
+    }
+    assert_eq!(dead.len(), 1, "the throttled message's work, and only it");
+    assert!(dead[0].contains(&project(30)), "{}", dead[0]);
+    let text = logs.text();
+    let record = text
+        .lines()
+        .find(|l| l.contains("dead-lettered"))
+        .expect("a log record for the dead-lettered work");
+    assert!(record.contains(&project(30)), "names its items: {record}");
+}

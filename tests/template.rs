@@ -296,7 +296,8 @@ fn sweeps_are_paced_watched_and_alarmed() {
     let dashboard = resource(&t, "SweepDashboard");
     assert!(dashboard.contains("Type: AWS::CloudWatch::Dashboard"));
     // The widgets' JSON, once the Sub's variables are filled in, parses.
-    let body = &dashboard[dashboard.find("- |\n").unwrap() + 4..dashboard.find("        - Work:").unwrap()];
+    let body = &dashboard
+        [dashboard.find("- |\n").unwrap() + 4..dashboard.find("        - Work:").unwrap()];
     let body = body
         .replace("${AWS::Region}", "us-east-1")
         .replace("${Work}", "work")
@@ -316,7 +317,10 @@ fn sweeps_are_paced_watched_and_alarmed() {
     ] {
         assert!(text.contains(metric), "the dashboard shows {metric}");
     }
-    assert!(text.contains("\"dead\""), "and the dead-letter queue's depth");
+    assert!(
+        text.contains("\"dead\""),
+        "and the dead-letter queue's depth"
+    );
 }
 
 /// One HttpApi event of the function: (method, path, its block of text).

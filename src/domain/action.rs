@@ -103,3 +103,25 @@ pub struct StartRun {
     pub assessment_template_arn: String,
     pub assessment_run_name: Option<String>,
 }
+
+impl Action {
+    /// Disassociation items or fan-out targets; 1 for a single operation.
+    pub fn items(&self) -> usize {
+        match self {
+            Action::StartCodeSecurityScans(v) => v.len(),
+            Action::BatchDisassociate(d) => d.items.len(),
+            Action::StartAssessmentRuns(v) => v.len(),
+            _ => 1,
+        }
+    }
+
+    /// An action of many items, which can be split into parts and queued.
+    pub fn is_fan_out(&self) -> bool {
+        matches!(
+            self,
+            Action::StartCodeSecurityScans(_)
+                | Action::BatchDisassociate(_)
+                | Action::StartAssessmentRuns(_)
+        )
+    }
+}

@@ -8,7 +8,6 @@ pub mod error;
 pub mod keys;
 pub mod operation;
 pub mod outcome;
-pub mod unfinished;
 pub mod validate;
 pub mod webhook;
 
@@ -17,5 +16,4 @@ pub use deadline::Deadline;
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use operation::{Operation, Service};
 pub use outcome::*;
-pub use unfinished::{Rest, Split};
 pub use webhook::{Provider, WebhookSecrets};

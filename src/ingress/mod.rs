@@ -11,10 +11,8 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
-pub mod sqs;
 pub mod webhook;
 pub mod wire;
-pub mod work;
 
 use crate::config::{Limits, Trust};
 use crate::domain::error::{MAX_SHOWN, bounded};
@@ -23,7 +21,6 @@ use actions::Origin;
 use eventbridge::EventBridgeEvent;
 use http::HttpRequest;
 use serde_json::{Map, Value};
-use sqs::QueuedMessage;
 use wire::{type_name, unsupported};
 
 pub use eventbridge::EVENT_OPERATIONS;
@@ -37,8 +34,6 @@ pub enum Trigger {
         action: String,
         fields: Map<String, Value>,
     },
-    /// A batch from the work queue: each message is routed on its own.
-    Sqs(Vec<QueuedMessage>),
 }
 
 impl Trigger {
@@ -50,7 +45,6 @@ impl Trigger {
             },
             Trigger::EventBridge(_) => "eventbridge",
             Trigger::Direct { .. } => "direct",
-            Trigger::Sqs(_) => "sqs",
         }
     }
 }
@@ -74,9 +68,6 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     }
     if map.contains_key("httpMethod") && map.contains_key("requestContext") {
         return http::decode_v1(Value::Object(map)).map(Trigger::Http);
-    }
-    if sqs::is_sqs(&map) {
-        return sqs::decode(map).map(Trigger::Sqs);
     }
     if map.contains_key("detail-type") && map.contains_key("source") {
         return eventbridge::decode(map).map(Trigger::EventBridge);
@@ -127,7 +118,7 @@ impl Trigger {
                 event_id: Some(bounded(&e.id, MAX_SHOWN)),
                 ..Attribution::default()
             },
-            Trigger::Direct { .. } | Trigger::Sqs(_) => Attribution::default(),
+            Trigger::Direct { .. } => Attribution::default(),
         }
     }
 }
@@ -161,12 +152,6 @@ pub fn route(
                 scoped_tokens: false,
             };
             direct::route(action, fields, cfg, &origin)?
-        }
-        // Each message is its own request: see sqs::route.
-        Trigger::Sqs(_) => {
-            return Err(Error::Internal {
-                message: "an SQS batch is routed message by message".to_string(),
-            });
         }
     };
     if let (Action::BatchDisassociate(d), Some(allowed)) =

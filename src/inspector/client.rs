@@ -6,14 +6,14 @@
 use super::pace::Pacer;
 use crate::config::{BatchSettings, SdkSettings};
 use crate::domain::{Deadline, Error, Operation};
-use std::sync::Arc;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
-use aws_smithy_types::retry::ErrorKind;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
 };
+use aws_smithy_types::retry::ErrorKind;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Retry and timeout settings for every client.
@@ -142,7 +142,12 @@ impl Clients {
 
     /// One Inspector call through the pacer (timed into the latency
     /// metric; throttled answers sent again through the pacer).
-    pub async fn paced<T, F, Fut>(&self, op: Operation, deadline: Deadline, call: F) -> Result<T, Error>
+    pub async fn paced<T, F, Fut>(
+        &self,
+        op: Operation,
+        deadline: Deadline,
+        call: F,
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,

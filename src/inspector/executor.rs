@@ -58,7 +58,9 @@ impl Inspector {
                     .await;
                 Ok(Outcome::Scans(items))
             }
-            Action::GetCodeSecurityScan(g) => get_scan(clients, g, deadline).await.map(Outcome::Scan),
+            Action::GetCodeSecurityScan(g) => {
+                get_scan(clients, g, deadline).await.map(Outcome::Scan)
+            }
             Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(
                 disassociate(&Live { clients, deadline }, &self.batch, d, deadline).await,
             )),

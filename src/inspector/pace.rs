@@ -127,7 +127,9 @@ impl Rate {
         }
         self.last_cut = Some(now);
         let measured = self.accepted.len() as f64 / WINDOW.as_secs_f64();
-        let (base, cut) = if self.probing && measured > 0.0 {
+        // What the service accepted says where the quota is only when the
+        // environment was using most of its rate.
+        let (base, cut) = if self.probing && measured >= self.rate / 2.0 {
             (self.rate.min(measured), FIRST_CUT)
         } else if self.probing {
             (self.rate, FIRST_CUT)

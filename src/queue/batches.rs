@@ -48,14 +48,7 @@ mod tests {
         );
         assert!(too_large.is_empty());
 
-        let big = "x".repeat(100_000);
-        let bodies = vec![
-            big.clone(),
-            big.clone(),
-            big.clone(),
-            "x".repeat(MAX_BATCH_BYTES + 1),
-        ];
-        let sizes: Vec<usize> = bodies.iter().map(String::len).collect();
+        let sizes = [100_000, 100_000, 100_000, MAX_BATCH_BYTES + 1];
         let (calls, too_large) = batches(&sizes);
         assert_eq!(
             calls,

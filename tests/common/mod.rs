@@ -162,7 +162,11 @@ pub const TEMPLATE_ARN2: &str =
 
 /// An invocation with Lambda's deadline: `timeout` from now (the
 /// template's function timeout is 30 s).
-pub fn event_with_deadline(payload: Value, request_id: &str, timeout: Duration) -> LambdaEvent<Value> {
+pub fn event_with_deadline(
+    payload: Value,
+    request_id: &str,
+    timeout: Duration,
+) -> LambdaEvent<Value> {
     let mut ctx = context();
     ctx.request_id = request_id.to_string();
     let at = std::time::SystemTime::now() + timeout;

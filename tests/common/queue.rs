@@ -50,9 +50,15 @@ pub fn sqs_event_of(got: &[aws_sdk_sqs::types::Message]) -> Value {
             let count = m
                 .attributes
                 .as_ref()
-                .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+                })
                 .map_or(1, |c| c.parse().unwrap());
-            (m.message_id.clone().unwrap(), m.body.clone().unwrap(), count)
+            (
+                m.message_id.clone().unwrap(),
+                m.body.clone().unwrap(),
+                count,
+            )
         })
         .collect();
     let mut event = sqs_event(&plain);

@@ -154,8 +154,9 @@ impl Respond for SqsStandIn {
                     let (m, _) = q.in_flight.remove(&h).unwrap();
                     q.ready.push_back(m);
                 }
-                let (due, later): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut q.delayed).into_iter().partition(|(_, at)| *at <= now);
+                let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut q.delayed)
+                    .into_iter()
+                    .partition(|(_, at)| *at <= now);
                 q.delayed = later;
                 q.ready.extend(due.into_iter().map(|(m, _)| m));
                 let redrive = q.redrive.clone();

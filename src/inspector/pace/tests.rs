@@ -34,19 +34,34 @@ fn probing_grows_by_half_a_second_then_cuts_to_what_was_accepted() {
     r.accepted(at(t0, 2.0));
     let grown = r.rate();
     assert!((grown - START_RATE * 2.25).abs() < 1e-6, "{grown}");
-    // 9 calls accepted in the last two seconds (the one at 2.0 s and 8
-    // more): 4.5 a second, below the rate.
-    for i in 0..8 {
-        r.accepted(at(t0, 2.0 + i as f64 * 0.2));
+    // 30 calls accepted in the last two seconds (15 a second: most of the
+    // rate, which is about 17 by then): the quota is about there.
+    for i in 0..30 {
+        r.accepted(at(t0, 2.0 + i as f64 / 15.0));
     }
-    r.throttled(at(t0, 3.6));
+    r.throttled(at(t0, 4.0));
     let cut = r.rate();
-    assert!((cut - 4.5 * FIRST_CUT).abs() < 1e-6, "cut to 70 % of 4.5/s: {cut}");
+    // 31 in the window, the one at 2.0 s included: 15.5 a second.
+    assert!(
+        (cut - 15.5 * FIRST_CUT).abs() < 0.01,
+        "cut to 70 % of 15.5/s: {cut}"
+    );
     // Once a second at most: the calls in flight meet the same empty bucket.
-    r.throttled(at(t0, 3.7));
+    r.throttled(at(t0, 4.1));
     assert!((r.rate() - cut).abs() < 0.01);
-    r.throttled(at(t0, 4.7));
+    r.throttled(at(t0, 5.1));
     assert!(r.rate() < cut * CUT + 0.02);
+}
+
+#[test]
+fn a_throttle_at_low_volume_cuts_the_rate_not_to_the_volume() {
+    let t0 = Instant::now();
+    let mut r = Rate::new(None);
+    r.accepted(t0);
+    r.throttled(at(t0, 0.5));
+    // One call in two seconds says nothing of the quota.
+    let expected = START_RATE * 1.5f64.powf(0.5) * FIRST_CUT;
+    assert!((r.rate() - expected).abs() < 0.01, "{}", r.rate());
 }
 
 #[test]

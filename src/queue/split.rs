@@ -5,30 +5,7 @@
 //! each item's client token and run name, so doing it again, however often,
 //! starts nothing twice.
 
-use super::action::{Action, Disassociate, DisassociateItem};
-use super::outcome::{BatchOutcome, FanOutItem, Outcome};
-
-impl Action {
-    /// Disassociation items or fan-out targets; 1 for a single operation.
-    pub fn items(&self) -> usize {
-        match self {
-            Action::StartCodeSecurityScans(v) => v.len(),
-            Action::BatchDisassociate(d) => d.items.len(),
-            Action::StartAssessmentRuns(v) => v.len(),
-            _ => 1,
-        }
-    }
-
-    /// An action of many items, which can be split into parts and queued.
-    pub fn is_fan_out(&self) -> bool {
-        matches!(
-            self,
-            Action::StartCodeSecurityScans(_)
-                | Action::BatchDisassociate(_)
-                | Action::StartAssessmentRuns(_)
-        )
-    }
-}
+use crate::domain::{Action, BatchOutcome, Disassociate, DisassociateItem, FanOutItem, Outcome};
 
 /// An outcome split by what is left to do.
 #[derive(Debug, Clone, PartialEq)]

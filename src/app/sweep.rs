@@ -6,12 +6,14 @@
 
 use super::App;
 use crate::config::Settings;
-use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Rest, Split};
-use crate::ingress::encode::summary;
-use crate::ingress::sqs::{self, QueuedMessage};
-use crate::ingress::{Trigger, work};
 use crate::domain::error::bounded;
-use crate::queue::{Outgoing, Unsent, WorkQueue};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome};
+use crate::ingress::Trigger;
+use crate::ingress::encode::summary;
+use crate::queue::bodies as work;
+use crate::queue::later::{expired, later_messages, unix_now};
+use crate::queue::message::{self as sqs, QueuedMessage};
+use crate::queue::{Outgoing, Rest, Split, Unsent, WorkQueue};
 use futures::StreamExt;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -146,7 +148,10 @@ impl App {
             .map(|body| Outgoing {
                 body: body.clone(),
                 delay_seconds: 0,
-                attributes: vec![(sqs::SWEEP, bounded(sweep, 128))],
+                attributes: vec![(sqs::SWEEP, bounded(sweep, 128))]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
             })
             .collect();
         queue.send_to(queue.url(), &outgoing).await?;
@@ -171,8 +176,7 @@ impl App {
             .collect()
             .await;
         let mut again = vec![false; messages.len()];
-        let (mut later, mut dead, mut rejected, mut items) =
-            (Vec::new(), Vec::new(), 0, 0);
+        let (mut later, mut dead, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
         let mut owners: (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
         let now = unix_now();
         for (i, verdict) in verdicts.into_iter().enumerate() {
@@ -187,22 +191,31 @@ impl App {
                     Ok(bodies) => {
                         let m = &messages[i];
                         let since = m.unfinished_since.unwrap_or(now);
-                        let expired = now.saturating_sub(since)
-                            >= self.settings.queue.throttled_retry.as_secs();
-                        let outgoing = later_messages(&self.settings, m, bodies, since, request_id);
-                        if expired && self.queue.as_ref().is_some_and(|q| q.dead_letter_url().is_some()) {
+                        let expired = expired(&self.settings.queue, since, now);
+                        let outgoing =
+                            later_messages(&self.settings.queue, m, bodies, since, request_id);
+                        if expired
+                            && self
+                                .queue
+                                .as_ref()
+                                .is_some_and(|q| q.dead_letter_url().is_some())
+                        {
                             tracing::error!(
                                 request_id,
                                 message_id = m.message_id,
                                 sweep = m.sweep.as_deref(),
                                 attempt = m.attempt,
                                 unfinished_since = since,
-                                items = rest.items(),
-                                resource = bounded(&rest.describe(), 1024),
+                                item_count = rest.items(),
+                                items = crate::queue::later::items_named(&rest),
                                 "unfinished past THROTTLED_RETRY_HOURS; dead-lettered"
                             );
                             owners.1.extend(std::iter::repeat_n(i, outgoing.len()));
-                            dead.extend(outgoing);
+                            // Kept as they are, at once, for an operator to read.
+                            dead.extend(outgoing.into_iter().map(|o| Outgoing {
+                                delay_seconds: 0,
+                                ..o
+                            }));
                         } else if expired {
                             again[i] = true;
                         } else {
@@ -357,54 +370,4 @@ fn log_failed_items(request_id: &str, message_id: &str, outcome: &Outcome) {
         Outcome::Runs(items) => fan_out(request_id, message_id, items),
         _ => {}
     }
-}
-
-/// Seconds since the Unix epoch.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// The delay before work left unfinished for the `attempt`-th time comes
-/// back: `retry_delay` doubled per attempt, at most `retry_delay_max`, less
-/// a random part of up to half of it (so that messages throttled together
-/// do not come back together). Whole seconds, at least one.
-pub fn later_delay(settings: &Settings, attempt: u32) -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let q = &settings.queue;
-    let full = q
-        .retry_delay
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-        .min(q.retry_delay_max)
-        .as_secs_f64();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(attempt);
-    let jitter = (h.finish() % 1000) as f64 / 1000.0;
-    ((full * (1.0 - jitter / 2.0)).round() as u32).clamp(1, 900)
-}
-
-/// The messages that carry `bodies` (a message's unfinished work) back
-/// later: the next attempt, when it was first left unfinished, its sweep.
-fn later_messages(
-    settings: &Settings,
-    m: &QueuedMessage,
-    bodies: Vec<String>,
-    since: u64,
-    request_id: &str,
-) -> Vec<Outgoing> {
-    let attempt = m.attempt + 1;
-    let sweep = m.sweep.clone().unwrap_or_else(|| request_id.to_string());
-    bodies
-        .into_iter()
-        .map(|body| Outgoing {
-            body,
-            delay_seconds: later_delay(settings, attempt) as i32,
-            attributes: vec![
-                (sqs::ATTEMPT, attempt.to_string()),
-                (sqs::UNFINISHED_SINCE, since.to_string()),
-                (sqs::SWEEP, sweep.clone()),
-            ],
-        })
-        .collect()
 }

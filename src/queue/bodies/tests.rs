@@ -5,8 +5,8 @@
 use super::*;
 use crate::config::Limits;
 use crate::domain::{StartRun, StartScan};
-use crate::ingress::sqs::{self, QueuedMessage};
 use crate::ingress::{decode, route};
+use crate::queue::message::{self as sqs, QueuedMessage};
 use serde_json::json;
 
 const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";

@@ -1,5 +1,5 @@
 //! Work for the queue: what an action leaves to do, as message bodies. Each
-//! body is a direct-invocation request (see [`super::sqs`]) for at most
+//! body is a direct-invocation request (see [`super::message`]) for at most
 //! [`ITEMS_PER_MESSAGE`] items, and carries the idempotency of the event
 //! the work came from: a scan list carries the base its client tokens
 //! derive from (as its `clientToken`), a single scan its own token, a run

@@ -1,14 +1,17 @@
-//! SQS events from the work queue. Each message's body is a
-//! direct-invocation request (`{"action": ..., ...}`, the same shapes and
-//! validation), routed one message at a time; the answer is Lambda's
-//! partial batch response, naming the messages to deliver again.
+//! What a queued message is, as the consumer sees it: SQS events from the
+//! work queue decoded into [`QueuedMessage`]s (body, receive count, and the
+//! attributes the function writes: attempt, unfinishedSince, sweep). Each
+//! body is a direct-invocation request (`{"action": ..., ...}`, the same
+//! shapes and validation: routed by ingress's direct router), one message
+//! at a time; the answer is Lambda's partial batch response, naming the
+//! messages to deliver again.
 
-use super::actions::Origin;
-use super::body::json_object;
-use super::direct;
-use super::wire::{type_name, unsupported};
 use crate::config::Limits;
 use crate::domain::{Action, Error};
+use crate::ingress::actions::Origin;
+use crate::ingress::body::json_object;
+use crate::ingress::direct;
+use crate::ingress::wire::{type_name, unsupported};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde_json::{Map, Value};
 

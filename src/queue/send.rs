@@ -1,0 +1,294 @@
+//! Producing: messages sent to SQS with SendMessageBatch, at most ten to a
+//! call and within SQS's size limits, with their delays and attributes.
+//! Entries SQS reports failed are sent again; what still fails is reported
+//! by index, never dropped.
+
+use crate::domain::{AwsError, AwsErrorKind, Error};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use futures::StreamExt;
+use std::time::Duration;
+
+use super::batches::{MAX_BATCH_BYTES, batches};
+
+/// The IAM action of SendMessageBatch (batch calls need the single one).
+pub const SEND_ACTION: &str = "sqs:SendMessage";
+const OPERATION: &str = "sqs:SendMessageBatch";
+
+/// One message to send: its body, how long SQS keeps it invisible
+/// (`DelaySeconds`, 0-900), and its message attributes (name, number).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outgoing {
+    pub body: String,
+    pub delay_seconds: i32,
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+impl From<&String> for Outgoing {
+    fn from(body: &String) -> Self {
+        Outgoing {
+            body: body.clone(),
+            ..Outgoing::default()
+        }
+    }
+}
+
+/// Room kept in each call for the message attributes.
+const ATTRIBUTE_BYTES: usize = 256;
+
+/// The client and the queue; built once per cold start.
+#[derive(Debug, Clone)]
+pub struct WorkQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+    /// Where work that stays unfinished too long goes.
+    dead_letter_url: Option<String>,
+    /// Sends of an entry, the first included, before it counts as unsent.
+    attempts: u32,
+    /// SendMessageBatch calls in flight at once.
+    concurrency: usize,
+    /// Wait before the first re-send; doubles.
+    backoff: Duration,
+}
+
+/// Bodies SQS did not accept after every attempt, by their index in the
+/// list given to [`WorkQueue::send`], and the last error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsent {
+    pub indices: Vec<usize>,
+    pub error: Error,
+}
+
+impl WorkQueue {
+    pub fn new(sdk: &aws_config::SdkConfig, url: impl Into<String>) -> Self {
+        Self {
+            client: aws_sdk_sqs::Client::new(sdk),
+            url: url.into(),
+            dead_letter_url: None,
+            attempts: 3,
+            concurrency: 8,
+            backoff: Duration::from_millis(50),
+        }
+    }
+
+    /// `attempts` sends of each entry at most; `concurrency` calls at once.
+    pub fn with_limits(mut self, attempts: u32, concurrency: usize, backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.concurrency = concurrency.max(1);
+        self.backoff = backoff;
+        self
+    }
+
+    /// The queue that work unfinished for too long is sent to.
+    pub fn with_dead_letter(mut self, url: Option<String>) -> Self {
+        self.dead_letter_url = url;
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn dead_letter_url(&self) -> Option<&str> {
+        self.dead_letter_url.as_deref()
+    }
+
+    /// Sends every body as one message. `Ok` once SQS has accepted all of
+    /// them; otherwise the ones it did not accept.
+    pub async fn send(&self, bodies: &[String]) -> Result<(), Unsent> {
+        let messages: Vec<Outgoing> = bodies.iter().map(Outgoing::from).collect();
+        self.send_to(&self.url, &messages).await
+    }
+
+    /// Sends `messages` to the queue at `url` (this queue or its
+    /// dead-letter queue), with their delays and attributes.
+    pub async fn send_to(&self, url: &str, messages: &[Outgoing]) -> Result<(), Unsent> {
+        let sizes: Vec<usize> = messages
+            .iter()
+            .map(|m| m.body.len() + ATTRIBUTE_BYTES)
+            .collect();
+        let (batches, too_large) = batches(&sizes);
+        let mut unsent: Vec<Unsent> = futures::stream::iter(batches)
+            .map(|batch| self.send_batch(url, messages, batch))
+            .buffer_unordered(self.concurrency)
+            .filter_map(|r| async move { r.err() })
+            .collect()
+            .await;
+        if !too_large.is_empty() {
+            unsent.push(Unsent {
+                error: Error::Internal {
+                    message: format!(
+                        "{} message(s) over SQS's limit of {MAX_BATCH_BYTES} bytes",
+                        too_large.len()
+                    ),
+                },
+                indices: too_large,
+            });
+        }
+        let Some(error) = unsent.first().map(|u| u.error.clone()) else {
+            return Ok(());
+        };
+        let mut indices: Vec<usize> = unsent.into_iter().flat_map(|u| u.indices).collect();
+        indices.sort_unstable();
+        Err(Unsent { indices, error })
+    }
+
+    /// One batch: sent, then the entries SQS failed (or all of them, when
+    /// the call failed as a whole after the SDK's own retries) sent again.
+    async fn send_batch(
+        &self,
+        url: &str,
+        messages: &[Outgoing],
+        batch: Vec<usize>,
+    ) -> Result<(), Unsent> {
+        let mut pending = batch;
+        let mut backoff = self.backoff;
+        let mut error = None;
+        for attempt in 1..=self.attempts {
+            if attempt > 1 {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            let entries = pending
+                .iter()
+                .map(|i| {
+                    let m = &messages[*i];
+                    let mut entry = SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(&m.body);
+                    if m.delay_seconds > 0 {
+                        entry = entry.delay_seconds(m.delay_seconds.min(900));
+                    }
+                    for (name, value) in &m.attributes {
+                        entry = entry.message_attributes(
+                            *name,
+                            MessageAttributeValue::builder()
+                                .data_type(if value.parse::<u64>().is_ok() {
+                                    "Number"
+                                } else {
+                                    "String"
+                                })
+                                .string_value(value)
+                                .build()
+                                .expect("the data type is set"),
+                        );
+                    }
+                    entry.build().expect("id and body are set")
+                })
+                .collect();
+            let sent = self
+                .client
+                .send_message_batch()
+                .queue_url(url)
+                .set_entries(Some(entries))
+                .send()
+                .await;
+            match sent {
+                Ok(out) => {
+                    let failed: Vec<usize> = out
+                        .failed()
+                        .iter()
+                        .filter_map(|f| {
+                            tracing::warn!(
+                                entry = f.id(),
+                                code = f.code(),
+                                sender_fault = f.sender_fault(),
+                                attempt,
+                                "SendMessageBatch entry failed"
+                            );
+                            f.id().parse().ok().filter(|i| pending.contains(i))
+                        })
+                        .collect();
+                    // An entry reported neither way is not known to be sent.
+                    let accepted: Vec<usize> = out
+                        .successful()
+                        .iter()
+                        .filter_map(|s| s.id().parse().ok())
+                        .collect();
+                    pending.retain(|i| failed.contains(i) || !accepted.contains(i));
+                    if let Some(f) = out.failed().first() {
+                        error = Some(entry_error(f.code(), f.message(), f.sender_fault()));
+                    }
+                }
+                Err(e) => {
+                    let e = sdk_error(e);
+                    tracing::warn!(
+                        code = e.code(),
+                        attempt,
+                        entries = pending.len(),
+                        "SendMessageBatch failed"
+                    );
+                    error = Some(e);
+                }
+            }
+            if pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(Unsent {
+            indices: pending,
+            error: error.unwrap_or_else(|| Error::Internal {
+                message: "SQS did not report the messages sent".to_string(),
+            }),
+        })
+    }
+}
+
+fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
+    Error::Aws(AwsError {
+        operation: OPERATION,
+        code: code.to_string(),
+        message: message.unwrap_or_default().to_string(),
+        kind: if sender_fault {
+            AwsErrorKind::InvalidInput
+        } else {
+            AwsErrorKind::ServiceFailure
+        },
+        retry_after: None,
+    })
+}
+
+fn sdk_error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> Error {
+    let (code, message, kind) = match &e {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("UnknownError").to_string();
+            let kind = match code.as_str() {
+                c if c.contains("Throttl") || c == "RequestThrottled" => AwsErrorKind::Throttled,
+                c if c.contains("AccessDenied") || c.starts_with("Kms") => {
+                    AwsErrorKind::AccessDenied
+                }
+                c if c.contains("NonExistentQueue") || c == "QueueDoesNotExist" => {
+                    AwsErrorKind::NotFound
+                }
+                _ => AwsErrorKind::ServiceFailure,
+            };
+            (
+                code,
+                se.err().message().unwrap_or_default().to_string(),
+                kind,
+            )
+        }
+        SdkError::TimeoutError(_) => (
+            "TimeoutError".to_string(),
+            "the call did not complete within the configured timeout".to_string(),
+            AwsErrorKind::Unavailable,
+        ),
+        SdkError::DispatchFailure(_) => (
+            "DispatchFailure".to_string(),
+            "could not send the request".to_string(),
+            AwsErrorKind::Unavailable,
+        ),
+        _ => (
+            "ResponseError".to_string(),
+            "the service's response could not be read".to_string(),
+            AwsErrorKind::ServiceFailure,
+        ),
+    };
+    Error::Aws(AwsError {
+        operation: OPERATION,
+        code,
+        message,
+        kind,
+        retry_after: None,
+    })
+}
