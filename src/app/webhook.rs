@@ -7,6 +7,7 @@
 
 use super::App;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
+use crate::domain::gate::Through;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
 use crate::ingress::encode::{envelope, http_error, http_success};
@@ -41,8 +42,18 @@ impl App {
                 return envelope(req.flavor, answer);
             }
         };
+        // The gate, as for every other trigger.
+        let asker = super::gate::Asker {
+            request_id,
+            caller: Some(provider.key()),
+            ..Default::default()
+        };
+        let permit = match self.decide(Through::Webhook, action.clone(), &asker) {
+            Ok(permit) => permit,
+            Err(e) => return envelope(req.flavor, http_error(&e)),
+        };
         let deadline = self.webhook_deadline(started, lambda);
-        let result = self.executor.execute(action, deadline).await;
+        let result = self.executor.execute(&permit, deadline).await;
         let result = webhook::push_result(result, action);
         crate::telemetry::outcome(&result);
         ran(request_id, &delivery, action, &result, started);
