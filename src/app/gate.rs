@@ -103,7 +103,11 @@ impl App {
 
     /// An SQS batch is accepted only from the function's own work queue:
     /// `sources` are its records' `eventSourceARN`s.
-    pub(super) fn admit_batch(&self, sources: &[Option<String>], request_id: &str) -> Result<(), Error> {
+    pub(super) fn admit_batch(
+        &self,
+        sources: &[Option<String>],
+        request_id: &str,
+    ) -> Result<(), Error> {
         gate::admit_batch(
             sources.iter().map(Option::as_deref),
             self.work_queue_arn.as_deref(),

@@ -137,9 +137,15 @@ impl Trust {
         };
         let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
         if let Some(arn) = &work_queue_arn
-            && !(arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sqs") && arn.split(':').count() == 6)
+            && !(arn.starts_with("arn:")
+                && arn.split(':').nth(2) == Some("sqs")
+                && arn.split(':').count() == 6)
         {
-            return Err(bad("WORK_QUEUE_ARN", arn, "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)"));
+            return Err(bad(
+                "WORK_QUEUE_ARN",
+                arn,
+                "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
+            ));
         }
         Ok(Self {
             http_auth,

@@ -24,8 +24,13 @@ fn identity(a: &ApiGatewayRequestAuthorizer) -> Option<(Principal, String)> {
 
 /// A Lambda authorizer's principal: its `principalId` (REST API), or the
 /// same key in the context it returned (HTTP API `authorizer.lambda`).
-fn lambda_principal(fields: &std::collections::HashMap<String, Value>) -> Option<(Principal, String)> {
-    let id = fields.get("principalId")?.as_str().filter(|p| !p.is_empty())?;
+fn lambda_principal(
+    fields: &std::collections::HashMap<String, Value>,
+) -> Option<(Principal, String)> {
+    let id = fields
+        .get("principalId")?
+        .as_str()
+        .filter(|p| !p.is_empty())?;
     Some((Principal::Authorizer, format!("authorizer:{id}")))
 }
 
@@ -46,7 +51,10 @@ fn v1_authorizer(a: &ApiGatewayRequestAuthorizer) -> Option<(Principal, String)>
 /// it ran.
 fn v1_scopes(a: &ApiGatewayRequestAuthorizer) -> Option<Vec<String>> {
     let claims = a.fields.get("claims")?.as_object()?;
-    let scope = claims.get("scope").and_then(Value::as_str).unwrap_or_default();
+    let scope = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     Some(scope.split_whitespace().map(str::to_string).collect())
 }
 
@@ -101,7 +109,11 @@ pub fn from_v1(ctx: &ApiGatewayProxyRequestContext) -> Who {
     Who {
         principal: id.as_ref().map(|(p, _)| *p),
         caller: id.map(|(_, c)| c),
-        jwt_scopes: if jwt { v1_scopes(&ctx.authorizer) } else { None },
+        jwt_scopes: if jwt {
+            v1_scopes(&ctx.authorizer)
+        } else {
+            None
+        },
         api_request_id: ctx.request_id.clone(),
         source_ip: ctx.identity.source_ip.clone(),
     }

@@ -11,9 +11,7 @@ use super::resolve::Resolver;
 use super::runs::start_run;
 use super::scans::{get_scan, start_scan};
 use crate::config::{BatchSettings, ResolveSettings, SdkSettings};
-use crate::domain::{
-    Action, Deadline, Error, FanOutItem, Outcome, Permitted, ScanTarget, Service,
-};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted, ScanTarget, Service};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,8 @@ use crate::domain::{Disassociate, DisassociateItem, StartRun, StartScan};
 use crate::domain::{ScanTarget, action::Skip};
 
 const ALLOWED: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/allowed";
-const OTHER: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/other";
+const OTHER: &str =
+    "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/other";
 
 fn disassociate(arn: &str) -> Action {
     Action::BatchDisassociate(Disassociate {
@@ -16,7 +17,8 @@ fn disassociate(arn: &str) -> Action {
 
 fn run() -> Action {
     Action::StartAssessmentRun(StartRun {
-        assessment_template_arn: "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into(),
+        assessment_template_arn: "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b"
+            .into(),
         assessment_run_name: None,
     })
 }
@@ -118,7 +120,10 @@ fn http_identity_scopes_and_function_urls() {
     let jwt = http(Some(Principal::Jwt), Some(&scopes), false);
     assert!(decide(&r, jwt, scan()).is_ok());
     let e = decide(&r, jwt, disassociate(ALLOWED)).unwrap_err();
-    assert!(e.to_string().contains("p/configurations.disassociate"), "{e}");
+    assert!(
+        e.to_string().contains("p/configurations.disassociate"),
+        "{e}"
+    );
     let skip = Action::Skip(Skip {
         reason: "tag".into(),
         repository: None,
@@ -140,17 +145,31 @@ fn only_the_own_queue_is_admitted() {
 #[test]
 fn queue_arns_from_urls() {
     assert_eq!(
-        queue_arn("https://sqs.eu-west-1.amazonaws.com/123456789012/work", None).as_deref(),
+        queue_arn(
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/work",
+            None
+        )
+        .as_deref(),
         Some("arn:aws:sqs:eu-west-1:123456789012:work")
     );
     assert_eq!(
-        queue_arn("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q", Some("us-east-1")).as_deref(),
+        queue_arn(
+            "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q",
+            Some("us-east-1")
+        )
+        .as_deref(),
         Some("arn:aws-cn:sqs:cn-north-1:123456789012:q")
     );
     assert_eq!(
         queue_arn("http://127.0.0.1:9/123456789012/work", Some("us-east-1")).as_deref(),
         Some("arn:aws:sqs:us-east-1:123456789012:work")
     );
-    assert_eq!(queue_arn("http://127.0.0.1:9/123456789012/work", None), None);
-    assert_eq!(queue_arn("https://sqs.us-east-1.amazonaws.com/work", None), None);
+    assert_eq!(
+        queue_arn("http://127.0.0.1:9/123456789012/work", None),
+        None
+    );
+    assert_eq!(
+        queue_arn("https://sqs.us-east-1.amazonaws.com/work", None),
+        None
+    );
 }
