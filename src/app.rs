@@ -34,6 +34,8 @@ pub struct App {
     /// The only queue SQS batches are accepted from: `WORK_QUEUE_ARN`, else
     /// the ARN of the queue behind `WORK_QUEUE_URL`.
     pub work_queue_arn: Option<String>,
+    /// Webhook deliveries in flight (at most `WEBHOOK_CONCURRENCY`).
+    webhook_slots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl App {
@@ -53,6 +55,7 @@ impl App {
             queue,
             webhook_secrets,
             work_queue_arn,
+            webhook_slots: Default::default(),
         }
     }
 
