@@ -2,8 +2,10 @@
 //! encode, with one structured log line per invocation. Tests call
 //! [`App::handle`] directly. [`sweep`] ties in the work queue: fan-outs
 //! queued, unfinished items queued, SQS batches consumed. Webhook
-//! deliveries: `app/webhook.rs`.
+//! deliveries: `app/webhook.rs`. Every path goes through the gate
+//! (`app/gate.rs`) between routing and execution.
 
+mod gate;
 mod sweep;
 mod webhook;
 
@@ -29,6 +31,11 @@ pub struct App {
     pub queue: Option<WorkQueue>,
     /// Fetched at the first webhook, not here.
     pub webhook_secrets: WebhookSecretStore,
+    /// The only queue SQS batches are accepted from: `WORK_QUEUE_ARN`, else
+    /// the ARN of the queue behind `WORK_QUEUE_URL`.
+    pub work_queue_arn: Option<String>,
+    /// Webhook deliveries in flight (at most `WEBHOOK_CONCURRENCY`).
+    webhook_slots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl App {
@@ -40,11 +47,15 @@ impl App {
             .zip(settings.queue.url.as_deref())
             .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
         let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
+        let region = sdk.and_then(|s| s.region()).map(|r| r.to_string());
+        let work_queue_arn = own_queue_arn(&settings, settings.queue.url.as_deref(), region);
         Self {
             settings,
             executor,
             queue,
             webhook_secrets,
+            work_queue_arn,
+            webhook_slots: Default::default(),
         }
     }
 
@@ -52,6 +63,8 @@ impl App {
     /// (tests point it somewhere other than Inspector).
     pub fn with_queue_sdk(mut self, sdk: &aws_config::SdkConfig, url: &str) -> Self {
         self.queue = Some(sweep::queue(sdk, url, &self.settings));
+        let region = sdk.region().map(|r| r.to_string());
+        self.work_queue_arn = own_queue_arn(&self.settings, Some(url), region);
         self
     }
 
@@ -116,8 +129,13 @@ impl App {
         // A batch from the work queue: the queue side decodes it.
         let payload = match event.payload {
             Value::Object(map) if crate::queue::message::is_sqs(&map) => {
+                let sources = gate::batch_sources(&map);
                 return match crate::queue::message::decode(map) {
                     Ok(messages) => {
+                        // Refused whole (a non-retryable error, nothing run)
+                        // unless every record comes from the function's own
+                        // work queue.
+                        self.admit_batch(&sources, &request_id)?;
                         Ok(self.consume(messages, &request_id, deadline, started).await)
                     }
                     Err(e) => Err(self.rejected(e, &request_id, started)),
@@ -142,9 +160,16 @@ impl App {
             request_id: &request_id,
             own_account: own_account.filter(|a| !a.is_empty()),
         };
-        let routed = route(&trigger, &self.settings.limits, &self.settings.trust, at);
-        let operation = routed.as_ref().ok().map(|a| a.operation().name());
-        let resource = routed.as_ref().map(|a| a.describe()).unwrap_or_default();
+        // Authenticated, routed, and through the gate: only a permit runs.
+        let routed = self
+            .authenticate(&trigger, &request_id)
+            .and_then(|()| route(&trigger, &self.settings.limits, &self.settings.trust, at))
+            .and_then(|action| self.permit(&trigger, action, &request_id));
+        let operation = routed.as_ref().ok().map(|p| p.action().operation().name());
+        let resource = routed
+            .as_ref()
+            .map(|p| p.action().describe())
+            .unwrap_or_default();
         // What finished, and (non-HTTP fan-outs) what is left to do.
         let (result, rest) = match &routed {
             Ok(action) => match self.execute(&trigger, action, deadline).await {
@@ -170,13 +195,23 @@ impl App {
             }
             (Trigger::Http(req), Err(e)) => Ok(envelope(req.flavor, http_error(&e))),
             (_, Ok(outcome)) => {
-                let action = routed.expect("an outcome implies a routed action");
-                self.settle(&trigger, &action, outcome, rest, &request_id)
+                let permit = routed.expect("an outcome implies a permitted action");
+                self.settle(&trigger, permit.action(), outcome, rest, &request_id)
                     .await
             }
             (_, Err(e)) => Err(e),
         }
     }
+}
+
+/// The queue SQS batches are accepted from (see [`App::work_queue_arn`]).
+fn own_queue_arn(settings: &Settings, url: Option<&str>, region: Option<String>) -> Option<String> {
+    let region = region.or_else(|| std::env::var("AWS_REGION").ok());
+    settings
+        .trust
+        .work_queue_arn
+        .clone()
+        .or_else(|| url.and_then(|u| crate::domain::gate::queue_arn(u, region.as_deref())))
 }
 
 /// The one log line of an invocation: what was asked, by whom, and what

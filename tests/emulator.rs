@@ -98,6 +98,11 @@ async fn start(
     // function ARN names another.
     .env("TRUSTED_ACCOUNTS", "123456789012")
     .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
+    // The bundled SQS event's queue: batches from any other are refused.
+    .env(
+        "WORK_QUEUE_ARN",
+        "arn:aws:sqs:us-east-1:123456789012:inspector-scan-router-WorkQueue-1A2B3C4D5E6F",
+    )
     // The webhook events are signed with the local test secret, which the
     // Secrets Manager stand-in on `endpoint` holds (see every_event_…).
     .env("WEBHOOK_SECRET_ARN", webhooks::SECRET_ARN)

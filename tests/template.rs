@@ -34,7 +34,7 @@ fn http_routes_match() {
 #[test]
 fn iam_actions_are_exactly_those_called() {
     let t = template();
-    let re = Regex::new(r"(?m)^\s+- (inspector2?:[A-Za-z*]+)\s*$").unwrap();
+    let re = Regex::new(r"(?m)^\s+(?:- |Action: )(inspector2?:[A-Za-z*]+)\s*$").unwrap();
     let granted: BTreeSet<String> = re.captures_iter(&t).map(|c| c[1].to_string()).collect();
     let called: BTreeSet<String> = Operation::iam_actions()
         .iter()
@@ -60,21 +60,34 @@ fn command_rule_lists_the_event_operations_and_disassociation_is_opt_in() {
     let rule = rule(&t, "CommandRule");
     let block = &rule[rule.find("detail-type:").unwrap()..];
     let listed: BTreeSet<&str> = block
-        .lines()
-        .skip(1)
-        .map(|l| l.trim().trim_start_matches("- "))
-        .filter(|l| Operation::from_name(l).is_some())
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| Operation::from_name(w).is_some())
         .collect();
     let handled: BTreeSet<&str> = EVENT_OPERATIONS.iter().map(|o| o.name()).collect();
     assert_eq!(listed, handled);
-    // Disassociation only in the branch of the opt-in condition.
-    let (enabled, disabled) = block
-        .split_once("          - - StartCodeSecurityScan\n            - StartAssessmentRun")
-        .map(|(e, _)| (e, "StartCodeSecurityScan StartAssessmentRun"))
-        .expect("a branch without disassociation");
-    assert!(enabled.contains("DisassociationCommandsEnabled"));
-    assert!(enabled.contains("BatchDisassociateCodeSecurityScanConfiguration"));
-    assert!(!disabled.contains("BatchDisassociate"));
+    // Four branches: disassociation only under the opt-in (which requires
+    // EnableDisassociation), Classic runs only under EnableClassic.
+    let lists: Vec<&str> = block
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("- [StartCodeSecurityScan"))
+        .collect();
+    assert_eq!(lists.len(), 4, "{block}");
+    let (on, off) = block.split_at(block.find("          - !If\n            - ClassicEnabled\n            - [StartCodeSecurityScan, StartAssessmentRun]").expect("the branch without disassociation"));
+    assert!(on.contains("DisassociationCommandsEnabled") && on.contains("BatchDisassociate"));
+    assert!(!off.contains("BatchDisassociate"));
+    for branch in [on, off] {
+        let classic = &branch[branch.find("ClassicEnabled").unwrap()..];
+        let mut lines = classic.lines().skip(1);
+        assert!(lines.next().unwrap().contains("StartAssessmentRun"));
+        assert!(!lines.next().unwrap().contains("StartAssessmentRun"));
+    }
+    let conditions = &t[t.find("Conditions:").unwrap()..t.find("Globals:").unwrap()];
+    assert!(
+        conditions.contains(
+            "DisassociationCommandsEnabled: !And\n    - !Condition DisassociationEnabled"
+        )
+    );
     let param = &t[t.find("  EnableDisassociationCommands:").unwrap()..];
     assert!(param.lines().nth(2).unwrap().contains("Default: \"false\""));
 }
@@ -403,5 +416,89 @@ fn the_function_reads_the_webhook_secret_and_no_other() {
             "{} webhook URL output",
             provider.title()
         );
+    }
+}
+
+#[test]
+fn only_the_functions_role_sends_to_the_work_queue() {
+    let t = template();
+    let policy = resource(&t, "WorkQueuePolicy");
+    assert!(policy.contains("Type: AWS::SQS::QueuePolicy"));
+    assert!(policy.contains("Queues: [!Ref WorkQueue]"));
+    let deny = &policy[policy.find("Effect: Deny").expect("a deny")..];
+    assert!(deny.contains("Principal: \"*\""));
+    assert!(deny.contains("Action: sqs:SendMessage"));
+    assert!(deny.contains(
+        "ArnNotEquals:\n                aws:PrincipalArn: !GetAtt ScanRouterFunctionRole.Arn"
+    ));
+    let function = resource(&t, "ScanRouterFunction");
+    assert!(function.contains("WORK_QUEUE_ARN: !GetAtt WorkQueue.Arn"));
+}
+
+#[test]
+fn switches_take_away_permission_rule_and_schedule() {
+    let t = template();
+    for (param, default) in [("EnableDisassociation", "true"), ("EnableClassic", "false")] {
+        let p = &t[t.find(&format!("\n  {param}:\n")).expect(param)..];
+        assert!(
+            p.lines()
+                .nth(3)
+                .unwrap()
+                .contains(&format!("Default: \"{default}\"")),
+            "{param}"
+        );
+    }
+    let function = resource(&t, "ScanRouterFunction");
+    for env in [
+        "DISASSOCIATION_ENABLED: !Ref EnableDisassociation",
+        "CLASSIC_ENABLED: !Ref EnableClassic",
+        "HTTP_AUTH: !Ref HttpAuth",
+        "DISASSOCIATION_COMMANDS_ENABLED: !If [DisassociationCommandsEnabled, \"true\", \"false\"]",
+    ] {
+        assert!(function.contains(env), "{env}");
+    }
+    // Each permission only under its condition.
+    for (condition, action) in [
+        (
+            "DisassociationEnabled",
+            "inspector2:BatchDisassociateCodeSecurityScanConfiguration",
+        ),
+        ("ClassicEnabled", "inspector:StartAssessmentRun"),
+    ] {
+        let at = function.find(action).expect(action);
+        let before = &function[..at];
+        let branch = &before[before.rfind("- !If").expect("a conditional statement")..];
+        assert!(
+            branch.contains(&format!("- {condition}\n")),
+            "{action} under {condition}"
+        );
+        assert_eq!(function.matches(action).count(), 1, "{action} granted once");
+    }
+    // The Classic schedule only with Classic on.
+    let conditions = &t[t.find("Conditions:").unwrap()..t.find("Globals:").unwrap()];
+    assert!(
+        conditions.contains("AssessmentScheduleEnabled: !And\n    - !Condition ClassicEnabled")
+    );
+    assert!(
+        resource(&t, "AssessmentScheduleRule").contains("Condition: AssessmentScheduleEnabled")
+    );
+    assert!(
+        resource(&t, "AssessmentSchedulePermission")
+            .contains("Condition: AssessmentScheduleEnabled")
+    );
+}
+
+#[test]
+fn the_bus_admits_only_the_named_sources() {
+    let t = template();
+    let policy = resource(&t, "CommandBusPolicy");
+    let condition = &policy[policy.find("Condition:\n").expect("a condition")..];
+    assert!(condition.contains("StringEquals:\n            events:source:"));
+    for source in [
+        "!Ref CommandSource",
+        "!Ref GitHubSource",
+        "!Ref GitLabSource",
+    ] {
+        assert!(condition.contains(&format!("- {source}")), "{source}");
     }
 }

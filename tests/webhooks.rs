@@ -21,7 +21,7 @@ fn settings(ttl_seconds: u64) -> Settings {
         webhooks: WebhookSettings {
             secret_arn: Some(SECRET_ARN.into()),
             secret_ttl: Duration::from_secs(ttl_seconds),
-            dry_run_secrets: None,
+            ..WebhookSettings::default()
         },
         ..Settings::default()
     };
@@ -542,7 +542,7 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
     let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     vault.set(|v| v.failing = Some((400, "AccessDeniedException")));
-    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, _inspector, app) = setup(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GH_PUSH)).await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(
@@ -554,7 +554,17 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
         "the log names the cause"
     );
 
-    // Nothing kept from a failed fetch: the next delivery fetches again.
+    // A failed fetch is remembered a few seconds (no call meanwhile), then
+    // the next delivery fetches again.
+    vault.set(|v| v.failing = None);
+    let (status, _) = send(&app, load_event(GH_PUSH)).await;
+    assert_eq!(status, 500, "the failure is remembered");
+    assert_eq!(vault.calls().len(), 2, "and nothing fetched meanwhile");
+    let mut s = settings(300);
+    s.webhooks.secret_failure_cache = Duration::ZERO;
+    vault.set(|v| v.failing = Some((400, "AccessDeniedException")));
+    let (_server, inspector, app) = setup(&vault, s).await;
+    assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 500);
     vault.set(|v| v.failing = None);
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 202);
     assert_eq!(scans(&inspector), 1);

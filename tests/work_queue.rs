@@ -76,11 +76,13 @@ fn queued_projects(bodies: &[String]) -> Vec<String> {
 #[tokio::test]
 async fn the_bundled_sqs_event_does_both_messages() {
     let server = stand_in().await;
-    let app = live_app(&server).await;
-    let answer = app
-        .handle(event(load_event("sqs-work-queue.json")))
-        .await
-        .unwrap();
+    let bundled = load_event("sqs-work-queue.json");
+    let mut s = Settings::default();
+    s.trust.work_queue_arn = bundled["Records"][0]["eventSourceARN"]
+        .as_str()
+        .map(str::to_string);
+    let app = live_app_with(&server, s, 1).await;
+    let answer = app.handle(event(bundled)).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));
     let reqs = requests(&server).await;
     assert_eq!(reqs.len(), 2);
@@ -104,7 +106,9 @@ async fn the_bundled_sqs_event_does_both_messages() {
 async fn malformed_messages_fail_every_time_without_holding_up_the_batch() {
     let script = Disassociation::default();
     let server = script.serve().await;
-    let app = live_app(&server).await;
+    let mut s = Settings::default();
+    s.trust.work_queue_arn = Some(QUEUE_ARN.into());
+    let app = live_app_with(&server, s, 1).await;
     let batch = [
         message("ok-1", disassociate_body(0..3)),
         message("not-json", "{\"action\": ".into()),

@@ -7,7 +7,7 @@
 use super::App;
 use crate::config::Settings;
 use crate::domain::error::bounded;
-use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
 use crate::ingress::Trigger;
 use crate::ingress::encode::summary;
 use crate::queue::bodies as work;
@@ -50,9 +50,10 @@ impl App {
     pub(super) async fn execute(
         &self,
         trigger: &Trigger,
-        action: &Action,
+        permit: &Permitted,
         deadline: Deadline,
     ) -> Result<Split, Error> {
+        let action = permit.action();
         let http = matches!(trigger, Trigger::Http(_));
         if !http
             && self.queue.is_some()
@@ -63,7 +64,7 @@ impl App {
         }
         // Boxed, as in consume_one: the SDK's futures nest deep, and
         // unboxed the binary's main future exceeds the compiler's query depth.
-        let outcome = Box::pin(self.executor.execute(action, deadline)).await?;
+        let outcome = Box::pin(self.executor.execute(permit, deadline)).await?;
         Ok(if http {
             Split {
                 finished: outcome,
@@ -297,11 +298,16 @@ impl App {
                 return Verdict::Rejected;
             }
         };
+        // The gate, as for any request; a refusal is for good: deleted, logged there.
+        let Ok(permit) = self.permit_message(action, request_id, message_id) else {
+            return Verdict::Done;
+        };
+        let action = permit.action();
         let (op, resource) = (action.operation().name(), action.describe());
-        let Split { finished, rest } = match Box::pin(self.executor.execute(&action, deadline))
+        let Split { finished, rest } = match Box::pin(self.executor.execute(&permit, deadline))
             .await
         {
-            Ok(outcome) => Split::of(&action, outcome),
+            Ok(outcome) => Split::of(action, outcome),
             Err(e) => {
                 crate::telemetry::error(&e);
                 let retry = e.retryable();

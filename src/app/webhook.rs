@@ -1,18 +1,23 @@
-//! A webhook delivery, in this order: method; body size (before any
-//! signature work); the provider's secret (fetched at the first webhook);
-//! the signature; the event; for a push, the scan, through the same
+//! A webhook delivery, in this order: a slot of the webhooks' own share
+//! (`WEBHOOK_CONCURRENCY`, else 503 at once); method; body size (before any
+//! signature work); the signature header's presence and shape (before any
+//! secret is read); the provider's secret (fetched at the first webhook);
+//! the signature; the event; the gate; for a push, the scan, through the same
 //! executor as every other trigger; the answer. One log line per delivery,
 //! with the event and delivery id once the delivery is verified; before
 //! that nothing of the request is logged.
 
 use super::App;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
+use crate::domain::gate::Through;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
-use crate::ingress::encode::{envelope, http_error, http_success};
+use crate::ingress::encode::{HttpAnswer, envelope, http_error, http_success};
 use crate::ingress::http::HttpRequest;
 use crate::ingress::webhook::{self, Asks, Delivery, WEBHOOK_ROUTES};
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 impl App {
@@ -25,6 +30,29 @@ impl App {
         started: Instant,
         lambda: Deadline,
     ) -> Value {
+        // The webhooks' own share of the function: a flood of deliveries
+        // (signed or not) waits for no secret and holds no more than this.
+        let Some(_slot) = Slot::take(&self.webhook_slots, self.settings.webhooks.concurrency)
+        else {
+            let (provider, latency_ms) = (provider.key(), latency_ms(started));
+            tracing::warn!(
+                request_id,
+                trigger = "webhook",
+                provider,
+                outcome = "rejected",
+                error_code = BUSY,
+                latency_ms,
+                "invocation"
+            );
+            let body = serde_json::json!({"error": {"code": BUSY, "retryable": true,
+                "message": "too many webhook deliveries in flight (WEBHOOK_CONCURRENCY); retry later"}});
+            let answer = HttpAnswer {
+                status: 503,
+                headers: vec![("retry-after", "1".to_string())],
+                body,
+            };
+            return envelope(req.flavor, answer);
+        };
         let delivery = match self.verified(req, provider).await {
             Ok(d) => d,
             Err(e) => {
@@ -41,8 +69,18 @@ impl App {
                 return envelope(req.flavor, answer);
             }
         };
+        // The gate, as for every other trigger.
+        let asker = super::gate::Asker {
+            request_id,
+            caller: Some(provider.key()),
+            ..Default::default()
+        };
+        let permit = match self.decide(Through::Webhook, action.clone(), &asker) {
+            Ok(permit) => permit,
+            Err(e) => return envelope(req.flavor, http_error(&e)),
+        };
         let deadline = self.webhook_deadline(started, lambda);
-        let result = self.executor.execute(action, deadline).await;
+        let result = self.executor.execute(&permit, deadline).await;
         let result = webhook::push_result(result, action);
         crate::telemetry::outcome(&result);
         ran(request_id, &delivery, action, &result, started);
@@ -71,6 +109,7 @@ impl App {
         }
         let max = self.settings.limits.max_body_bytes;
         let body = webhook::raw_body(req, max)?;
+        webhook::signature_present(req, provider)?;
         let secrets = self.webhook_secrets.get().await?;
         let values = secrets.of(provider);
         if values.is_empty() {
@@ -95,6 +134,29 @@ impl App {
             at: Some(invocation.map_or(window, |at| at.min(window))),
             margin,
         }
+    }
+}
+
+/// The code of a delivery turned away because the webhooks' share is full.
+const BUSY: &str = "WebhookConcurrencyReached";
+
+/// One of the webhooks' slots, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(in_flight: &Arc<AtomicUsize>, limit: usize) -> Option<Slot> {
+        in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(in_flight.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

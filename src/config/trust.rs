@@ -3,6 +3,7 @@
 //! disassociated. Read with the other settings at cold start.
 
 use crate::domain::Error;
+use crate::domain::gate::{HttpAuth, Rules, Switches};
 use crate::domain::validate::is_scan_configuration_arn;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,15 @@ pub struct Trust {
     /// `JWT_SCOPE_PREFIX`: prefix of the scopes a JWT must carry for each
     /// route (`<prefix>scans.start`, ...).
     pub jwt_scope_prefix: String,
+    /// `HTTP_AUTH` (`IAM`, `JWT` or `NONE`): the identity every HTTP API
+    /// request must carry; unset, none is required (local runs).
+    pub http_auth: Option<HttpAuth>,
+    /// `DISASSOCIATION_ENABLED`, `CLASSIC_ENABLED`,
+    /// `DISASSOCIATION_COMMANDS_ENABLED`; unset, on.
+    pub switches: Switches,
+    /// `WORK_QUEUE_ARN`: the only queue SQS batches are accepted from;
+    /// unset, the ARN of the queue behind `WORK_QUEUE_URL`.
+    pub work_queue_arn: Option<String>,
 }
 
 impl Default for Trust {
@@ -30,6 +40,9 @@ impl Default for Trust {
             push_sources: vec!["github.com".to_string(), "gitlab.com".to_string()],
             allowed_scan_configuration_arns: None,
             jwt_scope_prefix: String::new(),
+            http_auth: None,
+            switches: Switches::default(),
+            work_queue_arn: None,
         }
     }
 }
@@ -105,13 +118,55 @@ impl Trust {
                 "a scope prefix without spaces",
             ));
         }
+        let http_auth = match get("HTTP_AUTH") {
+            None => None,
+            Some(v) => Some(
+                HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?,
+            ),
+        };
+        let switch = |name: &str| match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(true),
+            Some(v) if v == "true" => Ok(true),
+            Some(v) if v == "false" => Ok(false),
+            Some(v) => Err(bad(name, &v, "true or false")),
+        };
+        let switches = Switches {
+            disassociation: switch("DISASSOCIATION_ENABLED")?,
+            classic: switch("CLASSIC_ENABLED")?,
+            disassociation_commands: switch("DISASSOCIATION_COMMANDS_ENABLED")?,
+        };
+        let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
+        if let Some(arn) = &work_queue_arn
+            && !(arn.starts_with("arn:")
+                && arn.split(':').nth(2) == Some("sqs")
+                && arn.split(':').count() == 6)
+        {
+            return Err(bad(
+                "WORK_QUEUE_ARN",
+                arn,
+                "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
+            ));
+        }
         Ok(Self {
+            http_auth,
+            switches,
+            work_queue_arn,
             accounts,
             command_sources: sources("COMMAND_SOURCES", d.command_sources)?,
             push_sources: sources("PUSH_SOURCES", d.push_sources)?,
             allowed_scan_configuration_arns: allowed,
             jwt_scope_prefix: prefix.trim().to_string(),
         })
+    }
+
+    /// The gate's rules, as these settings state them.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            allowed_scan_configuration_arns: self.allowed_scan_configuration_arns.as_deref(),
+            jwt_scope_prefix: &self.jwt_scope_prefix,
+            http_auth: self.http_auth,
+            switches: self.switches,
+        }
     }
 
     /// May an EventBridge event from `account` be acted on? `own` is the

@@ -24,6 +24,15 @@ pub struct WebhookSettings {
     /// `DRY_RUN_WEBHOOK_SECRETS`: the values themselves, same JSON; read only
     /// in a dry run (which calls no AWS), refused otherwise.
     pub dry_run_secrets: Option<WebhookSecrets>,
+    /// `WEBHOOK_SECRET_FAILURE_SECONDS`: a failed fetch is remembered this
+    /// long; deliveries meanwhile call nothing (0: not remembered).
+    pub secret_failure_cache: Duration,
+    /// `WEBHOOK_SECRET_GRACE_SECONDS`: while Secrets Manager fails, the last
+    /// values fetched are used until their TTL plus this.
+    pub secret_grace: Duration,
+    /// `WEBHOOK_CONCURRENCY`: webhook deliveries handled at once by one
+    /// instance of the function; more are answered 503 at once.
+    pub concurrency: usize,
 }
 
 impl Default for WebhookSettings {
@@ -32,6 +41,9 @@ impl Default for WebhookSettings {
             secret_arn: None,
             secret_ttl: Duration::from_secs(300),
             dry_run_secrets: None,
+            secret_failure_cache: Duration::from_secs(5),
+            secret_grace: Duration::from_secs(900),
+            concurrency: 4,
         }
     }
 }
@@ -88,6 +100,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 0..=86_400,
             )? as u64),
             dry_run_secrets,
+            secret_failure_cache: Duration::from_secs(self.number(
+                "WEBHOOK_SECRET_FAILURE_SECONDS",
+                d.secret_failure_cache.as_secs() as usize,
+                0..=300,
+            )? as u64),
+            secret_grace: Duration::from_secs(self.number(
+                "WEBHOOK_SECRET_GRACE_SECONDS",
+                d.secret_grace.as_secs() as usize,
+                0..=86_400,
+            )? as u64),
+            concurrency: self.number("WEBHOOK_CONCURRENCY", d.concurrency, 1..=1000)?,
         })
     }
 }

@@ -109,6 +109,10 @@ pub enum Error {
     /// missing or does not match. Says nothing of what was sent.
     #[error("the {provider} webhook signature or token is missing or does not match")]
     InvalidSignature { provider: &'static str },
+    /// An HTTP request without the identity the deployment requires
+    /// (`HTTP_AUTH`): nothing is called.
+    #[error("{message}")]
+    Unauthenticated { message: String },
 }
 
 impl Error {
@@ -148,6 +152,7 @@ impl Error {
             Error::Forbidden { .. } => "Forbidden",
             Error::Internal { .. } => "InternalError",
             Error::InvalidSignature { .. } => "InvalidSignature",
+            Error::Unauthenticated { .. } => "Unauthenticated",
         }
     }
 
@@ -156,7 +161,7 @@ impl Error {
             Error::MalformedRequest { .. }
             | Error::InvalidRequest { .. }
             | Error::UnsupportedEvent { .. } => 400,
-            Error::InvalidSignature { .. } => 401,
+            Error::InvalidSignature { .. } | Error::Unauthenticated { .. } => 401,
             Error::NotFound { .. } => 404,
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } => 413,

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod deadline;
 pub mod error;
+pub mod gate;
 pub mod keys;
 pub mod operation;
 pub mod outcome;
@@ -14,6 +15,7 @@ pub mod webhook;
 pub use action::*;
 pub use deadline::Deadline;
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};
+pub use gate::Permitted;
 pub use operation::{Operation, Service};
 pub use outcome::*;
 pub use webhook::{Provider, WebhookSecrets};

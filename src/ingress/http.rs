@@ -5,7 +5,7 @@
 use super::actions::{Origin, action_for};
 use super::body::json_object;
 use super::caller::{self, Who};
-use crate::config::{Limits, Trust};
+use crate::config::Limits;
 use crate::domain::validate::{check_idempotency_key, shown};
 use crate::domain::{Action, Error, Operation};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
@@ -38,6 +38,8 @@ pub struct HttpRequest {
     pub is_base64_encoded: bool,
     /// Who asked, as API Gateway established it.
     pub who: Who,
+    /// Sent through a Lambda function URL, not API Gateway.
+    pub function_url: bool,
 }
 
 impl HttpRequest {
@@ -58,6 +60,12 @@ impl HttpRequest {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// A function URL's requests come on `<url-id>.lambda-url.<region>.on.aws`
+/// (payload 2.0, `requestContext.domainName`); API Gateway's never do.
+pub fn is_function_url(domain_name: Option<&str>) -> bool {
+    domain_name.is_some_and(|d| d.contains(".lambda-url."))
 }
 
 fn malformed_event(kind: &str, e: serde_json::Error) -> Error {
@@ -89,6 +97,7 @@ pub fn decode_v2(payload: Value) -> Result<HttpRequest, Error> {
         req.is_base64_encoded,
     );
     request.who = caller::from_v2(&req.request_context);
+    request.function_url = is_function_url(req.request_context.domain_name.as_deref());
     Ok(request)
 }
 
@@ -197,18 +206,6 @@ fn percent_decode(segment: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-impl Route {
-    fn scope(&self) -> &'static str {
-        let i = match self {
-            Route::StartScan => 0,
-            Route::GetScan { .. } => 1,
-            Route::Disassociate => 2,
-            Route::StartRun => 3,
-        };
-        ROUTE_SCOPES[i].2
-    }
-}
-
 enum Route {
     StartScan,
     GetScan { project_id: String, scan_id: String },
@@ -254,7 +251,8 @@ fn match_route(method: &str, path: &str) -> Result<Route, Error> {
     })
 }
 
-/// The scope a JWT must carry for each route, after `JWT_SCOPE_PREFIX`.
+/// The scope a JWT must carry for each route, after `JWT_SCOPE_PREFIX`
+/// (checked by the gate: `domain::gate::scope_for`, the same per operation).
 pub const ROUTE_SCOPES: [(&str, &str, &str); 4] = [
     ("POST", "/scans", "scans.start"),
     ("GET", "/scans/{projectId}/{scanId}", "scans.read"),
@@ -266,19 +264,10 @@ pub const ROUTE_SCOPES: [(&str, &str, &str); 4] = [
     ("POST", "/assessment-runs", "assessments.start"),
 ];
 
-pub fn route(req: &HttpRequest, cfg: &Limits, trust: &Trust) -> Result<Action, Error> {
+pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     let route = match_route(&req.method, &req.path)?;
-    // Whenever a JWT authorizer ran, the route's scope is checked here too,
-    // so a function URL or a stage without route scopes cannot bypass it.
-    if let Some(scopes) = &req.who.jwt_scopes {
-        let needed = format!("{}{}", trust.jwt_scope_prefix, route.scope());
-        if !scopes.contains(&needed) {
-            return Err(Error::Forbidden {
-                message: format!("the token does not carry the scope {}", shown(&needed)),
-                fields: Vec::new(),
-            });
-        }
-    }
+    // The route's scope, the identity HTTP_AUTH requires and what a
+    // function URL may serve are the gate's to check (domain::gate).
     // A caller's key is namespaced by who the caller is: the same caller
     // retrying gets the same tokens; two callers sharing a key never do.
     let mut origin = Origin {

@@ -16,7 +16,7 @@ pub mod wire;
 
 use crate::config::{Limits, Trust};
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::{Action, Error, FieldError};
+use crate::domain::{Action, Error};
 use actions::Origin;
 use eventbridge::EventBridgeEvent;
 use http::HttpRequest;
@@ -134,15 +134,18 @@ pub struct Invocation<'a> {
     pub own_account: Option<&'a str>,
 }
 
-/// Route a trigger to a validated action, checking that the caller may ask.
+/// Route a trigger to a validated action. EventBridge events are checked
+/// for a trusted account and source here, as those decide what the event
+/// is; everything else about whether the caller may ask is the gate's.
 pub fn route(
     trigger: &Trigger,
     cfg: &Limits,
     trust: &Trust,
     at: Invocation,
 ) -> Result<Action, Error> {
+    // Whether the caller may have it done is the gate's to say (domain::gate).
     let action = match trigger {
-        Trigger::Http(req) => http::route(req, cfg, trust)?,
+        Trigger::Http(req) => http::route(req, cfg)?,
         Trigger::EventBridge(ev) => eventbridge::route(ev, cfg, trust, at.own_account)?,
         Trigger::Direct { action, fields } => {
             let origin = Origin {
@@ -154,35 +157,6 @@ pub fn route(
             direct::route(action, fields, cfg, &origin)?
         }
     };
-    if let (Action::BatchDisassociate(d), Some(allowed)) =
-        (&action, &trust.allowed_scan_configuration_arns)
-    {
-        let prefix = match trigger {
-            Trigger::EventBridge(_) => "detail.",
-            _ => "",
-        };
-        let outside: Vec<FieldError> = d
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| !allowed.contains(&item.scan_configuration_arn))
-            .map(|(i, _)| {
-                FieldError::new(
-                    format!("{prefix}disassociateConfigurationRequests[{i}].scanConfigurationArn"),
-                    "is not one of ALLOWED_SCAN_CONFIGURATION_ARNS",
-                )
-            })
-            .collect();
-        if !outside.is_empty() {
-            return Err(Error::Forbidden {
-                message: format!(
-                    "{} item(s) name a scan configuration that may not be disassociated",
-                    outside.len()
-                ),
-                fields: outside,
-            });
-        }
-    }
     Ok(action)
 }
 

@@ -128,6 +128,7 @@ fn json_body_errors() {
         body: Some("//4=".into()),
         is_base64_encoded: true,
         who: Default::default(),
+        function_url: false,
     };
     assert!(
         r.json_body(99, 1000)
@@ -181,6 +182,7 @@ fn http_trigger(
         body: body.map(|b| b.to_string()),
         is_base64_encoded: false,
         who: Default::default(),
+        function_url: false,
     })
 }
 

@@ -86,6 +86,39 @@ pub fn verify(
     }
 }
 
+/// The signature (GitHub) or token (GitLab) header is there, once, and has
+/// its shape: `sha256=` and 64 hex digits; a token of 1-1,024 printable
+/// characters. Checked before the secret is read, so a request without one
+/// costs no Secrets Manager call. [`Error::InvalidSignature`] otherwise.
+pub fn signature_present(req: &HttpRequest, provider: Provider) -> Result<(), Error> {
+    let name = match provider {
+        Provider::GitHub => GITHUB_SIGNATURE,
+        Provider::GitLab => GITLAB_TOKEN,
+    };
+    let mut values = req
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name));
+    let shaped = match (values.next(), values.next()) {
+        (Some((_, v)), None) => match provider {
+            Provider::GitHub => v
+                .strip_prefix("sha256=")
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())),
+            Provider::GitLab => {
+                !v.is_empty() && v.len() <= 1024 && !v.chars().any(char::is_control)
+            }
+        },
+        _ => false,
+    };
+    if shaped {
+        Ok(())
+    } else {
+        Err(Error::InvalidSignature {
+            provider: provider.title(),
+        })
+    }
+}
+
 /// `sha256=<hex>` to its bytes; any other form is no signature.
 fn github_signature(header: &str) -> Option<Vec<u8>> {
     hex::decode(header.strip_prefix("sha256=")?).ok()

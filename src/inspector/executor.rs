@@ -1,5 +1,7 @@
-//! The adapter's entry point: an [`Action`] executed through the SDK clients
-//! ([`Inspector`]), or planned without calling anything ([`Executor::DryRun`]).
+//! The adapter's entry point: an action the gate let through
+//! ([`Permitted`], which only `domain::gate` can make) executed through the
+//! SDK clients ([`Inspector`]), or planned without calling anything
+//! ([`Executor::DryRun`]).
 
 use super::client::Clients;
 use super::disassociate::{Live, disassociate};
@@ -9,7 +11,7 @@ use super::resolve::Resolver;
 use super::runs::start_run;
 use super::scans::{get_scan, start_scan};
 use crate::config::{BatchSettings, ResolveSettings, SdkSettings};
-use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, ScanTarget, Service};
+use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted, ScanTarget, Service};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +38,8 @@ impl Inspector {
         }
     }
 
-    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
+    /// Private: the way in is [`Executor::execute`], with a permit.
+    async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
         let concurrency = self.batch.concurrency.max(1);
         let (clients, resolver) = (&self.clients, self.resolver.as_ref());
         match action {
@@ -108,7 +111,9 @@ impl Executor {
         }
     }
 
-    pub async fn execute(&self, action: &Action, deadline: Deadline) -> Result<Outcome, Error> {
+    /// Runs what the gate permitted; nothing else can be run.
+    pub async fn execute(&self, permit: &Permitted, deadline: Deadline) -> Result<Outcome, Error> {
+        let action = permit.action();
         match (self, action) {
             (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
             (Executor::Live(inspector), _) => inspector.execute(action, deadline).await,

@@ -3,6 +3,11 @@
 //! for `WEBHOOK_SECRET_TTL_SECONDS`; or, in a dry run, from
 //! `DRY_RUN_WEBHOOK_SECRETS`. Imports neither ingress nor inspector.
 //!
+//! A failed fetch is remembered for `WEBHOOK_SECRET_FAILURE_SECONDS`
+//! (deliveries meanwhile call nothing), and while Secrets Manager fails the
+//! last values fetched are used until their TTL plus
+//! `WEBHOOK_SECRET_GRACE_SECONDS`.
+//!
 //! A value never reaches a log, a metric or an error: errors name the
 //! secret's version stage and the service's error code only.
 
@@ -36,9 +41,19 @@ pub struct WebhookSecretStore {
 struct Inner {
     source: Source,
     ttl: Duration,
-    /// When the kept copy was fetched, and the copy. Held across a fetch, so
-    /// that deliveries arriving together fetch once.
-    kept: Mutex<Option<(Instant, Arc<WebhookSecrets>)>>,
+    failure_cache: Duration,
+    grace: Duration,
+    /// The kept copy, and the last failure. Held across a fetch, so that
+    /// deliveries arriving together fetch once.
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// When the copy was fetched, and the copy.
+    good: Option<(Instant, Arc<WebhookSecrets>)>,
+    /// When the last fetch failed, and how.
+    failed: Option<(Instant, Error)>,
 }
 
 impl WebhookSecretStore {
@@ -60,7 +75,9 @@ impl WebhookSecretStore {
             inner: Arc::new(Inner {
                 source,
                 ttl: settings.secret_ttl,
-                kept: Mutex::new(None),
+                failure_cache: settings.secret_failure_cache,
+                grace: settings.secret_grace,
+                kept: Mutex::new(Kept::default()),
             }),
         }
     }
@@ -71,22 +88,58 @@ impl WebhookSecretStore {
     }
 
     /// The secrets: the kept copy while it is younger than the TTL, else
-    /// fetched (current and previous versions). A failed fetch keeps
-    /// nothing, so the next delivery tries again.
+    /// fetched (current and previous versions). A failed fetch is
+    /// remembered for the failure time (no call meanwhile); while fetches
+    /// fail, the kept copy serves until TTL + grace.
     pub async fn get(&self) -> Result<Arc<WebhookSecrets>, Error> {
         let manager = match &self.inner.source {
             Source::None => return Ok(Arc::new(WebhookSecrets::default())),
             Source::Given(given) => return Ok(given.clone()),
             Source::SecretsManager(manager) => manager,
         };
-        let mut kept = self.inner.kept.lock().await;
-        if let Some((at, secrets)) = kept.as_ref()
-            && at.elapsed() < self.inner.ttl
+        let inner = &self.inner;
+        let mut kept = inner.kept.lock().await;
+        let good = kept.good.clone();
+        let fresh = |age: Duration| age < inner.ttl;
+        let stale_ok = |age: Duration| age < inner.ttl.saturating_add(inner.grace);
+        if let Some((at, secrets)) = &good
+            && fresh(at.elapsed())
         {
             return Ok(secrets.clone());
         }
-        let fetched = Arc::new(manager.fetch().await?);
-        *kept = Some((Instant::now(), fetched.clone()));
-        Ok(fetched)
+        let last_good = good.filter(|(at, _)| stale_ok(at.elapsed()));
+        if let Some((at, e)) = &kept.failed
+            && at.elapsed() < inner.failure_cache
+        {
+            return match last_good {
+                Some((_, secrets)) => Ok(secrets),
+                None => Err(e.clone()),
+            };
+        }
+        match manager.fetch().await {
+            Ok(fetched) => {
+                let fetched = Arc::new(fetched);
+                *kept = Kept {
+                    good: Some((Instant::now(), fetched.clone())),
+                    failed: None,
+                };
+                Ok(fetched)
+            }
+            Err(e) => {
+                kept.failed = Some((Instant::now(), e.clone()));
+                match last_good {
+                    Some((at, secrets)) => {
+                        tracing::warn!(
+                            error_code = e.code(),
+                            error = %e,
+                            age_seconds = at.elapsed().as_secs(),
+                            "webhook secret fetch failed; using the values fetched before"
+                        );
+                        Ok(secrets)
+                    }
+                    None => Err(e),
+                }
+            }
+        }
     }
 }

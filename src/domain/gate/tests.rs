@@ -1,0 +1,175 @@
+use super::*;
+use crate::domain::{Disassociate, DisassociateItem, StartRun, StartScan};
+use crate::domain::{ScanTarget, action::Skip};
+
+const ALLOWED: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/allowed";
+const OTHER: &str =
+    "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/other";
+
+fn disassociate(arn: &str) -> Action {
+    Action::BatchDisassociate(Disassociate {
+        items: vec![DisassociateItem {
+            scan_configuration_arn: arn.into(),
+            project_id: "project-1".into(),
+        }],
+    })
+}
+
+fn run() -> Action {
+    Action::StartAssessmentRun(StartRun {
+        assessment_template_arn: "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b"
+            .into(),
+        assessment_run_name: None,
+    })
+}
+
+fn scan() -> Action {
+    Action::StartCodeSecurityScan(StartScan {
+        target: ScanTarget::ProjectId("project-1".into()),
+        client_token: None,
+    })
+}
+
+fn rules(allowed: &[String]) -> Rules<'_> {
+    Rules {
+        allowed_scan_configuration_arns: Some(allowed),
+        jwt_scope_prefix: "p/",
+        http_auth: None,
+        switches: Switches::default(),
+    }
+}
+
+fn every_trigger<'a>() -> Vec<Through<'a>> {
+    vec![
+        Through::Http {
+            principal: Some(Principal::Iam),
+            scopes: None,
+            function_url: false,
+        },
+        Through::Webhook,
+        Through::EventBridge,
+        Through::Direct,
+        Through::Queue,
+    ]
+}
+
+#[test]
+fn the_allow_list_holds_on_every_trigger() {
+    let allowed = vec![ALLOWED.to_string()];
+    for through in every_trigger() {
+        assert!(decide(&rules(&allowed), through, disassociate(ALLOWED)).is_ok());
+        let e = decide(&rules(&allowed), through, disassociate(OTHER)).unwrap_err();
+        assert_eq!(e.code(), "Forbidden", "{}", through.name());
+        assert!(e.fields()[0].field.ends_with("[0].scanConfigurationArn"));
+    }
+}
+
+#[test]
+fn switched_off_operations_are_refused_on_every_trigger() {
+    let allowed = vec![ALLOWED.to_string()];
+    let mut r = rules(&allowed);
+    r.switches = Switches {
+        disassociation: false,
+        classic: false,
+        disassociation_commands: true,
+    };
+    for through in every_trigger() {
+        let e = decide(&r, through, disassociate(ALLOWED)).unwrap_err();
+        assert!(e.to_string().contains("EnableDisassociation=true"), "{e}");
+        let e = decide(&r, through, run()).unwrap_err();
+        assert!(e.to_string().contains("EnableClassic=true"), "{e}");
+        assert!(e.to_string().contains(CLASSIC_END_OF_SUPPORT));
+        let runs = Action::StartAssessmentRuns(vec![]);
+        assert_eq!(decide(&r, through, runs).unwrap_err().http_status(), 403);
+        assert!(decide(&r, through, scan()).is_ok());
+    }
+}
+
+#[test]
+fn eventbridge_disassociation_is_an_opt_in() {
+    let allowed = vec![ALLOWED.to_string()];
+    let mut r = rules(&allowed);
+    r.switches.disassociation_commands = false;
+    assert!(decide(&r, Through::EventBridge, disassociate(ALLOWED)).is_err());
+    assert!(decide(&r, Through::Direct, disassociate(ALLOWED)).is_ok());
+}
+
+#[test]
+fn http_identity_scopes_and_function_urls() {
+    let allowed = vec![ALLOWED.to_string()];
+    let mut r = rules(&allowed);
+    r.http_auth = Some(HttpAuth::Iam);
+    let http = |principal, scopes, function_url| Through::Http {
+        principal,
+        scopes,
+        function_url,
+    };
+    let e = decide(&r, http(None, None, false), scan()).unwrap_err();
+    assert_eq!(e.http_status(), 401);
+    let e = decide(&r, http(Some(Principal::Jwt), None, false), scan()).unwrap_err();
+    assert_eq!(e.http_status(), 401);
+    assert!(decide(&r, http(Some(Principal::Iam), None, false), scan()).is_ok());
+    // An IAM-authenticated function URL may carry the API; an open one not.
+    assert!(decide(&r, http(Some(Principal::Iam), None, true), scan()).is_ok());
+    r.http_auth = None;
+    let e = decide(&r, http(None, None, true), scan()).unwrap_err();
+    assert_eq!(e.http_status(), 403);
+    // JWT scopes, per operation.
+    r.http_auth = Some(HttpAuth::Jwt);
+    let scopes = vec!["p/scans.start".to_string()];
+    let jwt = http(Some(Principal::Jwt), Some(&scopes), false);
+    assert!(decide(&r, jwt, scan()).is_ok());
+    let e = decide(&r, jwt, disassociate(ALLOWED)).unwrap_err();
+    assert!(
+        e.to_string().contains("p/configurations.disassociate"),
+        "{e}"
+    );
+    let skip = Action::Skip(Skip {
+        reason: "tag".into(),
+        repository: None,
+        git_ref: None,
+    });
+    assert!(decide(&r, Through::Webhook, skip).is_ok());
+}
+
+#[test]
+fn only_the_own_queue_is_admitted() {
+    let own = "arn:aws:sqs:us-east-1:123456789012:work";
+    assert!(admit_batch([Some(own), Some(own)], Some(own)).is_ok());
+    let other = "arn:aws:sqs:us-east-1:123456789012:other";
+    assert!(admit_batch([Some(own), Some(other)], Some(own)).is_err());
+    assert!(admit_batch([None], Some(own)).is_err());
+    assert!(admit_batch([Some(own)], None).is_err());
+}
+
+#[test]
+fn queue_arns_from_urls() {
+    assert_eq!(
+        queue_arn(
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/work",
+            None
+        )
+        .as_deref(),
+        Some("arn:aws:sqs:eu-west-1:123456789012:work")
+    );
+    assert_eq!(
+        queue_arn(
+            "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q",
+            Some("us-east-1")
+        )
+        .as_deref(),
+        Some("arn:aws-cn:sqs:cn-north-1:123456789012:q")
+    );
+    assert_eq!(
+        queue_arn("http://127.0.0.1:9/123456789012/work", Some("us-east-1")).as_deref(),
+        Some("arn:aws:sqs:us-east-1:123456789012:work")
+    );
+    assert_eq!(
+        queue_arn("http://127.0.0.1:9/123456789012/work", None),
+        None
+    );
+    assert_eq!(
+        queue_arn("https://sqs.us-east-1.amazonaws.com/work", None),
+        None
+    );
+}
