@@ -26,13 +26,16 @@ pub async fn start_scan(
         ),
     };
     let op = Operation::StartCodeSecurityScan;
+    // One token for every send of this start, the pacer's included (the
+    // SDK would draw a new one per send when none is given).
+    let client_token = s.client_token.clone().unwrap_or_else(idempotency_token);
     let out = clients
         .paced(op, deadline, || async {
             clients
                 .v2
                 .start_code_security_scan()
                 .resource(CodeSecurityResource::ProjectId(project_id.clone()))
-                .set_client_token(s.client_token.clone())
+                .client_token(&client_token)
                 .send()
                 .await
                 .map_err(|e| aws_error(op, e))
@@ -79,4 +82,37 @@ pub async fn get_scan(
         updated_at: time(out.updated_at()),
         last_commit_id: out.last_commit_id().map(str::to_string),
     })
+}
+
+/// A random idempotency token in the SDK's own form (a version-4 UUID).
+fn idempotency_token() -> String {
+    let (a, b) = (fastrand::u128(..), fastrand::u128(..));
+    let v = (a ^ b.rotate_left(64)) & !(0xf000u128 << 64) & !(0xc000u128 << 48);
+    let v = v | (0x4000u128 << 64) | (0x8000u128 << 48);
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_version_4_uuids_and_differ() {
+        let (a, b) = (super::idempotency_token(), super::idempotency_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        let parts: Vec<&str> = a.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'), "{a}");
+        assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{a}");
+    }
 }

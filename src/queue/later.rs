@@ -53,16 +53,13 @@ pub fn unix_now() -> u64 {
 /// a random part of up to half of it (so that messages throttled together
 /// do not come back together). Whole seconds, at least one.
 pub fn later_delay(settings: &QueueSettings, attempt: u32) -> u32 {
-    use std::hash::{BuildHasher, Hasher};
     let q = settings;
     let full = q
         .retry_delay
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
         .min(q.retry_delay_max)
         .as_secs_f64();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(attempt);
-    let jitter = (h.finish() % 1000) as f64 / 1000.0;
+    let jitter = fastrand::f64();
     ((full * (1.0 - jitter / 2.0)).round() as u32).clamp(1, 900)
 }
 
