@@ -136,3 +136,63 @@ async fn more_items_than_the_limit_are_rejected_before_any_call() {
     assert_eq!(err.fields()[0].field, "disassociateConfigurationRequests");
     assert!(requests(&server).await.is_empty());
 }
+
+/// Arrival times of StartCodeSecurityScan calls, answered after `delay`.
+#[derive(Clone)]
+struct Arrivals {
+    at: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+    delay: Duration,
+}
+
+impl wiremock::Respond for Arrivals {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        self.at.lock().unwrap().push(std::time::Instant::now());
+        scan_started().set_delay(self.delay)
+    }
+}
+
+#[tokio::test]
+async fn one_bound_on_calls_in_flight_is_shared_by_every_message_of_a_batch() {
+    let delay = Duration::from_millis(300);
+    let arrivals = Arrivals {
+        at: Default::default(),
+        delay,
+    };
+    let server = serving(START_SCAN_PATH, arrivals.clone()).await;
+    let mut settings = Settings::default();
+    settings.batch.concurrency = 3;
+    settings.batch.pacing = false;
+    settings.trust.work_queue_arn = Some(common::queue::QUEUE_ARN.into());
+    let app = live_app_with(&server, settings, 1).await;
+    // Four messages, each a list of five scans: twenty calls.
+    let messages: Vec<(String, String, u32)> = (0..4)
+        .map(|m| {
+            let ids: Vec<String> = (0..5).map(|i| project(m * 5 + i)).collect();
+            let body = json!({"action": "StartCodeSecurityScan", "projectIds": ids,
+                              "clientToken": format!("sweep-{m}")});
+            (format!("message-{m}"), body.to_string(), 1)
+        })
+        .collect();
+    let answer = app
+        .handle(event(common::queue::sqs_event(&messages)))
+        .await
+        .unwrap();
+    assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+    let times = arrivals.at.lock().unwrap().clone();
+    assert_eq!(times.len(), 20);
+    let window = delay.mul_f32(0.8);
+    let max_in_flight = times
+        .iter()
+        .map(|t| {
+            times
+                .iter()
+                .filter(|u| *u <= t && t.duration_since(**u) < window)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert_eq!(
+        max_in_flight, 3,
+        "BATCH_CONCURRENCY bounds the batch, not each message"
+    );
+}
