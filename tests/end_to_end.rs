@@ -5,6 +5,9 @@
 //! queue is the in-process SQS of tests/common/sqs.rs, reached through the
 //! real aws-sdk-sqs: moto's time per message grows with the queue's depth
 //! (tests/queue.rs runs the same scenario against moto at 2,500 items).
+//!
+//! Ignored in a plain `cargo test` (it takes 20-50 s); scripts/test runs it
+//! explicitly.
 
 mod common;
 
@@ -13,6 +16,7 @@ use common::sqs::SqsStandIn;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "the 100,000-item scale: scripts/test runs it"]
 async fn one_hundred_thousand_items_through_the_queue_each_answered_once() {
     let sqs = SqsStandIn::start().await;
     sqs.queue("work-dlq", None);
