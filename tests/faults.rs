@@ -348,3 +348,13 @@ async fn fan_out_past_the_deadline_fails_retryably_without_calls() {
     );
     assert!(script.calls().is_empty());
 }
+
+#[tokio::test]
+async fn a_throttled_call_is_sent_again_by_the_pacer_alone() {
+    // Always throttled: AWS_MAX_ATTEMPTS (3) sends in all, not 3 by the
+    // pacer times 3 by the SDK's own retry.
+    let script = Script::new(vec![aws_error_answer(429, "ThrottlingException")]);
+    let r = start_scan_with(&script, http_scan_without_key()).await;
+    assert_eq!(r["statusCode"], 429, "{r}");
+    assert_eq!(script.calls().len(), 3);
+}

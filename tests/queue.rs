@@ -241,6 +241,7 @@ async fn a_sweep_at_a_quota_is_paced_not_throttled() {
     assert!(answered.values().all(|k| *k == 1), "each exactly once");
     assert_eq!(depth(&sqs, &dlq).await, 0, "nothing dead-lettered");
     let (calls, throttled) = (script.calls().len(), quota.throttled());
+    eprintln!("{throttled} of {calls} calls throttled");
     assert!(
         (throttled as f64) < 0.10 * calls as f64,
         "{throttled} of {calls} calls throttled"

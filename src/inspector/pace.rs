@@ -123,6 +123,10 @@ impl Rate {
             .last_cut
             .is_some_and(|c| now.saturating_duration_since(c) < QUIET)
         {
+            // Cut already; the bucket is still empty: the next slot waits
+            // one interval from now all the same.
+            let later = now + Duration::from_secs_f64(1.0 / self.rate);
+            self.next = Some(self.next.map_or(later, |n| n.max(later)));
             return;
         }
         self.last_cut = Some(now);
