@@ -186,7 +186,8 @@ fn webhook_operation(provider: Provider) -> Value {
             header(event, true, "the event; only pushes (and GitHub's ping) are acted on"),
             header(delivery, false, "the delivery's id, logged"),
         ],
-        "requestBody": {"required": true, "content": content},
+        // Read only for the events acted on: a ping or an ignored event may come without one.
+        "requestBody": {"required": false, "content": content},
         "responses": responses,
     })
 }
