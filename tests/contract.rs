@@ -83,3 +83,20 @@ async fn header_and_body_keys_that_disagree_are_400s() {
         assert_eq!(answer["dryRun"], true);
     }
 }
+
+/// `-H 'X-GitHub-Delivery;'` (empty): the document first required a
+/// non-empty delivery id; the function only logs it, so any value is
+/// accepted. An empty event header is still a 400.
+#[tokio::test]
+async fn an_empty_delivery_id_is_accepted_and_an_empty_event_is_not() {
+    let app = fuzzed_app();
+    let secret = "run-local-github-webhook-secret";
+    let (status, body) = status_and_body(&app, signed_github("0", "{}", secret, "")).await;
+    assert_eq!(status, 202, "{body}");
+    let (status, body) = status_and_body(&app, signed_github(" ", "{}", secret, "1")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "X-GitHub-Event",
+        "{body}"
+    );
+}

@@ -138,9 +138,9 @@ fn webhook_operation(provider: Provider) -> Value {
         Provider::GitHub => ("githubSignature", "X-GitHub-Event", "X-GitHub-Delivery"),
         Provider::GitLab => ("gitlabToken", "X-Gitlab-Event", "X-Gitlab-Event-UUID"),
     };
-    let header = |name: &str, required: bool, description: &str| {
+    let header = |name: &str, required: bool, description: &str, schema: Value| {
         json!({"name": name, "in": "header", "required": required, "description": description,
-               "schema": {"type": "string", "minLength": 1}})
+               "schema": schema})
     };
     let mut content = Map::new();
     content.insert(
@@ -183,8 +183,11 @@ fn webhook_operation(provider: Provider) -> Value {
         "tags": ["webhooks"],
         "security": [{signature: []}],
         "parameters": [
-            header(event, true, "the event; only pushes (and GitHub's ping) are acted on"),
-            header(delivery, false, "the delivery's id, logged"),
+            // Trimmed; an empty one is a 400.
+            header(event, true, "the event; only pushes (and GitHub's ping) are acted on",
+                   json!({"type": "string", "pattern": "\\S"})),
+            // Only logged (escaped and bounded): any value, an empty one too.
+            header(delivery, false, "the delivery's id, logged", json!({"type": "string"})),
         ],
         // Read only for the events acted on: a ping or an ignored event may come without one.
         "requestBody": {"required": false, "content": content},
