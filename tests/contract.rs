@@ -100,3 +100,26 @@ async fn an_empty_delivery_id_is_accepted_and_an_empty_event_is_not() {
         "{body}"
     );
 }
+
+/// `-d '[null, null]'` to /webhooks/gitlab with an ignored event, and a form
+/// body without `payload=` to /webhooks/github: the document first said the
+/// body is an object (a form with payload); the function reads it only for
+/// a push, so an ignored event is acknowledged whatever its body, and a push
+/// with such a body is a 400.
+#[tokio::test]
+async fn a_webhook_body_is_checked_only_for_a_push() {
+    let app = fuzzed_app();
+    let token = Some("run-local-gitlab-webhook-token");
+    let (status, body) = status_and_body(&app, gitlab_delivery("0", "[null, null]", token)).await;
+    assert_eq!(status, 202, "{body}");
+    let (status, body) =
+        status_and_body(&app, gitlab_delivery("Push Hook", "[null, null]", token)).await;
+    assert_eq!(status, 400, "{body}");
+    let secret = "run-local-github-webhook-secret";
+    for event in ["0", "push"] {
+        let mut e = signed_github(event, "a=1", secret, "2");
+        e["headers"]["content-type"] = "application/x-www-form-urlencoded".into();
+        let (status, body) = status_and_body(&app, e).await;
+        assert_eq!(status, if event == "push" { 400 } else { 202 }, "{body}");
+    }
+}

@@ -143,15 +143,19 @@ fn webhook_operation(provider: Provider) -> Value {
                "schema": schema})
     };
     let mut content = Map::new();
+    // The body is read only for the events acted on (a push): any other
+    // event is acknowledged whatever its body, and a push whose body is not
+    // a JSON object (or, from GitHub, a form with one payload field) is a 400.
+    let payload = "a push's payload, a JSON object; read only for the events acted on";
     content.insert(
         "application/json".into(),
-        json!({"schema": {"type": "object"}}),
+        json!({"schema": {"description": payload}}),
     );
     if provider == Provider::GitHub {
         content.insert(
             "application/x-www-form-urlencoded".into(),
-            json!({"schema": {"type": "object", "required": ["payload"], "properties": {
-                "payload": {"type": "string", "description": "the JSON payload"}}}}),
+            json!({"schema": {"description": "payload=, a push's JSON payload; read only for the events acted on",
+                              "properties": {"payload": {"type": "string"}}}}),
         );
     }
     let mut responses = Map::new();
