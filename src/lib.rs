@@ -13,6 +13,9 @@
 
 pub mod app;
 pub mod config;
+/// The HTTP contract as an OpenAPI document: test-only (`scripts/openapi`).
+#[cfg(test)]
+mod contract;
 pub mod domain;
 pub mod ingress;
 pub mod inspector;

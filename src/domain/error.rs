@@ -7,6 +7,7 @@ use std::time::Duration;
 /// One problem with one field of a request. `field` is a JSON path in the
 /// caller's own spelling, e.g. `disassociateConfigurationRequests[3].scanConfigurationArn`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -7,12 +7,14 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Resource {
     pub project_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScanStarted {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
@@ -23,6 +25,7 @@ pub struct ScanStarted {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScanDetails {
     pub project_id: String,
     pub scan_id: String,
@@ -41,6 +44,7 @@ pub struct ScanDetails {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct SuccessfulAssociation {
     pub scan_configuration_arn: String,
     pub resource: Resource,
@@ -48,6 +52,7 @@ pub struct SuccessfulAssociation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct FailedAssociation {
     pub scan_configuration_arn: String,
     pub resource: Resource,
@@ -62,6 +67,7 @@ pub struct FailedAssociation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct BatchOutcome {
     pub successful_associations: Vec<SuccessfulAssociation>,
     pub failed_associations: Vec<FailedAssociation>,
@@ -69,6 +75,7 @@ pub struct BatchOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RunStarted {
     pub assessment_run_arn: String,
     /// The run named in the request existed already (a redelivered event):
@@ -102,6 +109,7 @@ impl<T: Serialize> FanOutItem<T> {
 /// One AWS call a dry run would have made, with its input in AWS's JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlannedCall {
     pub service: &'static str,
     pub operation: &'static str,

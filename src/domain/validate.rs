@@ -5,18 +5,19 @@ use super::error::{Error, FieldError};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static PROJECT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^project-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
-        .expect("valid regex")
-});
-static SCAN_CONFIGURATION_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:owner/([0-9]{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$",
-    )
-    .expect("valid regex")
-});
+// The patterns are public: the OpenAPI document (src/contract/) states them.
+pub const PROJECT_ID_PATTERN: &str =
+    r"^project-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$";
+pub const SCAN_CONFIGURATION_ARN_PATTERN: &str = r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:owner/([0-9]{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$";
+pub const SCAN_ID_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$";
+pub const REPOSITORY_PATTERN: &str = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$";
+
+static PROJECT_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(PROJECT_ID_PATTERN).expect("valid regex"));
+static SCAN_CONFIGURATION_ARN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(SCAN_CONFIGURATION_ARN_PATTERN).expect("valid regex"));
 static SCAN_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(SCAN_ID_PATTERN).expect("valid regex"));
 
 /// Shows a caller's value in a message without letting it flood or forge
 /// anything: control characters escaped, long values cut.
@@ -94,7 +95,7 @@ pub fn finish<T>(value: T, errors: Vec<FieldError>) -> Result<T, Error> {
 }
 
 static REPOSITORY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(REPOSITORY_PATTERN).expect("valid regex"));
 
 pub fn check_repository(field: &str, value: &str) -> Result<(), FieldError> {
     if value.is_empty() || value.len() > 512 {

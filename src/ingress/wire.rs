@@ -33,6 +33,7 @@ where
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ResourceInput {
     #[serde(default, deserialize_with = "non_null")]
     pub project_id: Option<String>,
@@ -43,6 +44,7 @@ pub struct ResourceInput {
 /// or a fan-out list `{"projectIds": [...]}` / `{"repositories": [...]}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct StartScanInput {
     #[serde(default, deserialize_with = "non_null")]
     pub resource: Option<ResourceInput>,
@@ -79,6 +81,7 @@ pub struct GetScanInput {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct DisassociateItemInput {
     #[serde(default, deserialize_with = "non_null")]
     pub scan_configuration_arn: Option<String>,
@@ -88,6 +91,7 @@ pub struct DisassociateItemInput {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct DisassociateInput {
     #[serde(default, deserialize_with = "non_null")]
     pub disassociate_configuration_requests: Option<Vec<DisassociateItemInput>>,
@@ -95,6 +99,7 @@ pub struct DisassociateInput {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct StartRunInput {
     #[serde(default, deserialize_with = "non_null")]
     pub assessment_template_arn: Option<String>,

@@ -59,7 +59,7 @@ where
 
 /// The error codes of the three operations (and those any AWS service may
 /// answer with), by kind. Unknown codes fall back on the HTTP status.
-fn kind_for(code: &str, status: u16) -> AwsErrorKind {
+pub(crate) fn kind_for(code: &str, status: u16) -> AwsErrorKind {
     match code {
         "ValidationException" | "InvalidInputException" | "BadRequestException" => {
             AwsErrorKind::InvalidInput
