@@ -78,10 +78,15 @@ pub fn error_codes(kind: Kind) -> Vec<(u16, Vec<String>)> {
             aws,
             repository,
         } => {
-            // A JWT without the route's scope; an item outside ALLOWED_SCAN_CONFIGURATION_ARNS.
+            // A JWT without the route's scope; an item outside
+            // ALLOWED_SCAN_CONFIGURATION_ARNS; an operation switched off.
             errors.push(Error::Forbidden {
                 message: String::new(),
                 fields: Vec::new(),
+            });
+            // A request without the identity HTTP_AUTH requires.
+            errors.push(Error::Unauthenticated {
+                message: String::new(),
             });
             if body {
                 errors.push(Error::malformed("x"));
@@ -135,6 +140,8 @@ pub fn error_codes(kind: Kind) -> Vec<(u16, Vec<String>)> {
     if kind == Kind::Webhook {
         // The push's own repository resolution, answered as a 5xx too.
         add(502, "AmbiguousRepository");
+        // The webhooks' share of the function is full (app/webhook.rs).
+        add(503, "WebhookConcurrencyReached");
     }
     by_status.sort_by_key(|(s, _)| *s);
     by_status
