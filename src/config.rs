@@ -1,10 +1,12 @@
 //! Settings from the environment, read once per cold start, grouped by the
 //! side of the function that uses them: each side takes its own part.
 
+use crate::domain::Service;
 use crate::domain::validate::{check_project_id, check_repository};
-use crate::domain::{Error, Service};
 use std::collections::HashMap;
 
+mod error;
+pub use error::ConfigError;
 mod queue;
 pub use queue::QueueSettings;
 mod trust;
@@ -184,10 +186,8 @@ impl Default for PreconnectSettings {
     }
 }
 
-fn bad(name: &str, value: &str, expected: &str) -> Error {
-    Error::Internal {
-        message: format!("environment variable {name}={value:?} is invalid: expected {expected}"),
-    }
+fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
+    ConfigError::invalid(name, value, expected)
 }
 
 /// Reads one variable at a time; a value that does not parse is an error
@@ -200,7 +200,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         name: &str,
         default: usize,
         range: std::ops::RangeInclusive<usize>,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, ConfigError> {
         match (self.0)(name).filter(|v| !v.trim().is_empty()) {
             None => Ok(default),
             Some(v) => v
@@ -218,12 +218,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
-    fn ms(&self, name: &str, default: Duration, max: usize) -> Result<Duration, Error> {
+    fn ms(&self, name: &str, default: Duration, max: usize) -> Result<Duration, ConfigError> {
         self.number(name, default.as_millis() as usize, 0..=max)
             .map(|v| Duration::from_millis(v as u64))
     }
 
-    fn dry_run(&self) -> Result<bool, Error> {
+    fn dry_run(&self) -> Result<bool, ConfigError> {
         match (self.0)("DRY_RUN").map(|v| v.trim().to_ascii_lowercase()) {
             None => Ok(false),
             Some(v) => match v.as_str() {
@@ -234,7 +234,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
-    fn limits(&self) -> Result<Limits, Error> {
+    fn limits(&self) -> Result<Limits, ConfigError> {
         let d = Limits::default();
         let assessment_template_arns: Vec<String> = (self.0)("ASSESSMENT_TEMPLATE_ARNS")
             .unwrap_or_default()
@@ -263,7 +263,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
-    fn sdk(&self) -> Result<SdkSettings, Error> {
+    fn sdk(&self) -> Result<SdkSettings, ConfigError> {
         let d = SdkSettings::default();
         Ok(SdkSettings {
             max_attempts: self.number("AWS_MAX_ATTEMPTS", d.max_attempts as usize, 1..=10)? as u32,
@@ -275,7 +275,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
-    fn batch(&self) -> Result<BatchSettings, Error> {
+    fn batch(&self) -> Result<BatchSettings, ConfigError> {
         let d = BatchSettings::default();
         Ok(BatchSettings {
             concurrency: self.number("BATCH_CONCURRENCY", d.concurrency, 1..=64)?,
@@ -302,13 +302,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
-    fn resolve(&self) -> Result<ResolveSettings, Error> {
+    fn resolve(&self) -> Result<ResolveSettings, ConfigError> {
         let d = ResolveSettings::default();
         let project_map = match (self.0)("PROJECT_MAP").filter(|v| !v.trim().is_empty()) {
             None => HashMap::new(),
-            Some(v) => parse_project_map(&v).map_err(|why| Error::Internal {
-                message: format!("environment variable PROJECT_MAP is invalid: {why}"),
-            })?,
+            Some(v) => {
+                parse_project_map(&v).map_err(|why| ConfigError::because("PROJECT_MAP", &why))?
+            }
         };
         Ok(ResolveSettings {
             project_map,
@@ -321,7 +321,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
-    fn preconnect(&self) -> Result<PreconnectSettings, Error> {
+    fn preconnect(&self) -> Result<PreconnectSettings, ConfigError> {
         let d = PreconnectSettings::default();
         let services = match (self.0)("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
             None => d.services,
@@ -351,13 +351,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 }
 
 impl Settings {
-    pub fn from_env() -> Result<Self, Error> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
     /// Read settings through `lookup`; a value that does not parse is an
     /// error at start-up, never a silent default.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
         let dry_run = env.dry_run()?;
         let settings = Self {
@@ -382,11 +382,10 @@ impl Settings {
 
     /// Settings that cannot work together fail the cold start, naming the
     /// variables.
-    pub fn check(&self) -> Result<(), Error> {
+    pub fn check(&self) -> Result<(), ConfigError> {
         let conflict = |message: &str| {
-            Err(Error::Internal {
-                message: format!("environment variables {message}"),
-            })
+            let variable = message.split_whitespace().next().unwrap_or_default();
+            Err(ConfigError::conflict(variable, message))
         };
         let s = &self.sdk;
         if self.deadline_margin < s.operation_timeout {

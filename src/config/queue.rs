@@ -1,8 +1,8 @@
 //! The work queue's settings: where fan-outs and unfinished work go, and
 //! when unfinished work comes back or is dead-lettered.
 
+use super::ConfigError;
 use super::{Env, bad};
-use crate::domain::Error;
 use std::time::Duration;
 
 /// The work queue: where fan-outs too large for one invocation, and the
@@ -47,7 +47,7 @@ impl Default for QueueSettings {
 }
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
-    pub(super) fn queue(&self) -> Result<QueueSettings, Error> {
+    pub(super) fn queue(&self) -> Result<QueueSettings, ConfigError> {
         let d = QueueSettings::default();
         let queue_url = |name: &str| match (self.0)(name).map(|v| v.trim().to_string()) {
             None => Ok(None),

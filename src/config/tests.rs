@@ -1,6 +1,6 @@
 use super::*;
 
-fn with(pairs: &[(&str, &str)]) -> Result<Settings, Error> {
+fn with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let pairs: Vec<(String, String)> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -65,6 +65,7 @@ fn invalid_values_fail_naming_the_variable() {
                 .contains(&format!("environment variable {name}")),
             "{name}: {e}"
         );
+        assert_eq!(e.variable, name, "a ConfigError names its variable");
     }
 }
 

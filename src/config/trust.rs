@@ -2,7 +2,7 @@
 //! the scopes HTTP callers need, the scan configurations that may be
 //! disassociated. Read with the other settings at cold start.
 
-use crate::domain::Error;
+use super::ConfigError;
 use crate::domain::gate::{HttpAuth, Rules, Switches};
 use crate::domain::validate::is_scan_configuration_arn;
 
@@ -56,17 +56,12 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-fn bad(name: &str, value: &str, expected: &str) -> Error {
-    Error::Internal {
-        message: format!(
-            "environment variable {name}={:?} is invalid: expected {expected}",
-            crate::domain::validate::shown(value)
-        ),
-    }
+fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
+    ConfigError::invalid(name, value, expected)
 }
 
 impl Trust {
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let d = Trust::default();
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let accounts = get("TRUSTED_ACCOUNTS")

@@ -1,7 +1,8 @@
 //! Webhook settings: where the secrets come from and how long they are kept.
 
+use super::ConfigError;
 use super::{Env, Settings};
-use crate::domain::{Error, WebhookSecrets};
+use crate::domain::WebhookSecrets;
 use std::time::Duration;
 
 /// A webhook is answered within this time of its arrival: GitHub waits 10
@@ -48,14 +49,12 @@ impl Default for WebhookSettings {
     }
 }
 
-fn invalid(name: &str, why: &str) -> Error {
-    Error::Internal {
-        message: format!("environment variable {name} is invalid: {why}"),
-    }
+fn invalid(name: &str, why: &str) -> ConfigError {
+    ConfigError::because(name, why)
 }
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
-    pub(super) fn webhooks(&self, dry_run: bool) -> Result<WebhookSettings, Error> {
+    pub(super) fn webhooks(&self, dry_run: bool) -> Result<WebhookSettings, ConfigError> {
         let d = WebhookSettings::default();
         let secret_arn = (self.0)("WEBHOOK_SECRET_ARN")
             .map(|v| v.trim().to_string())
@@ -117,17 +116,18 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
 /// Webhooks must be answered within [`WEBHOOK_ANSWER_WITHIN`]: a longer
 /// operation timeout would leave them no time to start a call.
-pub(super) fn check(settings: &Settings) -> Result<(), Error> {
+pub(super) fn check(settings: &Settings) -> Result<(), ConfigError> {
     if settings.webhooks.secret_arn.is_some()
         && settings.sdk.operation_timeout > WEBHOOK_MAX_OPERATION_TIMEOUT
     {
-        return Err(Error::Internal {
-            message: format!(
-                "environment variables OPERATION_TIMEOUT_MS and WEBHOOK_SECRET_ARN: with webhooks on, \
+        return Err(ConfigError::conflict(
+            "OPERATION_TIMEOUT_MS",
+            &format!(
+                "OPERATION_TIMEOUT_MS and WEBHOOK_SECRET_ARN: with webhooks on, \
                  OPERATION_TIMEOUT_MS may be at most {} (a webhook is answered within GitHub's 10 seconds)",
                 WEBHOOK_MAX_OPERATION_TIMEOUT.as_millis()
             ),
-        });
+        ));
     }
     Ok(())
 }
