@@ -12,6 +12,7 @@ mod webhook;
 use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Deadline, Error, Outcome};
+use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{envelope, http_error, http_success};
 use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
 use crate::inspector::Executor;

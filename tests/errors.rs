@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use inspector_scan_router::Settings;
+use inspector_scan_router::ingress::answer::ErrorAnswer;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

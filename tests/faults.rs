@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use inspector_scan_router::config::SdkSettings;
+use inspector_scan_router::ingress::answer::ErrorAnswer;
 use inspector_scan_router::{App, Settings};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;

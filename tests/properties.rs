@@ -6,6 +6,7 @@ mod common;
 use base64::Engine;
 use common::*;
 use inspector_scan_router::domain::validate::{check_client_token, check_repository};
+use inspector_scan_router::ingress::answer::ErrorAnswer;
 use inspector_scan_router::ingress::decode;
 use inspector_scan_router::ingress::wire::{StartScanInput, decode_input};
 use proptest::prelude::*;

@@ -9,6 +9,7 @@ use common::stateful::*;
 use common::*;
 use inspector_scan_router::Settings;
 use inspector_scan_router::domain::keys::{derive_run_name, derive_token, push_token};
+use inspector_scan_router::ingress::answer::ErrorAnswer;
 use serde_json::json;
 use std::collections::HashMap;
 use wiremock::MockServer;

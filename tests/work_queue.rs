@@ -10,6 +10,7 @@ use common::queue::*;
 use common::stateful::stateful_stand_in;
 use common::*;
 use inspector_scan_router::domain::keys::{derive_token, scoped_base};
+use inspector_scan_router::ingress::answer::ErrorAnswer;
 use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};

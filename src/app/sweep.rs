@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
 use crate::ingress::Trigger;
+use crate::ingress::answer::OutcomeAnswer;
 use crate::ingress::encode::summary;
 use crate::queue::bodies as work;
 use crate::queue::later::{expired, later_messages, unix_now};

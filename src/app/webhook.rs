@@ -12,6 +12,7 @@ use crate::config::WEBHOOK_ANSWER_WITHIN;
 use crate::domain::gate::Through;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
+use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{HttpAnswer, envelope, http_error, http_success};
 use crate::ingress::http::HttpRequest;
 use crate::ingress::webhook::{self, Asks, Delivery, WEBHOOK_ROUTES};

@@ -5,6 +5,7 @@
 
 use crate::domain::error::MAX_SHOWN;
 use crate::domain::{AwsError, AwsErrorKind, Error};
+use crate::ingress::answer::ErrorAnswer;
 use serde_json::{Value, json};
 
 fn error_of(kind: AwsErrorKind) -> Error {

@@ -4,7 +4,7 @@ use super::schemas::{
 };
 use crate::domain::FieldError;
 use crate::domain::validate::{check_client_token, check_idempotency_key, check_len};
-use crate::inspector::errors::kind_for;
+use crate::inspector::kind_for;
 use regex::Regex;
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");

@@ -3,7 +3,7 @@
 use super::action::Skip;
 use super::error::Error;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,20 +92,6 @@ pub struct FanOutItem<T> {
     pub result: Result<T, Error>,
 }
 
-impl<T: Serialize> FanOutItem<T> {
-    fn to_json(&self) -> Value {
-        let mut v = match &self.result {
-            Ok(r) => serde_json::to_value(r).unwrap_or(Value::Null),
-            Err(e) => e.to_body(),
-        };
-        if let Value::Object(m) = &mut v {
-            m.entry(self.key.0)
-                .or_insert_with(|| self.key.1.clone().into());
-        }
-        v
-    }
-}
-
 /// One AWS call a dry run would have made, with its input in AWS's JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,26 +115,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn to_json(&self) -> Value {
-        let v = match self {
-            Outcome::ScanStarted(s) => serde_json::to_value(s),
-            Outcome::Scan(s) => serde_json::to_value(s),
-            Outcome::Disassociated(b) => serde_json::to_value(b),
-            Outcome::RunStarted(r) => serde_json::to_value(r),
-            Outcome::Scans(items) => {
-                Ok(json!({"scans": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}))
-            }
-            Outcome::Runs(items) => Ok(
-                json!({"assessmentRuns": items.iter().map(FanOutItem::to_json).collect::<Vec<_>>()}),
-            ),
-            Outcome::Skipped(s) => Ok(json!({
-                "skipped": true, "reason": s.reason, "repository": s.repository, "ref": s.git_ref
-            })),
-            Outcome::DryRun(calls) => Ok(json!({"dryRun": true, "calls": calls})),
-        };
-        v.unwrap_or(Value::Null)
-    }
-
     /// Items of a fan-out or disassociation batch that failed.
     pub fn failed_items(&self) -> usize {
         match self {

@@ -2,6 +2,7 @@
 //! Gateway / function URL response, or an invocation result.
 
 use super::Trigger;
+use super::answer::{ErrorAnswer, OutcomeAnswer};
 use super::http::{HttpFlavor, HttpRequest};
 use crate::domain::{Error, Operation, Outcome};
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};

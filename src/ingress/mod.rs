@@ -4,6 +4,7 @@
 //! the wire shapes callers send. Knows nothing of the SDK.
 
 pub mod actions;
+pub mod answer;
 pub mod body;
 pub mod caller;
 pub mod direct;

@@ -4,6 +4,7 @@ use super::http::{HttpFlavor, HttpRequest};
 use super::*;
 use crate::domain::keys::{derive_token, scoped_base};
 use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
+use crate::ingress::answer::ErrorAnswer;
 use serde_json::json;
 
 /// The router with the default trust, in account 123456789012 (the

@@ -369,6 +369,7 @@ pub fn failed(e: &Error) -> HttpAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingress::answer::ErrorAnswer;
     use crate::ingress::{HTTP_ROUTES, HttpFlavor};
 
     fn request(headers: &[(&str, &str)], body: &str) -> HttpRequest {

@@ -14,4 +14,7 @@ pub mod runs;
 pub mod scans;
 
 pub use client::resilience;
+/// How an AWS error code maps onto a kind (the OpenAPI document lists the codes).
+#[cfg(test)]
+pub(crate) use errors::kind_for;
 pub use executor::{Executor, Inspector};

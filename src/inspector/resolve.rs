@@ -255,7 +255,10 @@ mod tests {
         let e = choose("o/a", vec![with_arn, c("p4", "a")]).unwrap_err();
         assert!(!e.to_string().contains("123456789012"), "{e}");
         assert!(!e.to_string().contains("arn:"), "{e}");
-        assert_eq!(choose("o/a", vec![]).unwrap_err().http_status(), 404);
+        assert_eq!(
+            choose("o/a", vec![]).unwrap_err().code(),
+            "RepositoryNotFound"
+        );
     }
 
     #[test]
