@@ -216,7 +216,9 @@ fn own_queue_arn(settings: &Settings, url: Option<&str>, region: Option<String>)
 }
 
 /// The one log line of an invocation: what was asked, by whom, and what
-/// came of it. Every value is bounded; no body, header or credential.
+/// came of it. Every value is bounded; no body, header or credential. The
+/// fields are written once; the level follows the outcome (error for a
+/// failure worth a retry or a 5xx, warn for a refusal, info otherwise).
 fn log_invocation(
     request_id: &str,
     trigger: &Trigger,
@@ -227,103 +229,74 @@ fn log_invocation(
 ) {
     let kind = trigger.kind();
     let action = action.unwrap_or("none");
-    let Attribution {
-        caller,
-        api_request_id,
-        source_ip,
-        event_source,
-        event_account,
-        event_id,
-    } = trigger.attribution();
-    let (caller, api_request_id, source_ip) = (
-        caller.as_deref(),
-        api_request_id.as_deref(),
-        source_ip.as_deref(),
-    );
-    let (event_source, event_account, event_id) = (
-        event_source.as_deref(),
-        event_account.as_deref(),
-        event_id.as_deref(),
-    );
+    let who: Attribution = trigger.attribution();
     let resource = bounded(resource, 256);
-    match result {
-        Ok(outcome) => {
-            // A skip names its reason; anything else counts its failed items.
-            let skip = match outcome {
-                Outcome::Skipped(s) => Some(s),
-                _ => None,
-            };
-            let failed = outcome.failed_items();
-            let outcome_name = match outcome {
+    let outcome;
+    let (mut reason, mut repository, mut git_ref) = (None, None, None);
+    let (mut failed_items, mut error_code, mut retryable, mut error) = (None, None, None, None);
+    let level = match result {
+        Ok(o) => {
+            let failed = o.failed_items();
+            outcome = match o {
                 Outcome::DryRun(_) => "planned",
                 Outcome::Skipped(_) => "skipped",
                 _ if failed > 0 => "failed",
                 _ => "completed",
             };
-            tracing::info!(
+            match o {
+                // A skip names its reason; anything else counts its failed items.
+                Outcome::Skipped(s) => {
+                    reason = Some(bounded(&s.reason, 256));
+                    repository = s.repository.as_deref();
+                    git_ref = s.git_ref.as_deref().map(|r| bounded(r, 128));
+                }
+                _ => failed_items = Some(failed),
+            }
+            tracing::Level::INFO
+        }
+        Err(e) => {
+            error_code = Some(e.code());
+            error = Some(bounded(&e.to_string(), 1024));
+            if e.retryable() || e.http_status() >= 500 {
+                outcome = "failed";
+                retryable = Some(e.retryable());
+                tracing::Level::ERROR
+            } else {
+                outcome = "rejected";
+                tracing::Level::WARN
+            }
+        }
+    };
+    macro_rules! invocation {
+        ($level:ident) => {
+            tracing::$level!(
                 request_id,
                 trigger = kind,
                 action,
                 resource,
-                caller,
-                api_request_id,
-                source_ip,
-                event_source,
-                event_account,
-                event_id,
-                outcome = outcome_name,
-                reason = skip.map(|s| bounded(&s.reason, 256)),
-                repository = skip.and_then(|s| s.repository.as_deref()),
-                git_ref = skip
-                    .and_then(|s| s.git_ref.as_deref())
-                    .map(|r| bounded(r, 128)),
-                failed_items = skip.is_none().then_some(failed),
+                caller = who.caller.as_deref(),
+                api_request_id = who.api_request_id.as_deref(),
+                source_ip = who.source_ip.as_deref(),
+                event_source = who.event_source.as_deref(),
+                event_account = who.event_account.as_deref(),
+                event_id = who.event_id.as_deref(),
+                outcome,
+                reason,
+                repository,
+                git_ref,
+                failed_items,
+                error_code,
+                retryable,
+                error,
                 latency_ms,
                 "invocation"
-            );
-        }
-        Err(e) => {
-            let error = bounded(&e.to_string(), 1024);
-            let code = e.code();
-            if e.retryable() || e.http_status() >= 500 {
-                tracing::error!(
-                    request_id,
-                    trigger = kind,
-                    action,
-                    resource,
-                    caller,
-                    api_request_id,
-                    source_ip,
-                    event_source,
-                    event_account,
-                    event_id,
-                    outcome = "failed",
-                    error_code = code,
-                    retryable = e.retryable(),
-                    error,
-                    latency_ms,
-                    "invocation"
-                );
-            } else {
-                tracing::warn!(
-                    request_id,
-                    trigger = kind,
-                    action,
-                    resource,
-                    caller,
-                    api_request_id,
-                    source_ip,
-                    event_source,
-                    event_account,
-                    event_id,
-                    outcome = "rejected",
-                    error_code = code,
-                    error,
-                    latency_ms,
-                    "invocation"
-                );
-            }
-        }
+            )
+        };
+    }
+    match level {
+        tracing::Level::ERROR => invocation!(error),
+        tracing::Level::WARN => invocation!(warn),
+        _ => invocation!(info),
     }
 }
 
