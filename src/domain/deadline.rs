@@ -1,5 +1,6 @@
 //! The invocation's deadline, as the executor sees it.
 
+use super::error::Error;
 use std::time::{Duration, Instant};
 
 /// When the invocation must have answered by, and how much time a call
@@ -20,6 +21,16 @@ impl Deadline {
     pub fn allows_call(&self) -> bool {
         self.at
             .is_none_or(|at| at.saturating_duration_since(Instant::now()) > self.margin)
+    }
+
+    /// `Ok` when there is time to start a call of `operation` (an IAM action
+    /// name); else the error that reports it not attempted.
+    pub fn check(&self, operation: &'static str) -> Result<(), Error> {
+        if self.allows_call() {
+            Ok(())
+        } else {
+            Err(Error::NotAttempted { operation })
+        }
     }
 
     /// How long until no call may start; `None` without a deadline.

@@ -200,11 +200,7 @@ impl Pacer {
             let _permit = self.in_flight.acquire().await.expect("never closed");
             let waited = self.slot(deadline).await;
             crate::telemetry::paced(waited);
-            if !deadline.allows_call() {
-                return Err(Error::NotAttempted {
-                    operation: op.iam_action(),
-                });
-            }
+            deadline.check(op.iam_action())?;
             let started = Instant::now();
             let result = call().await;
             crate::telemetry::aws_call(op, started.elapsed());
