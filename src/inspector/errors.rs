@@ -1,9 +1,8 @@
 //! SDK errors mapped onto the domain's [`Error`], keeping the service's code,
 //! message and any `Retry-After` it sent.
 
-use crate::domain::{AwsError, AwsErrorKind, Error, Operation};
+use crate::domain::{AwsErrorKind, Error, Operation};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use std::time::Duration;
 
 type SdkError<E> =
     aws_sdk_inspector2::error::SdkError<E, aws_sdk_inspector2::config::http::HttpResponse>;
@@ -14,47 +13,7 @@ pub fn aws_error<E>(op: Operation, err: SdkError<E>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let retry_after = err
-        .raw_response()
-        .and_then(|r| r.headers().get("retry-after"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let (code, message, kind) = match &err {
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("UnknownError").to_string();
-            let message = se.err().message().unwrap_or_default().to_string();
-            let status = se.raw().status().as_u16();
-            let kind = kind_for(&code, status);
-            (code, message, kind)
-        }
-        SdkError::TimeoutError(_) => (
-            "TimeoutError".to_string(),
-            "the call did not complete within the configured timeout".to_string(),
-            AwsErrorKind::Unavailable,
-        ),
-        SdkError::DispatchFailure(d) => (
-            "DispatchFailure".to_string(),
-            format!("could not send the request: {d:?}"),
-            AwsErrorKind::Unavailable,
-        ),
-        SdkError::ResponseError(_) => (
-            "ResponseError".to_string(),
-            "the service's response could not be read".to_string(),
-            AwsErrorKind::ServiceFailure,
-        ),
-        other => (
-            "ConstructionFailure".to_string(),
-            format!("{other}"),
-            AwsErrorKind::ServiceFailure,
-        ),
-    };
-    Error::Aws(AwsError {
-        operation: op.iam_action(),
-        code,
-        message,
-        kind,
-        retry_after,
-    })
+    Error::Aws(crate::sdk::aws_error(op.iam_action(), &err, kind_for))
 }
 
 /// The error codes of the three operations (and those any AWS service may

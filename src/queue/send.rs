@@ -4,7 +4,6 @@
 //! by index, never dropped.
 
 use crate::domain::{AwsError, AwsErrorKind, Error};
-use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::StreamExt;
 use std::time::Duration;
@@ -211,7 +210,7 @@ impl WorkQueue {
                     }
                 }
                 Err(e) => {
-                    let e = sdk_error(e);
+                    let e = Error::Aws(crate::sdk::aws_error(OPERATION, &e, sqs_kind));
                     tracing::warn!(
                         code = e.code(),
                         attempt,
@@ -248,47 +247,12 @@ fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
     })
 }
 
-fn sdk_error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> Error {
-    let (code, message, kind) = match &e {
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("UnknownError").to_string();
-            let kind = match code.as_str() {
-                c if c.contains("Throttl") || c == "RequestThrottled" => AwsErrorKind::Throttled,
-                c if c.contains("AccessDenied") || c.starts_with("Kms") => {
-                    AwsErrorKind::AccessDenied
-                }
-                c if c.contains("NonExistentQueue") || c == "QueueDoesNotExist" => {
-                    AwsErrorKind::NotFound
-                }
-                _ => AwsErrorKind::ServiceFailure,
-            };
-            (
-                code,
-                se.err().message().unwrap_or_default().to_string(),
-                kind,
-            )
-        }
-        SdkError::TimeoutError(_) => (
-            "TimeoutError".to_string(),
-            "the call did not complete within the configured timeout".to_string(),
-            AwsErrorKind::Unavailable,
-        ),
-        SdkError::DispatchFailure(_) => (
-            "DispatchFailure".to_string(),
-            "could not send the request".to_string(),
-            AwsErrorKind::Unavailable,
-        ),
-        _ => (
-            "ResponseError".to_string(),
-            "the service's response could not be read".to_string(),
-            AwsErrorKind::ServiceFailure,
-        ),
-    };
-    Error::Aws(AwsError {
-        operation: OPERATION,
-        code,
-        message,
-        kind,
-        retry_after: None,
-    })
+/// SQS's codes by kind; the rest is a service failure.
+fn sqs_kind(code: &str, _status: u16) -> AwsErrorKind {
+    match code {
+        c if c.contains("Throttl") || c == "RequestThrottled" => AwsErrorKind::Throttled,
+        c if c.contains("AccessDenied") || c.starts_with("Kms") => AwsErrorKind::AccessDenied,
+        c if c.contains("NonExistentQueue") || c == "QueueDoesNotExist" => AwsErrorKind::NotFound,
+        _ => AwsErrorKind::ServiceFailure,
+    }
 }

@@ -2,12 +2,12 @@
 //! the first fetch), for the `AWSCURRENT` and `AWSPREVIOUS` version stages.
 
 use crate::config::SdkSettings;
-use crate::domain::{Error, WebhookSecrets};
+use crate::domain::{AwsErrorKind, Error, WebhookSecrets};
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -105,29 +105,12 @@ fn unusable(stage: &str, why: &str) -> Error {
 
 /// The service's error code and message (which never carry the value), or
 /// the kind of failure when no answer came.
-fn failed<R>(stage: &str, e: &SdkError<GetSecretValueError, R>) -> Error {
-    let (code, message) = match e {
-        SdkError::ServiceError(se) => (
-            se.err().code().unwrap_or("UnknownError").to_string(),
-            se.err().message().unwrap_or_default().to_string(),
-        ),
-        SdkError::TimeoutError(_) => ("TimeoutError".into(), "no answer in time".into()),
-        SdkError::DispatchFailure(_) => (
-            "DispatchFailure".into(),
-            "the request could not be sent".into(),
-        ),
-        SdkError::ResponseError(_) => (
-            "ResponseError".into(),
-            "the answer could not be read".into(),
-        ),
-        _ => (
-            "ConstructionFailure".into(),
-            "the request could not be built".into(),
-        ),
-    };
+fn failed(stage: &str, e: &SdkError<GetSecretValueError, HttpResponse>) -> Error {
+    let e = crate::sdk::aws_error(GET_SECRET_VALUE, e, |_, _| AwsErrorKind::ServiceFailure);
     Error::Internal {
         message: format!(
-            "{GET_SECRET_VALUE} ({stage}) on the webhook secret failed: {code}: {message}"
+            "{GET_SECRET_VALUE} ({stage}) on the webhook secret failed: {}: {}",
+            e.code, e.message
         ),
     }
 }
