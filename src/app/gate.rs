@@ -28,6 +28,8 @@ impl App {
             Trigger::Http(req) => Through::Http {
                 principal: req.who.principal,
                 scopes: req.who.jwt_scopes.as_deref(),
+                // The route table's scope for this route.
+                route_scope: crate::ingress::routes::scope_of(&req.method, &req.path),
                 function_url: req.function_url,
             },
             Trigger::EventBridge(_) => Through::EventBridge,

@@ -11,7 +11,6 @@
 
 use super::action::Action;
 use super::error::{Error, FieldError};
-use super::operation::Operation;
 
 /// Inspector Classic's end of support, as the refusals and README say it.
 pub const CLASSIC_END_OF_SUPPORT: &str = "2026-05-20";
@@ -92,6 +91,9 @@ pub enum Through<'a> {
         principal: Option<Principal>,
         /// The JWT's scopes, when a JWT authorizer ran.
         scopes: Option<&'a [String]>,
+        /// The scope the request's route needs (the route table's, after
+        /// `JWT_SCOPE_PREFIX`); none for a route without one.
+        route_scope: Option<&'static str>,
         /// A Lambda function URL (not API Gateway).
         function_url: bool,
     },
@@ -132,16 +134,6 @@ impl Permitted {
     }
 }
 
-/// The scope a JWT must carry for `op`, after `JWT_SCOPE_PREFIX`.
-pub fn scope_for(op: Operation) -> &'static str {
-    match op {
-        Operation::GetCodeSecurityScan => "scans.read",
-        Operation::BatchDisassociateCodeSecurityScanConfiguration => "configurations.disassociate",
-        Operation::StartAssessmentRun => "assessments.start",
-        _ => "scans.start",
-    }
-}
-
 fn forbidden(message: impl Into<String>) -> Error {
     Error::Forbidden {
         message: message.into(),
@@ -171,10 +163,10 @@ pub fn authenticate(rules: &Rules, principal: Option<Principal>) -> Result<(), E
 /// refused with [`Error::Forbidden`] ([`Error::Unauthenticated`] for an
 /// HTTP caller without the required identity). Nothing is called either way.
 pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitted, Error> {
-    let op = action.operation();
     if let Through::Http {
         principal,
         scopes,
+        route_scope,
         function_url,
     } = through
     {
@@ -189,7 +181,10 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
         // Whenever a JWT authorizer ran, the scope is checked here too, so a
         // stage or route without scopes cannot bypass it.
         if let Some(scopes) = scopes {
-            let needed = format!("{}{}", rules.jwt_scope_prefix, scope_for(op));
+            let Some(route_scope) = route_scope else {
+                return Err(forbidden("this route takes no JWT"));
+            };
+            let needed = format!("{}{route_scope}", rules.jwt_scope_prefix);
             if !scopes.contains(&needed) {
                 return Err(forbidden(format!(
                     "the token does not carry the scope {}",

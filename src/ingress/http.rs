@@ -175,97 +175,17 @@ fn strip_stage(raw_path: &str, stage: &str) -> (String, String) {
     (String::new(), raw_path.to_string())
 }
 
-/// The HTTP routes, as the template must declare them. The webhook routes
-/// are answered by `webhook` (app.rs sends them there), with no authorizer.
-pub const HTTP_ROUTES: [(&str, &str); 6] = [
-    ("POST", "/scans"),
-    ("GET", "/scans/{projectId}/{scanId}"),
-    ("POST", "/scan-configurations/disassociate"),
-    ("POST", "/assessment-runs"),
-    ("POST", "/webhooks/github"),
-    ("POST", "/webhooks/gitlab"),
-];
-
-/// Percent-decode one path segment; `None` if the result is not UTF-8 or the
-/// encoding is broken.
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-enum Route {
-    StartScan,
-    GetScan { project_id: String, scan_id: String },
-    Disassociate,
-    StartRun,
-}
-
-fn match_route(method: &str, path: &str) -> Result<Route, Error> {
-    let trimmed = path
-        .strip_suffix('/')
-        .filter(|p| !p.is_empty())
-        .unwrap_or(path);
-    let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
-    let (allow, route): (&[&'static str], Option<Route>) = match segments.as_slice() {
-        ["scans"] => (&["POST"], (method == "POST").then_some(Route::StartScan)),
-        ["scans", project, scan] => {
-            let decode = |name: &str, raw: &str| {
-                percent_decode(raw).ok_or_else(|| {
-                    Error::invalid_field(name, "path segment is not valid percent-encoded UTF-8")
-                })
-            };
-            let route = if method == "GET" {
-                Some(Route::GetScan {
-                    project_id: decode("projectId", project)?,
-                    scan_id: decode("scanId", scan)?,
-                })
-            } else {
-                None
-            };
-            (&["GET"], route)
-        }
-        ["scan-configurations", "disassociate"] => {
-            (&["POST"], (method == "POST").then_some(Route::Disassociate))
-        }
-        ["assessment-runs"] => (&["POST"], (method == "POST").then_some(Route::StartRun)),
-        _ => {
-            return Err(Error::NotFound { path: shown(path) });
-        }
-    };
-    route.ok_or_else(|| Error::MethodNotAllowed {
-        method: shown(method),
-        allow: allow.to_vec(),
-    })
-}
-
-/// The scope a JWT must carry for each route, after `JWT_SCOPE_PREFIX`
-/// (checked by the gate: `domain::gate::scope_for`, the same per operation).
-pub const ROUTE_SCOPES: [(&str, &str, &str); 4] = [
-    ("POST", "/scans", "scans.start"),
-    ("GET", "/scans/{projectId}/{scanId}", "scans.read"),
-    (
-        "POST",
-        "/scan-configurations/disassociate",
-        "configurations.disassociate",
-    ),
-    ("POST", "/assessment-runs", "assessments.start"),
-];
+use super::routes::Handler;
+pub use super::routes::{HTTP_ROUTES, ROUTE_SCOPES};
 
 pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
-    let route = match_route(&req.method, &req.path)?;
+    let matched = super::routes::find(&req.method, &req.path)?;
+    let Handler::Api(op) = matched.route.handler else {
+        // app.rs sends the webhook routes to the webhook handler first.
+        return Err(Error::NotFound {
+            path: shown(&req.path),
+        });
+    };
     // The route's scope, the identity HTTP_AUTH requires and what a
     // function URL may serve are the gate's to check (domain::gate).
     // A caller's key is namespaced by who the caller is: the same caller
@@ -279,8 +199,8 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     if let Some(key) = key {
         origin = origin.with_key(key);
     }
-    match route {
-        Route::StartScan => {
+    match op {
+        Operation::StartCodeSecurityScan => {
             let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
             if let (Some(key), Some(Value::String(token))) = (key, body.get("clientToken"))
                 && token != key
@@ -292,22 +212,19 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
             }
             action_for(Operation::StartCodeSecurityScan, body, cfg, &origin)
         }
-        Route::GetScan {
-            project_id,
-            scan_id,
-        } => action_for(
+        Operation::GetCodeSecurityScan => action_for(
             Operation::GetCodeSecurityScan,
-            serde_json::json!({"projectId": project_id, "scanId": scan_id}),
+            serde_json::json!({"projectId": matched.param("projectId"), "scanId": matched.param("scanId")}),
             cfg,
             &origin,
         ),
-        Route::Disassociate => action_for(
+        Operation::BatchDisassociateCodeSecurityScanConfiguration => action_for(
             Operation::BatchDisassociateCodeSecurityScanConfiguration,
             req.json_body(cfg.max_body_bytes, cfg.max_body_values())?,
             cfg,
             &origin,
         ),
-        Route::StartRun => {
+        _ => {
             let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
             if key.is_some() && body.get("assessmentRunName").is_some() {
                 return Err(Error::invalid_field(

@@ -18,20 +18,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The webhook routes (`POST` only; in `HTTP_ROUTES` too).
-pub const WEBHOOK_ROUTES: [(&str, Provider); 2] = [
-    ("/webhooks/github", Provider::GitHub),
-    ("/webhooks/gitlab", Provider::GitLab),
-];
-
-/// The provider whose webhook route `path` is, if it is one.
-pub fn provider_for(path: &str) -> Option<Provider> {
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    WEBHOOK_ROUTES
-        .iter()
-        .find(|(p, _)| *p == trimmed)
-        .map(|(_, provider)| *provider)
-}
+pub use super::routes::{WEBHOOK_ROUTES, provider_for};
 
 const GITHUB_SIGNATURE: &str = "X-Hub-Signature-256";
 const GITLAB_TOKEN: &str = "X-Gitlab-Token";

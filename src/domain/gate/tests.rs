@@ -44,6 +44,7 @@ fn every_trigger<'a>() -> Vec<Through<'a>> {
         Through::Http {
             principal: Some(Principal::Iam),
             scopes: None,
+            route_scope: Some("scans.start"),
             function_url: false,
         },
         Through::Webhook,
@@ -105,6 +106,7 @@ fn http_identity_scopes_and_function_urls() {
     let http = |principal, scopes, function_url| Through::Http {
         principal,
         scopes,
+        route_scope: Some("scans.start"),
         function_url,
     };
     let e = decide(&r, http(None, None, false), scan()).unwrap_err();
@@ -122,7 +124,13 @@ fn http_identity_scopes_and_function_urls() {
     let scopes = vec!["p/scans.start".to_string()];
     let jwt = http(Some(Principal::Jwt), Some(&scopes), false);
     assert!(decide(&r, jwt, scan()).is_ok());
-    let e = decide(&r, jwt, disassociate(ALLOWED)).unwrap_err();
+    let to_disassociate = Through::Http {
+        principal: Some(Principal::Jwt),
+        scopes: Some(&scopes),
+        route_scope: Some("configurations.disassociate"),
+        function_url: false,
+    };
+    let e = decide(&r, to_disassociate, disassociate(ALLOWED)).unwrap_err();
     assert!(
         e.to_string().contains("p/configurations.disassociate"),
         "{e}"
