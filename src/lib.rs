@@ -17,6 +17,7 @@ pub mod domain;
 pub mod ingress;
 pub mod inspector;
 pub mod queue;
+pub mod results;
 pub mod secrets;
 pub mod telemetry;
 

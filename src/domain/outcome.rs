@@ -37,6 +37,10 @@ pub struct ScanDetails {
     pub updated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_commit_id: Option<String>,
+    /// The project's active findings by severity, once the scan is
+    /// `SUCCESSFUL` (`ListFindingAggregations`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<super::results::Findings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -11,6 +11,7 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
+pub mod requested;
 pub mod webhook;
 pub mod wire;
 

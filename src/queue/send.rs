@@ -211,7 +211,7 @@ impl WorkQueue {
                     }
                 }
                 Err(e) => {
-                    let e = sdk_error(e);
+                    let e = sdk_error(OPERATION, e);
                     tracing::warn!(
                         code = e.code(),
                         attempt,
@@ -234,7 +234,7 @@ impl WorkQueue {
     }
 }
 
-fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
+pub(super) fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
     Error::Aws(AwsError {
         operation: OPERATION,
         code: code.to_string(),
@@ -248,7 +248,11 @@ fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
     })
 }
 
-fn sdk_error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> Error {
+/// An SQS call's error (`operation` names the call).
+pub(super) fn sdk_error<E: ProvideErrorMetadata, R>(
+    operation: &'static str,
+    e: SdkError<E, R>,
+) -> Error {
     let (code, message, kind) = match &e {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("UnknownError").to_string();
@@ -285,7 +289,7 @@ fn sdk_error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> Error {
         ),
     };
     Error::Aws(AwsError {
-        operation: OPERATION,
+        operation,
         code,
         message,
         kind,
