@@ -55,7 +55,10 @@ async fn drain_all(moto: &Moto, w: &Wiring, app: &Arc<App>) {
         keep_visibility: true,
         timeout: None,
     };
-    drain_with(&sqs, &w.watch, vec![app.clone()], keep).await;
+    let watching = drain_with(&sqs, &w.watch, vec![app.clone()], keep);
+    tokio::time::timeout(Duration::from_secs(60), watching)
+        .await
+        .expect("every watch ended within a minute");
 }
 
 /// The results events the rule forwarded, as EventBridge delivered them.
