@@ -40,7 +40,16 @@ pub struct ScanDetails {
     /// The project's active findings by severity, once the scan is
     /// `SUCCESSFUL` (`ListFindingAggregations`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub findings: Option<super::results::Findings>,
+    pub findings: Option<Findings>,
+}
+
+/// A project's active findings by severity (`ListFindingAggregations`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Findings {
+    pub critical: i64,
+    pub high: i64,
+    pub medium: i64,
+    pub all: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

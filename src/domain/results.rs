@@ -4,6 +4,7 @@
 //! `queue::watch`, the event bus `results`, the wiring `app/results.rs`).
 
 use super::error::{MAX_SHOWN, bounded};
+pub use super::outcome::Findings;
 use super::outcome::ScanDetails;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -71,15 +72,6 @@ pub struct Watch {
     /// When the function started it (Unix seconds).
     pub started_at: u64,
     pub requested: Requested,
-}
-
-/// A project's active findings by severity (`ListFindingAggregations`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Findings {
-    pub critical: i64,
-    pub high: i64,
-    pub medium: i64,
-    pub all: i64,
 }
 
 /// The watch's timing: `SCAN_WATCH_FIRST_DELAY_SECONDS`, the largest delay
