@@ -1,6 +1,7 @@
 """Run a bootstrap under the AWS Lambda Runtime Interface Emulator and invoke
 it with event files. Used by scripts/run-local; prints each event and answer,
-then a summary table (event, status, action).
+the results event each planned scan would end in, then a summary table
+(event, status, action).
 Exits non-zero if the emulator fails or an invocation gets no answer."""
 import argparse
 import http.client
@@ -112,6 +113,7 @@ def main():
     )
     failed = 0
     rows = []  # (event, status, action) for the summary table
+    planned = []  # (event, results) of the scans a dry run would watch
     try:
         wait_ready(port, proc)
         dry = env.get("DRY_RUN", "")
@@ -137,6 +139,14 @@ def main():
                 parsed = answer
                 print(answer, flush=True)
             rows.append((f.name, status_of(parsed), action_of(parsed)))
+            results = parsed.get("results") if isinstance(parsed, dict) else None
+            if isinstance(results, dict) and "event" in results:
+                planned.append((f.name, results))
+        for name, results in planned:
+            # A dry run plans the watch and shows the results event's shape.
+            print(f"\n== {name}: {results.get('watches')} scan watch(es) planned; "
+                  f"each scan ends in one results event like:", flush=True)
+            print(json.dumps(results["event"], indent=2), flush=True)
         print_table(rows)
     finally:
         proc.terminate()

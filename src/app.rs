@@ -6,18 +6,21 @@
 //! (`app/gate.rs`) between routing and execution.
 
 mod gate;
+mod results;
 mod sweep;
 mod webhook;
 
 use crate::config::Settings;
 use crate::domain::error::bounded;
+use crate::domain::gate::OwnQueue;
 use crate::domain::{Deadline, Error, Outcome};
 use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{envelope, http_error, http_success};
 use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
-use crate::queue::WorkQueue;
+use crate::queue::{WatchQueue, WorkQueue};
+use crate::results::Publisher;
 use crate::secrets::WebhookSecretStore;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -35,6 +38,14 @@ pub struct App {
     /// The only queue SQS batches are accepted from: `WORK_QUEUE_ARN`, else
     /// the ARN of the queue behind `WORK_QUEUE_URL`.
     pub work_queue_arn: Option<String>,
+    /// The watch queue (`SCAN_WATCH_QUEUE_URL`) when `SCAN_RESULTS=events`;
+    /// none in a dry run.
+    pub watches: Option<WatchQueue>,
+    /// The other queue SQS batches are accepted from: `SCAN_WATCH_QUEUE_ARN`,
+    /// else the ARN of the queue behind `SCAN_WATCH_QUEUE_URL`.
+    pub watch_queue_arn: Option<String>,
+    /// Where results events go (`RESULTS_EVENT_BUS`).
+    pub publisher: Option<Publisher>,
     /// Webhook deliveries in flight (at most `WEBHOOK_CONCURRENCY`).
     webhook_slots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -49,15 +60,44 @@ impl App {
             .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
         let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
         let region = sdk.and_then(|s| s.region()).map(|r| r.to_string());
-        let work_queue_arn = own_queue_arn(&settings, settings.queue.url.as_deref(), region);
-        Self {
+        let work_queue_arn =
+            own_queue_arn(&settings, settings.queue.url.as_deref(), region.clone());
+        let mut app = Self {
             settings,
             executor,
             queue,
             webhook_secrets,
             work_queue_arn,
+            watches: None,
+            watch_queue_arn: None,
+            publisher: None,
             webhook_slots: Default::default(),
+        };
+        if let Some((sdk, url)) = sdk.zip(app.settings.results.watch_queue_url.clone()) {
+            app = app.with_results_sdk(sdk, &url);
         }
+        app
+    }
+
+    /// The same function with its watch queue and results bus reached
+    /// through `sdk` (tests point it somewhere other than Inspector).
+    /// Nothing is watched unless `SCAN_RESULTS=events`.
+    pub fn with_results_sdk(mut self, sdk: &aws_config::SdkConfig, watch_url: &str) -> Self {
+        let r = &self.settings.results;
+        if !r.enabled {
+            return self;
+        }
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .or_else(|| std::env::var("AWS_REGION").ok());
+        self.watch_queue_arn = r
+            .watch_queue_arn
+            .clone()
+            .or_else(|| crate::domain::gate::queue_arn(watch_url, region.as_deref()));
+        self.watches = Some(WatchQueue::new(sdk, watch_url));
+        self.publisher = Some(Publisher::new(sdk, &r.event_bus, &r.event_source));
+        self
     }
 
     /// The same function with its work queue's client built from `sdk`
@@ -134,10 +174,20 @@ impl App {
                 return match crate::queue::message::decode(map) {
                     Ok(messages) => {
                         // Refused whole (a non-retryable error, nothing run)
-                        // unless every record comes from the function's own
-                        // work queue.
-                        self.admit_batch(&sources, &request_id)?;
-                        Ok(self.consume(messages, &request_id, deadline, started).await)
+                        // unless every record comes from one of the
+                        // function's own queues.
+                        match self.admit_batch(&sources, &request_id)? {
+                            OwnQueue::Work => {
+                                Ok(self.consume(messages, &request_id, deadline, started).await)
+                            }
+                            OwnQueue::Watch => Ok(Box::pin(self.consume_watches(
+                                messages,
+                                &request_id,
+                                deadline,
+                                started,
+                            ))
+                            .await),
+                        }
                     }
                     Err(e) => Err(self.rejected(e, &request_id, started)),
                 };
@@ -190,6 +240,15 @@ impl App {
             latency_ms,
         );
 
+        // Every scan started is watched until it ends (SCAN_RESULTS).
+        let requested = crate::ingress::requested::requested(&trigger);
+        if let Ok(outcome) = &result
+            && let Err(e) = self.watch(outcome, &requested, &request_id).await
+            && !matches!(trigger, Trigger::Http(_))
+        {
+            // Retried: the start is idempotent, and SQS drops the second watch.
+            return Err(e);
+        }
         match (&trigger, result) {
             (Trigger::Http(req), Ok(outcome)) => {
                 Ok(envelope(req.flavor, http_success(req, &outcome)))
@@ -197,8 +256,17 @@ impl App {
             (Trigger::Http(req), Err(e)) => Ok(envelope(req.flavor, http_error(&e))),
             (_, Ok(outcome)) => {
                 let permit = routed.expect("an outcome implies a permitted action");
-                self.settle(&trigger, permit.action(), outcome, rest, &request_id)
-                    .await
+                let planned = match &outcome {
+                    Outcome::DryRun(calls) => self.planned_results(calls, &requested),
+                    _ => serde_json::Value::Null,
+                };
+                let mut answer = self
+                    .settle(&trigger, permit.action(), outcome, rest, &request_id)
+                    .await?;
+                if !planned.is_null() {
+                    answer["results"] = planned;
+                }
+                Ok(answer)
             }
             (_, Err(e)) => Err(e),
         }

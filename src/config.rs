@@ -9,6 +9,8 @@ mod error;
 pub use error::ConfigError;
 mod queue;
 pub use queue::QueueSettings;
+mod results;
+pub use results::ResultsSettings;
 mod trust;
 use std::time::Duration;
 pub use trust::Trust;
@@ -27,6 +29,7 @@ pub struct Settings {
     pub preconnect: PreconnectSettings,
     pub trust: Trust,
     pub queue: QueueSettings,
+    pub results: ResultsSettings,
     pub webhooks: WebhookSettings,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
@@ -117,6 +120,7 @@ impl Default for Settings {
             preconnect: PreconnectSettings::default(),
             trust: Trust::default(),
             queue: QueueSettings::default(),
+            results: ResultsSettings::default(),
             webhooks: WebhookSettings::default(),
             deadline_margin: Duration::from_secs(9),
         }
@@ -369,6 +373,7 @@ impl Settings {
             preconnect: env.preconnect()?,
             trust: Trust::from_lookup(&env.0)?,
             queue: env.queue()?,
+            results: env.results()?,
             webhooks: env.webhooks(dry_run)?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",

@@ -104,6 +104,27 @@ pub fn dead_lettered(messages: usize) {
     count(MESSAGES_DEAD_LETTERED, messages);
 }
 
+/// Scan results: watches sent (one per scan started), scans finished by
+/// `status` (`SUCCESSFUL`, `FAILED`, `SKIPPED`, `TIMED_OUT`), how long
+/// after its start each was seen to end, and watches that gave up.
+pub const WATCHES_SENT: &str = "ScanWatchesSent";
+pub const SCANS_FINISHED: &str = "ScansFinished";
+pub const WATCH_AGE: &str = "ScanWatchAge";
+pub const WATCHES_TIMED_OUT: &str = "ScanWatchesTimedOut";
+
+pub fn watches_sent(n: usize) {
+    count(WATCHES_SENT, n);
+}
+
+/// One results event published: the scan's status and the watch's age.
+pub fn scan_finished(status: &str, age: Duration) {
+    metrics::counter!(SCANS_FINISHED, "status" => status.to_string()).increment(1);
+    metrics::histogram!(WATCH_AGE).record(age.as_secs_f64());
+    if status == crate::domain::results::TIMED_OUT {
+        count(WATCHES_TIMED_OUT, 1);
+    }
+}
+
 /// Inspector calls the service throttled (each attempt; the operation is
 /// in the log line).
 pub const CALLS_THROTTLED: &str = "CallsThrottled";

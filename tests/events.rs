@@ -83,6 +83,11 @@ fn cases() -> Vec<Case> {
             assert_eq!(b["status"], "SUCCESSFUL");
             assert_eq!(b["projectId"], PROJECT);
             assert_eq!(b["createdAt"], "2026-11-19T16:00:00Z");
+            // A SUCCESSFUL scan is read with its findings.
+            assert_eq!(
+                b["findings"],
+                serde_json::json!({"critical": 1, "high": 2, "medium": 3, "all": 9})
+            );
             assert_eq!(
                 b["lastCommitId"],
                 "9fceb02d0ae598e95dc970b74767f19372d61af8"
@@ -246,7 +251,31 @@ async fn each_event_makes_exactly_the_expected_call_and_answers() {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         check(&response);
 
-        let reqs = requests(&server).await;
+        let all = requests(&server).await;
+        // A SUCCESSFUL scan's findings: the one supporting call, narrowed
+        // to the project.
+        let findings: Vec<_> = all
+            .iter()
+            .filter(|r| r.url.path() == FINDINGS_PATH)
+            .collect();
+        for f in &findings {
+            let body = json_of(f);
+            assert_eq!(body["aggregationType"], "CODE_REPOSITORY", "{file}");
+            assert_eq!(
+                body["aggregationRequest"]["codeRepositoryAggregation"]["resourceIds"],
+                serde_json::json!([{"comparison": "EQUALS", "value": PROJECT}]),
+                "{file}"
+            );
+        }
+        assert_eq!(
+            findings.len(),
+            usize::from(file.ends_with("get-scan.json")),
+            "{file}"
+        );
+        let reqs: Vec<_> = all
+            .into_iter()
+            .filter(|r| r.url.path() != FINDINGS_PATH)
+            .collect();
         assert_eq!(
             reqs.len(),
             1,

@@ -502,3 +502,101 @@ fn the_bus_admits_only_the_named_sources() {
         assert!(condition.contains(&format!("- {source}")), "{source}");
     }
 }
+
+/// Scan results: the watch queue (FIFO, encrypted, its own dead-letter
+/// queue and alarm) drives the function through a second event source
+/// mapping and is admitted by its ARN; the role may send to it and keep
+/// watches, put events on the function's own bus only, and read findings;
+/// the optional findings rule matches results events numerically; the
+/// dashboard shows scans started, finished, failed and timed out.
+#[test]
+fn scan_results_are_wired() {
+    use inspector_scan_router::telemetry::{
+        SCANS_FINISHED, SCANS_STARTED, WATCH_AGE, WATCHES_TIMED_OUT,
+    };
+    let t = template();
+    let queue = resource(&t, "ScanWatchQueue");
+    for line in [
+        "FifoQueue: true",
+        "SqsManagedSseEnabled: true",
+        "DelaySeconds: !Ref ScanWatchFirstDelaySeconds",
+        "deadLetterTargetArn: !GetAtt ScanWatchDeadLetterQueue.Arn",
+        "maxReceiveCount: 100",
+    ] {
+        assert!(queue.contains(line), "{line}: {queue}");
+    }
+    let dlq = resource(&t, "ScanWatchDeadLetterQueue");
+    assert!(dlq.contains("FifoQueue: true") && dlq.contains("SqsManagedSseEnabled: true"));
+    let alarm = resource(&t, "ScanWatchDeadLetterAlarm");
+    assert!(alarm.contains("Value: !GetAtt ScanWatchDeadLetterQueue.QueueName"));
+    assert!(
+        alarm
+            .contains("AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]")
+    );
+
+    let function = resource(&t, "ScanRouterFunction");
+    for line in [
+        "SCAN_RESULTS: !Ref ScanResults",
+        "SCAN_WATCH_QUEUE_URL: !Ref ScanWatchQueue",
+        "SCAN_WATCH_QUEUE_ARN: !GetAtt ScanWatchQueue.Arn",
+        "SCAN_WATCH_FIRST_DELAY_SECONDS: !Ref ScanWatchFirstDelaySeconds",
+        "SCAN_WATCH_MAX_HOURS: !Ref ScanWatchMaxHours",
+        "RESULTS_EVENT_BUS: !If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]",
+        "RESULTS_EVENT_SOURCE: !Ref ResultsEventSource",
+    ] {
+        assert!(function.contains(line), "{line}");
+    }
+    let events = &function[function.find("      Events:").unwrap()..];
+    let mapping = &events[events.find("        ScanWatchQueue:").unwrap()..];
+    let mapping = &mapping[..mapping.find("        StartScan:").unwrap()];
+    for line in [
+        "Type: SQS",
+        "Queue: !GetAtt ScanWatchQueue.Arn",
+        "FunctionResponseTypes: [ReportBatchItemFailures]",
+    ] {
+        assert!(mapping.contains(line), "{line}: {mapping}");
+    }
+    let grant = |sid: &str| {
+        let start = function.find(&format!("- Sid: {sid}\n")).expect(sid);
+        let rest = &function[start..];
+        rest[..rest[1..].find("- Sid:").map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    let watch = grant("ScanWatchQueue");
+    assert!(watch.contains(inspector_scan_router::queue::SEND_ACTION));
+    assert!(watch.contains(inspector_scan_router::queue::watch::HOLD_ACTION));
+    assert!(watch.contains("Resource: !GetAtt ScanWatchQueue.Arn"));
+    let put = grant("ResultsEvents");
+    assert!(put.contains(&format!(
+        "Action: {}",
+        inspector_scan_router::results::PUT_EVENTS_ACTION
+    )));
+    assert!(put.contains("!GetAtt CommandBus.Arn") && put.contains("event-bus/${EventBusName}"));
+    assert!(!put.contains("Resource: \"*\""), "the bus only");
+    assert_eq!(
+        t.matches("Action: events:PutEvents").count(),
+        2,
+        "the role's grant and the bus policy's for trusted accounts, no other"
+    );
+
+    let rule = rule(&t, "FindingsNotifyRule");
+    assert!(rule.contains("Condition: NotifyOnFindingsEnabled"));
+    assert!(rule.contains("source: [!Ref ResultsEventSource]"));
+    assert!(rule.contains("detail-type: [Code Security Scan Completed]"));
+    assert!(rule.contains("critical: [{numeric: [\">\", 0]}]"));
+    assert!(rule.contains("high: [{numeric: [\">\", 0]}]"));
+    assert!(t.contains("AllowedValues: [\"off\", critical, high]"));
+    // The function's own rules never match its results: their sources are
+    // the command and push sources, and the results source is a parameter
+    // of its own whose default is none of them.
+    assert!(t.contains("Default: inspector-scan-router"));
+    assert_eq!(
+        inspector_scan_router::domain::results::DETAIL_TYPE,
+        "Code Security Scan Completed"
+    );
+
+    let dashboard = resource(&t, "SweepDashboard");
+    for metric in [SCANS_STARTED, SCANS_FINISHED, WATCHES_TIMED_OUT, WATCH_AGE] {
+        assert!(dashboard.contains(metric), "the dashboard shows {metric}");
+    }
+    assert!(dashboard.contains("\"FAILED\""));
+}

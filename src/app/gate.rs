@@ -6,7 +6,7 @@
 
 use super::App;
 use crate::domain::error::bounded;
-use crate::domain::gate::{self, Through};
+use crate::domain::gate::{self, OwnQueue, Through};
 use crate::domain::{Action, Error, Permitted};
 use crate::ingress::Trigger;
 use serde_json::Value;
@@ -102,16 +102,17 @@ impl App {
         self.decide(Through::Queue, action, &asker)
     }
 
-    /// An SQS batch is accepted only from the function's own work queue:
-    /// `sources` are its records' `eventSourceARN`s.
+    /// An SQS batch is accepted only from one of the function's own queues
+    /// (work or watch): `sources` are its records' `eventSourceARN`s.
     pub(super) fn admit_batch(
         &self,
         sources: &[Option<String>],
         request_id: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<OwnQueue, Error> {
         gate::admit_batch(
             sources.iter().map(Option::as_deref),
             self.work_queue_arn.as_deref(),
+            self.watch_queue_arn.as_deref(),
         )
         .inspect_err(|e| {
             let asker = Asker {

@@ -105,18 +105,27 @@ impl App {
             };
             let bodies = work::messages(&rest.action)?;
             let sweep = trigger.attribution().event_id;
-            self.send(queue, &bodies, queued, request_id, sweep.as_deref())
-                .await
-                .map_err(|unsent| {
-                    tracing::error!(
-                        request_id,
-                        unsent = unsent.indices.len(),
-                        messages = bodies.len(),
-                        error_code = unsent.error.code(),
-                        "work queue did not accept every message; failing the invocation"
-                    );
-                    unsent.error
-                })?;
+            let requested = crate::ingress::requested::requested(trigger);
+            let requested = serde_json::to_string(&requested).unwrap_or_default();
+            self.send(
+                queue,
+                &bodies,
+                queued,
+                request_id,
+                sweep.as_deref(),
+                &requested,
+            )
+            .await
+            .map_err(|unsent| {
+                tracing::error!(
+                    request_id,
+                    unsent = unsent.indices.len(),
+                    messages = bodies.len(),
+                    error_code = unsent.error.code(),
+                    "work queue did not accept every message; failing the invocation"
+                );
+                unsent.error
+            })?;
             answer["queued"] = queued.into();
             answer["messages"] = bodies.len().into();
         }
@@ -142,6 +151,7 @@ impl App {
         items: usize,
         request_id: &str,
         sweep: Option<&str>,
+        requested: &str,
     ) -> Result<(), Unsent> {
         // The sweep's key: what every log line of its messages carries.
         let sweep = sweep.unwrap_or(request_id);
@@ -150,10 +160,14 @@ impl App {
             .map(|body| Outgoing {
                 body: body.clone(),
                 delay_seconds: 0,
-                attributes: vec![(sqs::SWEEP, bounded(sweep, 128))]
-                    .into_iter()
-                    .filter(|(_, v)| !v.is_empty())
-                    .collect(),
+                attributes: vec![
+                    (sqs::SWEEP, bounded(sweep, 128)),
+                    // How the work was asked for: its scans' results say.
+                    (sqs::REQUESTED, requested.to_string()),
+                ]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
             })
             .collect();
         queue.send_to(queue.url(), &outgoing).await?;
@@ -317,6 +331,12 @@ impl App {
                 return if retry { Verdict::Retry } else { Verdict::Done };
             }
         };
+        // Its scans are watched; a watch not sent sends the message again
+        // (its starts are idempotent, and SQS drops a second watch).
+        let requested = Self::requested_of(message);
+        if self.watch(&finished, &requested, request_id).await.is_err() {
+            return Verdict::Retry;
+        }
         log_failed_items(request_id, message_id, &finished);
         let failed_items = finished.failed_items();
         let finished = Ok(finished);

@@ -10,6 +10,7 @@
 use super::App;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
 use crate::domain::gate::Through;
+use crate::domain::results::Requested;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
 use crate::ingress::answer::ErrorAnswer;
@@ -85,6 +86,16 @@ impl App {
         let result = webhook::push_result(result, action);
         crate::telemetry::outcome(&result);
         ran(request_id, &delivery, action, &result, started);
+        if let Ok(outcome) = &result {
+            let requested = Requested {
+                trigger: "webhook".to_string(),
+                caller: Some(provider.key().to_string()),
+                event_id: delivery.id.clone(),
+                ..Requested::default()
+            };
+            // The sender has its answer either way; a watch not sent is logged.
+            let _ = self.watch(outcome, &requested, request_id).await;
+        }
         match result {
             Ok(outcome) => envelope(req.flavor, http_success(req, &outcome)),
             Err(e) => envelope(req.flavor, webhook::failed(&e)),

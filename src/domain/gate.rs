@@ -246,27 +246,63 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
     Ok(Permitted { action })
 }
 
-/// An SQS batch is work only when every record comes from the function's
-/// own work queue (`own`: the ARN of the queue behind `WORK_QUEUE_URL`).
-/// A batch from anywhere else, or with no own queue to compare with, is
-/// refused whole: nothing of it is run.
+/// Which of the function's own queues a batch came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnQueue {
+    /// The work queue (`WORK_QUEUE_ARN`): requests to run.
+    Work,
+    /// The watch queue (`SCAN_WATCH_QUEUE_ARN`): scans to look at.
+    Watch,
+}
+
+/// An SQS batch is admitted only when every record comes from one of the
+/// function's own queues: the work queue (`work`: the ARN of the queue
+/// behind `WORK_QUEUE_URL`) or the watch queue (`watch`), the same one for
+/// the whole batch. A batch from anywhere else, mixing the two, or with no
+/// own queue to compare with, is refused whole: nothing of it is run.
 pub fn admit_batch<'a>(
     sources: impl IntoIterator<Item = Option<&'a str>>,
-    own: Option<&str>,
-) -> Result<(), Error> {
-    let Some(own) = own else {
+    work: Option<&str>,
+    watch: Option<&str>,
+) -> Result<OwnQueue, Error> {
+    if work.is_none() && watch.is_none() {
         return Err(forbidden(
-            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL / WORK_QUEUE_ARN) to accept it from",
+            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL / WORK_QUEUE_ARN) or watch queue (SCAN_WATCH_QUEUE_URL / SCAN_WATCH_QUEUE_ARN) to accept it from",
         ));
-    };
-    match sources.into_iter().find(|arn| *arn != Some(own)) {
-        None => Ok(()),
-        Some(other) => Err(forbidden(format!(
-            "an SQS batch from {} is refused: only the function's work queue {} is accepted",
-            other.map_or("no eventSourceARN".to_string(), super::validate::shown),
-            super::validate::shown(own)
-        ))),
     }
+    let which = |arn: Option<&str>| match arn {
+        Some(a) if Some(a) == work => Some(OwnQueue::Work),
+        Some(a) if Some(a) == watch => Some(OwnQueue::Watch),
+        _ => None,
+    };
+    let own = || {
+        [work, watch]
+            .into_iter()
+            .flatten()
+            .map(super::validate::shown)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let mut admitted = None;
+    for arn in sources {
+        match (which(arn), admitted) {
+            (Some(q), None) => admitted = Some(q),
+            (Some(q), Some(first)) if q == first => {}
+            (Some(_), Some(_)) => {
+                return Err(forbidden(
+                    "an SQS batch mixing the work queue's and the watch queue's records is refused",
+                ));
+            }
+            (None, _) => {
+                return Err(forbidden(format!(
+                    "an SQS batch from {} is refused: only the function's own queues ({}) are accepted",
+                    arn.map_or("no eventSourceARN".to_string(), super::validate::shown),
+                    own()
+                )));
+            }
+        }
+    }
+    admitted.ok_or_else(|| forbidden("an SQS batch without records"))
 }
 
 /// The ARN of the SQS queue at `url` (`https://sqs.<region>.amazonaws.com/<account>/<name>`,

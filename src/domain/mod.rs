@@ -9,6 +9,7 @@ pub mod gate;
 pub mod keys;
 pub mod operation;
 pub mod outcome;
+pub mod results;
 pub mod validate;
 pub mod webhook;
 

@@ -11,6 +11,8 @@ pub enum Operation {
     ListCoverage,
     ListAssessmentRuns,
     DescribeAssessmentRuns,
+    /// A finished scan's findings by severity.
+    ListFindingAggregations,
 }
 
 impl Operation {
@@ -33,6 +35,7 @@ impl Operation {
             Operation::ListCoverage => "ListCoverage",
             Operation::ListAssessmentRuns => "ListAssessmentRuns",
             Operation::DescribeAssessmentRuns => "DescribeAssessmentRuns",
+            Operation::ListFindingAggregations => "ListFindingAggregations",
         }
     }
 
@@ -48,12 +51,13 @@ impl Operation {
             Operation::ListCoverage => "inspector2:ListCoverage",
             Operation::ListAssessmentRuns => "inspector:ListAssessmentRuns",
             Operation::DescribeAssessmentRuns => "inspector:DescribeAssessmentRuns",
+            Operation::ListFindingAggregations => "inspector2:ListFindingAggregations",
         }
     }
 
     /// Every operation the function calls, supporting calls included, in
     /// declaration order: what the template must grant (see [`Self::index`]).
-    pub const EVERY: [Operation; 7] = [
+    pub const EVERY: [Operation; 8] = [
         Operation::StartCodeSecurityScan,
         Operation::GetCodeSecurityScan,
         Operation::BatchDisassociateCodeSecurityScanConfiguration,
@@ -61,6 +65,7 @@ impl Operation {
         Operation::ListCoverage,
         Operation::ListAssessmentRuns,
         Operation::DescribeAssessmentRuns,
+        Operation::ListFindingAggregations,
     ];
 
     /// The operation's place in [`Self::EVERY`]. The match has no wildcard,
@@ -75,6 +80,7 @@ impl Operation {
             Operation::ListCoverage => 4,
             Operation::ListAssessmentRuns => 5,
             Operation::DescribeAssessmentRuns => 6,
+            Operation::ListFindingAggregations => 7,
         }
     }
 

@@ -40,6 +40,20 @@ pub struct ScanDetails {
     pub updated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_commit_id: Option<String>,
+    /// The project's active findings by severity, once the scan is
+    /// `SUCCESSFUL` (`ListFindingAggregations`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Findings>,
+}
+
+/// A project's active findings by severity (`ListFindingAggregations`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Findings {
+    pub critical: i64,
+    pub high: i64,
+    pub medium: i64,
+    pub all: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

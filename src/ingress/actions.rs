@@ -100,7 +100,8 @@ pub fn action_for(
     Ok(match op {
         Operation::ListCoverage
         | Operation::ListAssessmentRuns
-        | Operation::DescribeAssessmentRuns => {
+        | Operation::DescribeAssessmentRuns
+        | Operation::ListFindingAggregations => {
             return Err(Error::invalid_field(
                 "action",
                 format!("{} is not an action", op.name()),

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod eventbridge;
 pub mod http;
 pub mod push;
+pub mod requested;
 pub mod routes;
 pub mod webhook;
 pub mod wire;

@@ -6,6 +6,7 @@ pub mod client;
 pub mod disassociate;
 pub mod errors;
 pub mod executor;
+pub mod findings;
 pub mod pace;
 pub mod plan;
 pub mod preconnect;

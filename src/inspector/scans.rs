@@ -1,7 +1,9 @@
-//! Code security scans: start one (resolving a repository first), read one.
+//! Code security scans: start one (resolving a repository first), read one
+//! (a `SUCCESSFUL` one with its findings).
 
 use super::client::Clients;
 use super::errors::aws_error;
+use super::findings::findings;
 use super::resolve::Resolver;
 use crate::domain::{
     Deadline, Error, GetScan, Operation, ScanDetails, ScanStarted, ScanTarget, StartScan,
@@ -72,15 +74,22 @@ pub async fn get_scan(
         .await?;
     let time =
         |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+    let status = out.status().map(|s| s.as_str().to_string());
+    // A finished scan is read with what it found.
+    let findings = match status.as_deref() {
+        Some("SUCCESSFUL") => Some(findings(clients, &g.project_id, deadline).await?),
+        _ => None,
+    };
     Ok(ScanDetails {
         project_id: g.project_id.clone(),
         scan_id: out.scan_id().unwrap_or(&g.scan_id).to_string(),
-        status: out.status().map(|s| s.as_str().to_string()),
+        status,
         status_reason: out.status_reason().map(str::to_string),
         account_id: out.account_id().map(str::to_string),
         created_at: time(out.created_at()),
         updated_at: time(out.updated_at()),
         last_commit_id: out.last_commit_id().map(str::to_string),
+        findings,
     })
 }
 

@@ -87,6 +87,7 @@ pub fn later_messages(
                 (message::ATTEMPT, attempt.to_string()),
                 (message::UNFINISHED_SINCE, since.to_string()),
                 (message::SWEEP, sweep.clone()),
+                (message::REQUESTED, m.requested.clone().unwrap_or_default()),
             ]
             .into_iter()
             // SQS refuses an empty attribute value.

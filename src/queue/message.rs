@@ -34,12 +34,20 @@ pub struct QueuedMessage {
     pub unfinished_since: Option<u64>,
     /// Message attribute `sweep`: the key of the sweep the work belongs to.
     pub sweep: Option<String>,
+    /// Message attribute `requested`: how the work was asked for (JSON),
+    /// carried to the watches of the scans it starts.
+    pub requested: Option<String>,
+    /// `receiptHandle`: what a watch is kept with for its next look.
+    pub receipt_handle: String,
+    /// `eventSourceARN`: the queue the message came from.
+    pub source: Option<String>,
 }
 
 /// The message attributes the function writes and reads.
 pub const ATTEMPT: &str = "attempt";
 pub const UNFINISHED_SINCE: &str = "unfinishedSince";
 pub const SWEEP: &str = "sweep";
+pub const REQUESTED: &str = "requested";
 
 /// An SQS event: `Records`, every one from `aws:sqs`.
 pub fn is_sqs(map: &Map<String, Value>) -> bool {
@@ -68,6 +76,7 @@ pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
             let attempt = attribute(ATTEMPT).and_then(|n| n.parse().ok()).unwrap_or(0);
             let unfinished_since = attribute(UNFINISHED_SINCE).and_then(|n| n.parse().ok());
             let sweep = attribute(SWEEP).map(|s| crate::domain::error::bounded(&s, 128));
+            let requested = attribute(REQUESTED).filter(|r| r.len() <= 4096);
             let message_id = r
                 .message_id
                 .filter(|id| !id.is_empty())
@@ -83,6 +92,9 @@ pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
                 attempt,
                 unfinished_since,
                 sweep,
+                requested,
+                receipt_handle: r.receipt_handle.unwrap_or_default(),
+                source: r.event_source_arn,
             })
         })
         .collect()

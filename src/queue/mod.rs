@@ -3,7 +3,9 @@
 //! response), how work becomes messages ([`bodies`]), how an outcome splits
 //! into what finished and what is left ([`split`]), when unfinished work
 //! comes back and when it is dead-lettered ([`later`]), and producing
-//! ([`send`], packed by [`batches`]). `app` ties it in (`app/sweep.rs`).
+//! ([`send`], packed by [`batches`]); and the watch queue ([`watch`]), where
+//! a watch on each scan started waits. `app` ties it in (`app/sweep.rs`,
+//! `app/results.rs`).
 //!
 //! It may import `domain`, `config` and `ingress` (a message body is a
 //! direct-invocation request, routed by ingress's direct router); nothing
@@ -15,8 +17,10 @@ pub mod later;
 pub mod message;
 pub mod send;
 pub mod split;
+pub mod watch;
 
 pub use batches::{MAX_BATCH_BYTES, MAX_ENTRIES};
 pub use message::QueuedMessage;
 pub use send::{Outgoing, SEND_ACTION, Unsent, WorkQueue};
 pub use split::{Rest, Split};
+pub use watch::WatchQueue;

@@ -233,7 +233,7 @@ impl WorkQueue {
     }
 }
 
-fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
+pub(super) fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
     Error::Aws(AwsError {
         operation: OPERATION,
         code: code.to_string(),
@@ -255,4 +255,12 @@ fn sqs_kind(code: &str, _status: u16) -> AwsErrorKind {
         c if c.contains("NonExistentQueue") || c == "QueueDoesNotExist" => AwsErrorKind::NotFound,
         _ => AwsErrorKind::ServiceFailure,
     }
+}
+
+/// An SQS call's error (`operation` names the call).
+pub(super) fn sdk_error<E: aws_sdk_sqs::error::ProvideErrorMetadata>(
+    operation: &'static str,
+    e: aws_sdk_sqs::error::SdkError<E, aws_sdk_sqs::config::http::HttpResponse>,
+) -> Error {
+    Error::Aws(crate::sdk::aws_error(operation, &e, sqs_kind))
 }

@@ -4,6 +4,7 @@
 
 pub mod logs;
 pub mod queue;
+pub mod results;
 pub mod sqs;
 pub mod stateful;
 pub mod webhooks;
@@ -184,6 +185,20 @@ pub fn event_with_request_id(payload: Value, request_id: &str) -> LambdaEvent<Va
 }
 
 pub const START_SCAN_PATH: &str = "/codesecurity/scan/start";
+pub const FINDINGS_PATH: &str = "/findings/aggregation/list";
+pub const GET_SCAN_PATH: &str = "/codesecurity/scan/get";
+
+/// ListFindingAggregations for `project`: 1 critical, 2 high, 3 medium, 9 in all.
+pub fn findings_answer(project: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "aggregationType": "CODE_REPOSITORY",
+        "responses": [{"codeRepositoryAggregation": {
+            "projectNames": "octo-org/api", "providerType": "GITHUB", "resourceId": project,
+            "accountId": "123456789012",
+            "severityCounts": {"all": 9, "critical": 1, "high": 2, "medium": 3}
+        }}]
+    }))
+}
 pub const DISASSOCIATE_PATH: &str = "/codesecurity/scan-configuration/batch/disassociate";
 
 /// Mounts `responder` for POST requests to `path_` on `server`.
@@ -246,6 +261,7 @@ pub async fn stand_in() -> MockServer {
         })),
     )
     .await;
+    on_post(&server, FINDINGS_PATH, findings_answer(PROJECT)).await;
     on_post(&server, DISASSOCIATE_PATH, AllSucceed).await;
     Mock::given(method("POST"))
         .and(path("/"))

@@ -72,6 +72,9 @@ pub fn sqs_event_of(got: &[aws_sdk_sqs::types::Message]) -> Value {
             );
         }
         record["messageAttributes"] = Value::Object(attrs);
+        if let Some(handle) = &m.receipt_handle {
+            record["receiptHandle"] = handle.clone().into();
+        }
     }
     event
 }
@@ -406,7 +409,13 @@ pub async fn drain_with(
                     }
                     n += 1;
                     let request_id = format!("consumer-{c}-{n}");
-                    let payload = sqs_event_of(&got);
+                    let mut payload = sqs_event_of(&got);
+                    // Lambda names the queue each record came from.
+                    let name = url.rsplit('/').next().unwrap_or_default();
+                    for r in payload["Records"].as_array_mut().unwrap() {
+                        r["eventSourceARN"] =
+                            format!("arn:aws:sqs:us-east-1:123456789012:{name}").into();
+                    }
                     let event = match mapping.timeout {
                         Some(t) => super::event_with_deadline(payload, &request_id, t),
                         None => event_with_request_id(payload, &request_id),

@@ -146,11 +146,21 @@ fn http_identity_scopes_and_function_urls() {
 #[test]
 fn only_the_own_queue_is_admitted() {
     let own = "arn:aws:sqs:us-east-1:123456789012:work";
-    assert!(admit_batch([Some(own), Some(own)], Some(own)).is_ok());
+    let watch = "arn:aws:sqs:us-east-1:123456789012:watch.fifo";
+    assert_eq!(
+        admit_batch([Some(own), Some(own)], Some(own), None),
+        Ok(OwnQueue::Work)
+    );
+    assert_eq!(
+        admit_batch([Some(watch)], Some(own), Some(watch)),
+        Ok(OwnQueue::Watch)
+    );
     let other = "arn:aws:sqs:us-east-1:123456789012:other";
-    assert!(admit_batch([Some(own), Some(other)], Some(own)).is_err());
-    assert!(admit_batch([None], Some(own)).is_err());
-    assert!(admit_batch([Some(own)], None).is_err());
+    assert!(admit_batch([Some(own), Some(other)], Some(own), Some(watch)).is_err());
+    assert!(admit_batch([Some(own), Some(watch)], Some(own), Some(watch)).is_err());
+    assert!(admit_batch([Some(watch)], Some(own), None).is_err());
+    assert!(admit_batch([None], Some(own), Some(watch)).is_err());
+    assert!(admit_batch([Some(own)], None, None).is_err());
 }
 
 #[test]
