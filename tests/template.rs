@@ -20,10 +20,11 @@ fn template() -> String {
 fn http_routes_match() {
     let t = template();
     let re = Regex::new(r"(?m)^\s+Method: (\w+)\n\s+Path: (\S+)$").unwrap();
-    let in_template: BTreeSet<(String, String)> = re
+    let mut in_template: BTreeSet<(String, String)> = re
         .captures_iter(&t)
         .map(|c| (c[1].to_string(), c[2].to_string()))
         .collect();
+    in_template.extend(switched_routes(&t).into_iter().map(|(m, p, _)| (m, p)));
     let in_code: BTreeSet<(String, String)> = HTTP_ROUTES
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -119,11 +120,23 @@ fn command_and_push_rules_listen_on_the_dedicated_bus_and_match_the_account() {
 #[test]
 fn every_route_needs_its_scope_in_jwt_mode() {
     let t = template();
+    let switched = switched_routes(&t);
     for (method, path, scope) in ROUTE_SCOPES {
-        let at = t
-            .find(&format!("Method: {method}\n            Path: {path}\n"))
-            .unwrap_or_else(|| panic!("{method} {path}"));
-        let auth = &t[at..at + 300];
+        let auth = match switched.iter().find(|(m, p, _)| m == method && p == path) {
+            Some((_, _, block)) => {
+                assert!(
+                    block.contains("AuthorizationType: !If [UseJwt, JWT, AWS_IAM]"),
+                    "{method} {path}: {block}"
+                );
+                block.clone()
+            }
+            None => {
+                let at = t
+                    .find(&format!("Method: {method}\n            Path: {path}\n"))
+                    .unwrap_or_else(|| panic!("{method} {path}"));
+                t[at..at + 300].to_string()
+            }
+        };
         assert!(
             auth.contains(&format!("[!Sub \"${{JwtScopePrefix}}{scope}\"]")),
             "{method} {path}: {auth}"
@@ -336,6 +349,58 @@ fn sweeps_are_paced_watched_and_alarmed() {
     );
 }
 
+/// The routes declared as API Gateway resources of their own (those behind
+/// a switch): (method, path, the resource's text).
+fn switched_routes(t: &str) -> Vec<(String, String, String)> {
+    let key = Regex::new(r"RouteKey: (\w+) (\S+)").unwrap();
+    Regex::new(r"(?m)^  (\w+):\n    Type: AWS::ApiGatewayV2::Route$")
+        .unwrap()
+        .captures_iter(t)
+        .map(|c| {
+            let block = resource(t, &c[1]);
+            let k = key.captures(&block).expect("RouteKey");
+            let (method, path) = (k[1].to_string(), k[2].to_string());
+            (method, path, block)
+        })
+        .collect()
+}
+
+/// The disassociation and Classic routes exist only when their switch is
+/// on: the route, and the permission API Gateway needs to call the function.
+#[test]
+fn switched_off_operations_have_no_route() {
+    use inspector_scan_router::domain::Operation;
+    use inspector_scan_router::ingress::routes::{Handler, ROUTES};
+    let t = template();
+    let switched = switched_routes(&t);
+    for route in ROUTES {
+        let condition = match route.handler {
+            Handler::Api(Operation::BatchDisassociateCodeSecurityScanConfiguration) => {
+                "DisassociationEnabled"
+            }
+            Handler::Api(Operation::StartAssessmentRun) => "ClassicEnabled",
+            _ => continue,
+        };
+        let (_, _, block) = switched
+            .iter()
+            .find(|(m, p, _)| m == route.method && p == route.path)
+            .unwrap_or_else(|| panic!("{} {} is a route of its own", route.method, route.path));
+        assert!(
+            block.contains(&format!("    Condition: {condition}\n")),
+            "{} {}: only when {condition}: {block}",
+            route.method,
+            route.path
+        );
+        let permission = Regex::new(&format!(
+            r"(?m)^  \w+:\n    Type: AWS::Lambda::Permission\n    Condition: {condition}\n(?:.*\n)*?.*/\*/{}{}",
+            route.method, route.path
+        ))
+        .unwrap();
+        assert!(permission.is_match(&t), "{} {}: its permission, under {condition}", route.method, route.path);
+    }
+    assert_eq!(switched.len(), 2, "only the switched routes are declared apart");
+}
+
 /// One HttpApi event of the function: (method, path, its block of text).
 fn http_events(t: &str) -> Vec<(String, String, String)> {
     let start = t.find("\n      Events:\n").expect("the function's Events");
@@ -363,7 +428,18 @@ fn http_events(t: &str) -> Vec<(String, String, String)> {
 fn only_the_webhook_routes_lack_an_authorizer() {
     let t = template();
     let events = http_events(&t);
-    assert_eq!(events.len(), HTTP_ROUTES.len(), "every route, once");
+    let switched = switched_routes(&t);
+    assert_eq!(
+        events.len() + switched.len(),
+        HTTP_ROUTES.len(),
+        "every route, once"
+    );
+    for (m, p, block) in &switched {
+        assert!(
+            block.contains("AuthorizationType: !If [UseJwt, JWT, AWS_IAM]"),
+            "{m} {p}: a switched route is never open"
+        );
+    }
     // A route names an authorizer only to have none; the others keep the API's.
     let open: BTreeSet<(String, String)> = events
         .iter()
