@@ -194,21 +194,61 @@ fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
     ConfigError::invalid(name, value, expected)
 }
 
-/// Reads one variable at a time; a value that does not parse is an error
-/// naming the variable.
+/// The one reader of the environment: one variable at a time, trimmed; an
+/// empty value is unset; a value that does not parse is a [`ConfigError`]
+/// naming the variable. Each part of the settings is read by a method of
+/// its own, in this file or the one of its part.
 struct Env<F: Fn(&str) -> Option<String>>(F);
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The variable's value, trimmed; `None` when unset or empty.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A switch: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    fn flag(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) => match v.as_str() {
+                "0" | "false" | "no" | "off" => Ok(false),
+                "1" | "true" | "yes" | "on" => Ok(true),
+                _ => Err(bad(name, &v, "true or false")),
+            },
+        }
+    }
+
+    /// One of `choices` (`(value, meaning)`, compared without case).
+    fn choice<T: Copy>(
+        &self,
+        name: &str,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => choices
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&v))
+                .map(|(_, t)| *t)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = choices.iter().map(|(c, _)| *c).collect();
+                    bad(name, &v, &names.join(" or "))
+                }),
+        }
+    }
+
     fn number(
         &self,
         name: &str,
         default: usize,
         range: std::ops::RangeInclusive<usize>,
     ) -> Result<usize, ConfigError> {
-        match (self.0)(name).filter(|v| !v.trim().is_empty()) {
+        match self.get(name) {
             None => Ok(default),
             Some(v) => v
-                .trim()
                 .parse::<usize>()
                 .ok()
                 .filter(|n| range.contains(n))
@@ -228,19 +268,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 
     fn dry_run(&self) -> Result<bool, ConfigError> {
-        match (self.0)("DRY_RUN").map(|v| v.trim().to_ascii_lowercase()) {
-            None => Ok(false),
-            Some(v) => match v.as_str() {
-                "" | "0" | "false" | "no" | "off" => Ok(false),
-                "1" | "true" | "yes" | "on" => Ok(true),
-                _ => Err(bad("DRY_RUN", &v, "true or false")),
-            },
-        }
+        self.flag("DRY_RUN", false)
     }
 
     fn limits(&self) -> Result<Limits, ConfigError> {
         let d = Limits::default();
-        let assessment_template_arns: Vec<String> = (self.0)("ASSESSMENT_TEMPLATE_ARNS")
+        let assessment_template_arns: Vec<String> = self
+            .get("ASSESSMENT_TEMPLATE_ARNS")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
@@ -297,18 +331,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 0 => None,
                 n => Some(n as u32),
             },
-            pacing: match (self.0)("INSPECTOR_PACING").map(|v| v.trim().to_ascii_lowercase()) {
-                None => true,
-                Some(v) if v.is_empty() || v == "adaptive" => true,
-                Some(v) if v == "off" => false,
-                Some(v) => return Err(bad("INSPECTOR_PACING", &v, "adaptive or off")),
-            },
+            pacing: self.choice(
+                "INSPECTOR_PACING",
+                &[("adaptive", true), ("off", false)],
+                true,
+            )?,
         })
     }
 
     fn resolve(&self) -> Result<ResolveSettings, ConfigError> {
         let d = ResolveSettings::default();
-        let project_map = match (self.0)("PROJECT_MAP").filter(|v| !v.trim().is_empty()) {
+        let project_map = match self.get("PROJECT_MAP") {
             None => HashMap::new(),
             Some(v) => {
                 parse_project_map(&v).map_err(|why| ConfigError::because("PROJECT_MAP", &why))?
@@ -327,6 +360,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     fn preconnect(&self) -> Result<PreconnectSettings, ConfigError> {
         let d = PreconnectSettings::default();
+        // Read raw: set and empty means none, unlike unset.
         let services = match (self.0)("PRECONNECT").map(|v| v.trim().to_ascii_lowercase()) {
             None => d.services,
             Some(v) if v.is_empty() || v == "none" || v == "off" => Vec::new(),
@@ -371,7 +405,7 @@ impl Settings {
             batch: env.batch()?,
             resolve: env.resolve()?,
             preconnect: env.preconnect()?,
-            trust: Trust::from_lookup(&env.0)?,
+            trust: env.trust()?,
             queue: env.queue()?,
             results: env.results()?,
             webhooks: env.webhooks(dry_run)?,

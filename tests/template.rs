@@ -396,9 +396,18 @@ fn switched_off_operations_have_no_route() {
             route.method, route.path
         ))
         .unwrap();
-        assert!(permission.is_match(&t), "{} {}: its permission, under {condition}", route.method, route.path);
+        assert!(
+            permission.is_match(&t),
+            "{} {}: its permission, under {condition}",
+            route.method,
+            route.path
+        );
     }
-    assert_eq!(switched.len(), 2, "only the switched routes are declared apart");
+    assert_eq!(
+        switched.len(),
+        2,
+        "only the switched routes are declared apart"
+    );
 }
 
 /// One HttpApi event of the function: (method, path, its block of text).

@@ -49,9 +49,8 @@ impl Default for QueueSettings {
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub(super) fn queue(&self) -> Result<QueueSettings, ConfigError> {
         let d = QueueSettings::default();
-        let queue_url = |name: &str| match (self.0)(name).map(|v| v.trim().to_string()) {
+        let queue_url = |name: &str| match self.get(name) {
             None => Ok(None),
-            Some(v) if v.is_empty() => Ok(None),
             Some(v) if v.starts_with("https://") || v.starts_with("http://") => Ok(Some(v)),
             Some(v) => Err(bad(name, &v, "an SQS queue URL (https://...)")),
         };

@@ -67,11 +67,7 @@ impl Default for ResultsSettings {
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub(super) fn results(&self) -> Result<ResultsSettings, ConfigError> {
         let d = ResultsSettings::default();
-        let get = |name: &str| {
-            (self.0)(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| self.get(name);
         let enabled = match get("SCAN_RESULTS").as_deref() {
             None | Some("events") => true,
             Some("off") => false,

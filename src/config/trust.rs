@@ -56,14 +56,12 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
-    ConfigError::invalid(name, value, expected)
-}
+use super::{Env, bad};
 
-impl Trust {
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub(super) fn trust(&self) -> Result<Trust, ConfigError> {
         let d = Trust::default();
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &str| self.get(name);
         let accounts = get("TRUSTED_ACCOUNTS")
             .map(|v| list(&v))
             .unwrap_or_default();
@@ -119,16 +117,10 @@ impl Trust {
                 HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?,
             ),
         };
-        let switch = |name: &str| match get(name).map(|v| v.trim().to_ascii_lowercase()) {
-            None => Ok(true),
-            Some(v) if v == "true" => Ok(true),
-            Some(v) if v == "false" => Ok(false),
-            Some(v) => Err(bad(name, &v, "true or false")),
-        };
         let switches = Switches {
-            disassociation: switch("DISASSOCIATION_ENABLED")?,
-            classic: switch("CLASSIC_ENABLED")?,
-            disassociation_commands: switch("DISASSOCIATION_COMMANDS_ENABLED")?,
+            disassociation: self.flag("DISASSOCIATION_ENABLED", true)?,
+            classic: self.flag("CLASSIC_ENABLED", true)?,
+            disassociation_commands: self.flag("DISASSOCIATION_COMMANDS_ENABLED", true)?,
         };
         let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
         if let Some(arn) = &work_queue_arn
@@ -142,7 +134,7 @@ impl Trust {
                 "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
             ));
         }
-        Ok(Self {
+        Ok(Trust {
             http_auth,
             switches,
             work_queue_arn,
@@ -153,7 +145,9 @@ impl Trust {
             jwt_scope_prefix: prefix.trim().to_string(),
         })
     }
+}
 
+impl Trust {
     /// The gate's rules, as these settings state them.
     pub fn rules(&self) -> Rules<'_> {
         Rules {

@@ -56,9 +56,7 @@ fn invalid(name: &str, why: &str) -> ConfigError {
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub(super) fn webhooks(&self, dry_run: bool) -> Result<WebhookSettings, ConfigError> {
         let d = WebhookSettings::default();
-        let secret_arn = (self.0)("WEBHOOK_SECRET_ARN")
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
+        let secret_arn = self.get("WEBHOOK_SECRET_ARN");
         if let Some(arn) = &secret_arn {
             let parts: Vec<&str> = arn.splitn(7, ':').collect();
             let ok = arn.len() <= 2048
@@ -78,7 +76,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             }
         }
         // The value is a secret: its errors name the variable, never quote it.
-        let dry_run_secrets = match (self.0)("DRY_RUN_WEBHOOK_SECRETS").filter(|v| !v.is_empty()) {
+        let dry_run_secrets = match self.get("DRY_RUN_WEBHOOK_SECRETS") {
             None => None,
             Some(_) if !dry_run => {
                 return Err(invalid(
