@@ -160,12 +160,7 @@ impl App {
             .buffered(self.settings.batch.concurrency.max(1))
             .collect()
             .await;
-        let failed: Vec<String> = messages
-            .iter()
-            .zip(&again)
-            .filter(|(_, a)| **a)
-            .map(|(m, _)| m.message_id.clone())
-            .collect();
+        let failed = crate::queue::message::named(&messages, &again);
         tracing::info!(
             request_id,
             trigger = "sqs",

@@ -278,12 +278,7 @@ impl App {
                 again[owners[i]] = true;
             }
         }
-        let failed: Vec<String> = messages
-            .iter()
-            .zip(&again)
-            .filter(|(_, a)| **a)
-            .map(|(m, _)| m.message_id.clone())
-            .collect();
+        let failed = crate::queue::message::named(&messages, &again);
         crate::telemetry::batch(failed.len(), rejected);
         tracing::info!(
             request_id,

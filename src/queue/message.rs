@@ -137,6 +137,17 @@ pub fn route(message: &QueuedMessage, cfg: &Limits) -> Result<Action, Error> {
     direct::route(&action, &fields, cfg, &origin)
 }
 
+/// The ids of the messages whose `again` is set: those to name in the
+/// partial batch response.
+pub fn named(messages: &[QueuedMessage], again: &[bool]) -> Vec<String> {
+    messages
+        .iter()
+        .zip(again)
+        .filter(|(_, a)| **a)
+        .map(|(m, _)| m.message_id.clone())
+        .collect()
+}
+
 /// `{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}`: Lambda
 /// deletes every other message of the batch and delivers these again.
 pub fn batch_response(failed: &[String]) -> Value {
