@@ -2,13 +2,13 @@
 //! encode, with one structured log line per invocation. Tests call
 //! [`App::handle`] directly. [`sweep`] ties in the work queue: fan-outs
 //! queued, unfinished items queued, SQS batches consumed. Webhook
-//! deliveries: `app/webhook.rs`. Every path goes through the gate
-//! (`app/gate.rs`) between routing and execution.
+//! deliveries: `app/deliveries.rs`. Every path goes through the gate
+//! (`app/admission.rs`) between routing and execution.
 
-mod gate;
-mod results;
+mod admission;
+mod deliveries;
 mod sweep;
-mod webhook;
+mod watches;
 
 use crate::config::Settings;
 use crate::domain::error::bounded;
@@ -170,7 +170,7 @@ impl App {
         // A batch from the work queue: the queue side decodes it.
         let payload = match event.payload {
             Value::Object(map) if crate::queue::message::is_sqs(&map) => {
-                let sources = gate::batch_sources(&map);
+                let sources = admission::batch_sources(&map);
                 return match crate::queue::message::decode(map) {
                     Ok(messages) => {
                         // Refused whole (a non-retryable error, nothing run)

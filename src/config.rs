@@ -5,12 +5,14 @@ use crate::domain::Service;
 use crate::domain::validate::{check_project_id, check_repository};
 use std::collections::HashMap;
 
-mod error;
-pub use error::ConfigError;
+mod env;
+use env::{Env, bad};
+mod invalid;
+pub use invalid::ConfigError;
 mod queue;
 pub use queue::QueueSettings;
-mod results;
-pub use results::ResultsSettings;
+mod scan_watch;
+pub use scan_watch::ResultsSettings;
 mod trust;
 use std::time::Duration;
 pub use trust::Trust;
@@ -190,83 +192,7 @@ impl Default for PreconnectSettings {
     }
 }
 
-fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
-    ConfigError::invalid(name, value, expected)
-}
-
-/// The one reader of the environment: one variable at a time, trimmed; an
-/// empty value is unset; a value that does not parse is a [`ConfigError`]
-/// naming the variable. Each part of the settings is read by a method of
-/// its own, in this file or the one of its part.
-struct Env<F: Fn(&str) -> Option<String>>(F);
-
 impl<F: Fn(&str) -> Option<String>> Env<F> {
-    /// The variable's value, trimmed; `None` when unset or empty.
-    fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// A switch: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    fn flag(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
-        match self.get(name).map(|v| v.to_ascii_lowercase()) {
-            None => Ok(default),
-            Some(v) => match v.as_str() {
-                "0" | "false" | "no" | "off" => Ok(false),
-                "1" | "true" | "yes" | "on" => Ok(true),
-                _ => Err(bad(name, &v, "true or false")),
-            },
-        }
-    }
-
-    /// One of `choices` (`(value, meaning)`, compared without case).
-    fn choice<T: Copy>(
-        &self,
-        name: &str,
-        choices: &[(&str, T)],
-        default: T,
-    ) -> Result<T, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => choices
-                .iter()
-                .find(|(c, _)| c.eq_ignore_ascii_case(&v))
-                .map(|(_, t)| *t)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = choices.iter().map(|(c, _)| *c).collect();
-                    bad(name, &v, &names.join(" or "))
-                }),
-        }
-    }
-
-    fn number(
-        &self,
-        name: &str,
-        default: usize,
-        range: std::ops::RangeInclusive<usize>,
-    ) -> Result<usize, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| {
-                    bad(
-                        name,
-                        &v,
-                        &format!("an integer {}-{}", range.start(), range.end()),
-                    )
-                }),
-        }
-    }
-
-    fn ms(&self, name: &str, default: Duration, max: usize) -> Result<Duration, ConfigError> {
-        self.number(name, default.as_millis() as usize, 0..=max)
-            .map(|v| Duration::from_millis(v as u64))
-    }
-
     fn dry_run(&self) -> Result<bool, ConfigError> {
         self.flag("DRY_RUN", false)
     }

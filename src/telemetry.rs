@@ -120,7 +120,7 @@ pub fn watches_sent(n: usize) {
 pub fn scan_finished(status: &str, age: Duration) {
     metrics::counter!(SCANS_FINISHED, "status" => status.to_string()).increment(1);
     metrics::histogram!(WATCH_AGE).record(age.as_secs_f64());
-    if status == crate::domain::results::TIMED_OUT {
+    if status == crate::domain::completion::TIMED_OUT {
         count(WATCHES_TIMED_OUT, 1);
     }
 }

@@ -675,7 +675,7 @@ fn scan_results_are_wired() {
     // of its own whose default is none of them.
     assert!(t.contains("Default: inspector-scan-router"));
     assert_eq!(
-        inspector_scan_router::domain::results::DETAIL_TYPE,
+        inspector_scan_router::domain::completion::DETAIL_TYPE,
         "Code Security Scan Completed"
     );
 

@@ -141,7 +141,7 @@ pub fn error_codes(kind: Kind) -> Vec<(u16, Vec<String>)> {
     if kind == Kind::Webhook {
         // The push's own repository resolution, answered as a 5xx too.
         add(502, "AmbiguousRepository");
-        // The webhooks' share of the function is full (app/webhook.rs).
+        // The webhooks' share of the function is full (app/deliveries.rs).
         add(503, "WebhookConcurrencyReached");
     }
     by_status.sort_by_key(|(s, _)| *s);

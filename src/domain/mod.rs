@@ -3,15 +3,15 @@
 //! the crate; ingress and the Inspector adapter both speak its types.
 
 pub mod action;
+pub mod completion;
 pub mod deadline;
 pub mod error;
 pub mod gate;
 pub mod keys;
 pub mod operation;
 pub mod outcome;
-pub mod results;
+pub mod provider;
 pub mod validate;
-pub mod webhook;
 
 pub use action::*;
 pub use deadline::Deadline;
@@ -19,4 +19,4 @@ pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use gate::Permitted;
 pub use operation::{Operation, Service};
 pub use outcome::*;
-pub use webhook::{Provider, WebhookSecrets};
+pub use provider::{Provider, WebhookSecrets};

@@ -6,7 +6,7 @@
 use super::Trigger;
 use super::actions::IDEMPOTENCY_KEY;
 use super::push::{self, Push};
-use crate::domain::results::Requested;
+use crate::domain::completion::Requested;
 use serde_json::Value;
 
 pub fn requested(trigger: &Trigger) -> Requested {

@@ -4,7 +4,7 @@
 
 use super::client::Clients;
 use super::errors::aws_error;
-use crate::domain::results::Findings;
+use crate::domain::completion::Findings;
 use crate::domain::{Deadline, Error, Operation};
 use aws_sdk_inspector2::types::{
     AggregationRequest, AggregationType, CodeRepositoryAggregation, StringComparison, StringFilter,

@@ -5,7 +5,7 @@
 //! comes back and when it is dead-lettered ([`later`]), and producing
 //! ([`send`], packed by [`batches`]); and the watch queue ([`watch`]), where
 //! a watch on each scan started waits. `app` ties it in (`app/sweep.rs`,
-//! `app/results.rs`).
+//! `app/watches.rs`).
 //!
 //! It may import `domain`, `config` and `ingress` (a message body is a
 //! direct-invocation request, routed by ingress's direct router); nothing

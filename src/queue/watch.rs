@@ -9,7 +9,7 @@
 
 use super::send::{entry_error, sdk_error};
 use crate::domain::Error;
-use crate::domain::results::Watch;
+use crate::domain::completion::Watch;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use std::time::Duration;
 

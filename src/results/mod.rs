@@ -1,8 +1,8 @@
 //! The results adapter: one `Code Security Scan Completed` event per
 //! finished scan, put on `RESULTS_EVENT_BUS` with `PutEvents`. It knows
-//! nothing of triggers, queues or Inspector; `app/results.rs` ties it in.
+//! nothing of triggers, queues or Inspector; `app/watches.rs` ties it in.
 
-use crate::domain::results::DETAIL_TYPE;
+use crate::domain::completion::DETAIL_TYPE;
 use crate::domain::{AwsError, AwsErrorKind, Error};
 use aws_sdk_eventbridge::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;

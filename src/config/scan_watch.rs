@@ -3,7 +3,7 @@
 
 use super::ConfigError;
 use super::{Env, bad};
-use crate::domain::results::Timing;
+use crate::domain::completion::Timing;
 use std::time::Duration;
 
 /// `SCAN_RESULTS` and the watch's settings.

@@ -7,9 +7,9 @@
 //! kept for the next look.
 
 use super::App;
-use super::gate::Asker;
+use super::admission::Asker;
+use crate::domain::completion::{self, Next, Requested, Watch};
 use crate::domain::gate::Through;
-use crate::domain::results::{self, Next, Requested, Watch};
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
 use crate::queue::QueuedMessage;
 use crate::queue::later::unix_now;
@@ -128,9 +128,9 @@ impl App {
             created_at: None,
             updated_at: None,
             last_commit_id: requested.commit.clone(),
-            findings: Some(results::Findings::default()),
+            findings: Some(completion::Findings::default()),
         };
-        let detail = results::detail(&watch, Ok(&finished), unix_now());
+        let detail = completion::detail(&watch, Ok(&finished), unix_now());
         json!({
             "watches": projects.len(),
             "watch": {
@@ -211,7 +211,7 @@ impl App {
         let now = unix_now();
         let age = now.saturating_sub(watch.started_at);
         let code = seen.as_ref().err().map(|e| e.code().to_string());
-        let next = results::decide(
+        let next = completion::decide(
             &watch,
             seen.as_ref()
                 .map_err(|_| code.as_deref().unwrap_or_default()),

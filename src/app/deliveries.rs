@@ -9,8 +9,8 @@
 
 use super::App;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
+use crate::domain::completion::Requested;
 use crate::domain::gate::Through;
-use crate::domain::results::Requested;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
 use crate::ingress::answer::ErrorAnswer;
@@ -72,7 +72,7 @@ impl App {
             }
         };
         // The gate, as for every other trigger.
-        let asker = super::gate::Asker {
+        let asker = super::admission::Asker {
             request_id,
             caller: Some(provider.key()),
             ..Default::default()

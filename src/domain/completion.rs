@@ -1,7 +1,7 @@
 //! Scan results: a watch on every scan the function starts, and the one
 //! `Code Security Scan Completed` event it ends in. What a watch is, when
 //! it comes back, and what the event says; no I/O (the watch queue is
-//! `queue::watch`, the event bus `results`, the wiring `app/results.rs`).
+//! `queue::watch`, the event bus `results`, the wiring `app/watches.rs`).
 
 use super::error::{MAX_SHOWN, bounded};
 pub use super::outcome::Findings;
