@@ -1,7 +1,7 @@
 //! BatchDisassociateCodeSecurityScanConfiguration: any number of items, split
 //! into calls of 25, bounded concurrency, every item answered exactly once.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inspector_scan_router::Settings;
