@@ -2,6 +2,7 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod in_flight;
 pub mod logs;
 pub mod queue;
 pub mod sqs;
@@ -77,7 +78,12 @@ pub async fn live_app(server: &MockServer) -> App {
 }
 
 pub async fn live_app_with(server: &MockServer, settings: Settings, max_attempts: u32) -> App {
-    let sdk = sdk_config(&server.uri(), max_attempts).await;
+    live_app_at(&server.uri(), settings, max_attempts).await
+}
+
+/// A live app whose AWS clients call `endpoint`.
+pub async fn live_app_at(endpoint: &str, settings: Settings, max_attempts: u32) -> App {
+    let sdk = sdk_config(endpoint, max_attempts).await;
     App::new(settings, Some(&sdk))
 }
 
