@@ -1,16 +1,40 @@
-//! The log lines of one test binary, for tests that read them: one global
+//! The log lines of one test, for tests that read them. One global
 //! subscriber (a scoped one can miss events whose callsite another test
-//! thread cached as unused), and the tests one at a time (each takes its
-//! turn), so that each reads only its own lines.
+//! thread cached as unused), which keeps only the lines of the tests that
+//! are capturing: the integration tests are one binary, so tests that do not
+//! read logs run beside them and log too.
+//!
+//! A capturing test marks its own thread: a `#[tokio::test]` on the
+//! current-thread runtime runs the function under test on that thread, so
+//! its lines, and only its, are kept. A test on the multi-thread runtime
+//! cannot be told apart by thread: it keeps every thread's lines, and the
+//! capturing tests also take turns, one at a time, so that two capturing
+//! tests never share the log.
 
 use serde_json::Value;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt;
 
 #[derive(Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 static LOGS: OnceLock<Logs> = OnceLock::new();
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// A capturing test runs on the multi-thread runtime: keep every thread's lines.
+static EVERY_THREAD: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// This thread belongs to the capturing test.
+    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn kept() -> bool {
+    EVERY_THREAD.load(Ordering::Relaxed) || CAPTURING.with(Cell::get)
+}
 
 impl std::io::Write for Logs {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
@@ -22,26 +46,43 @@ impl std::io::Write for Logs {
     }
 }
 
+/// A capturing test's turn: while it lives, its lines are kept.
+pub struct Turn {
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| c.set(false));
+        EVERY_THREAD.store(false, Ordering::Relaxed);
+    }
+}
+
 impl Logs {
     /// This test's turn, and the log, emptied.
-    pub async fn capture() -> (Self, tokio::sync::MutexGuard<'static, ()>) {
+    pub async fn capture() -> (Self, Turn) {
         let turn = ONE_AT_A_TIME.lock().await;
         let logs = LOGS
             .get_or_init(|| {
                 let logs = Logs::default();
                 let writer = logs.clone();
-                let subscriber = tracing_subscriber::fmt()
+                let layer = tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_max_level(tracing::Level::TRACE)
                     .with_writer(move || writer.clone())
-                    .finish();
+                    // Decided at each event (never cached per callsite).
+                    .with_filter(filter_fn(|_| kept()));
+                let subscriber = tracing_subscriber::registry().with(layer);
                 tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
                 logs
             })
             .clone();
         logs.0.lock().unwrap().clear();
-        (logs, turn)
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        EVERY_THREAD.store(multi_thread, Ordering::Relaxed);
+        CAPTURING.with(|c| c.set(true));
+        (logs, Turn { _turn: turn })
     }
 
     pub fn text(&self) -> String {

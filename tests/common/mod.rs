@@ -2,6 +2,7 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod in_flight;
 pub mod logs;
 pub mod queue;
 pub mod results;
@@ -78,7 +79,12 @@ pub async fn live_app(server: &MockServer) -> App {
 }
 
 pub async fn live_app_with(server: &MockServer, settings: Settings, max_attempts: u32) -> App {
-    let sdk = sdk_config(&server.uri(), max_attempts).await;
+    live_app_at(&server.uri(), settings, max_attempts).await
+}
+
+/// A live app whose AWS clients call `endpoint`.
+pub async fn live_app_at(endpoint: &str, settings: Settings, max_attempts: u32) -> App {
+    let sdk = sdk_config(endpoint, max_attempts).await;
     App::new(settings, Some(&sdk))
 }
 
@@ -144,8 +150,8 @@ pub fn req_header<'a>(req: &'a wiremock::Request, name: &str) -> Option<&'a str>
     req.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Events with fan-out, resolution or skips: covered by tests/triggers.rs
-/// rather than the one-call table in tests/events.rs.
+/// Events with fan-out, resolution or skips: covered by tests/it/contract/triggers.rs
+/// rather than the one-call table in tests/it/contract/events.rs.
 pub const TRIGGER_EVENTS: [&str; 6] = [
     "eventbridge-github-push.json",
     "eventbridge-github-push-feature-branch.json",
@@ -155,7 +161,7 @@ pub const TRIGGER_EVENTS: [&str; 6] = [
     "scheduler-start-scans-repositories.json",
 ];
 
-/// Events from the work queue: covered by tests/work_queue.rs.
+/// Events from the work queue: covered by tests/it/queue/in_process.rs.
 pub const QUEUE_EVENTS: [&str; 1] = ["sqs-work-queue.json"];
 
 pub const TEMPLATE_ARN2: &str =
@@ -541,4 +547,36 @@ pub fn accounted(result: &Value, n: usize) -> (usize, usize) {
         result["successfulAssociations"].as_array().unwrap().len(),
         result["failedAssociations"].as_array().unwrap().len(),
     )
+}
+
+/// For a test that needs the process to itself (a process-global metrics
+/// recorder): true in a process of its own, where the test goes on; false
+/// in the test binary's shared process, where it runs this test again as a
+/// child (`--exact`), asserts that it passed, and the caller returns.
+/// `module` is the caller's `module_path!()`, `test` its function name.
+pub fn in_own_process(module: &str, test: &str) -> bool {
+    const VAR: &str = "IT_OWN_PROCESS";
+    let name = format!(
+        "{}::{test}",
+        module.split_once("::").map_or(module, |m| m.1)
+    );
+    if std::env::var(VAR).is_ok_and(|v| v == name) {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, &name)
+        .output()
+        .expect("the test binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{name} in its own process:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "{name} ran in its own process:\n{text}"
+    );
+    false
 }

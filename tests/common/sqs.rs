@@ -1,6 +1,6 @@
 //! A small SQS, in process, for the runs that move thousands of messages:
 //! the 100,000-item end-to-end test and the queue benchmark. moto's SQS
-//! (tests/queue.rs uses it for everything else) recomputes every queue
+//! (tests/it/queue/moto.rs uses it for everything else) recomputes every queue
 //! attribute over all messages at each message sent, so its time per
 //! message grows with the queue's depth: on this project's machine a
 //! SendMessageBatch took 0.27 s with an empty queue and over 1 s at 3,000

@@ -20,7 +20,7 @@ pub const LOCAL_GITLAB_TOKEN: &str = "run-local-gitlab-webhook-token";
 pub const SECRET_ARN: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:inspector-scan-router-webhooks-AbCdEf";
 
-/// The bundled webhook deliveries; covered by tests/webhooks.rs.
+/// The bundled webhook deliveries; covered by tests/it/webhooks.rs.
 pub const WEBHOOK_EVENTS: [&str; 3] = [
     "webhook-github-ping.json",
     "webhook-github-push.json",

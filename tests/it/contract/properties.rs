@@ -1,7 +1,7 @@
 //! Property tests: arbitrary JSON values, byte strings and headers as events,
 //! bodies and headers never panic and always produce a structured answer.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::*;

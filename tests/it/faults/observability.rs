@@ -1,7 +1,7 @@
 //! What an operator sees: one structured log line per invocation (never
 //! credentials, authorization headers or bodies), and EMF metrics.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};
@@ -59,9 +59,16 @@ async fn stand_in() -> MockServer {
     server
 }
 
-/// One test: the metrics recorder is process-global.
+/// In a process of its own: the metrics recorder is process-global, and the
+/// other tests of the binary record metrics too.
 #[tokio::test(flavor = "current_thread")]
 async fn logs_and_metrics_tell_what_happened_and_nothing_secret() {
+    if !in_own_process(
+        module_path!(),
+        "logs_and_metrics_tell_what_happened_and_nothing_secret",
+    ) {
+        return;
+    }
     let logs = Buffer::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -2,7 +2,7 @@
 //! Secrets Manager and Inspector SDK clients over HTTP against stand-ins
 //! (the stateful Inspector counts scans per clientToken).
 
-mod common;
+use crate::common;
 
 use common::logs::Logs;
 use common::stateful::*;

@@ -2,7 +2,7 @@
 //! against a local stand-in for Inspector; checks what reaches the wire and
 //! what the caller gets back.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

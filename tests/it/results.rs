@@ -9,7 +9,7 @@
 //! Needs `MOTO_SERVER`: run by scripts/check-queue, hence ignored in a
 //! plain `cargo test`.
 
-mod common;
+use crate::common;
 
 use common::queue::*;
 use common::results::*;

@@ -2,7 +2,7 @@
 //! error (or a correct answer), never a panic, never a call to AWS, never an
 //! unescaped echo of what was sent.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::*;

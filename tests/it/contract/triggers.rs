@@ -3,7 +3,7 @@
 //! A stateful stand-in plays Inspector: it starts one scan per clientToken
 //! and refuses a second run of the same name, as the services do.
 
-mod common;
+use crate::common;
 
 use common::stateful::*;
 use common::*;
@@ -52,7 +52,7 @@ async fn trigger_events_are_all_tested_here() {
         assert!(events_dir().join(f).is_file(), "{f}");
         assert!(
             source.contains(&format!("load_event(\"{f}\"")),
-            "no test in tests/triggers.rs drives {f}"
+            "no test in tests/it/contract/triggers.rs drives {f}"
         );
     }
 }

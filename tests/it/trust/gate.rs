@@ -2,7 +2,7 @@
 //! Each case is refused, nothing reaches the Inspector stand-in, and the
 //! refusal is logged with the trigger and the caller.
 
-mod common;
+use crate::common;
 
 use common::logs::Logs;
 use common::queue::{QUEUE_ARN, failed_ids, sqs_event};

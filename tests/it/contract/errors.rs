@@ -2,7 +2,7 @@
 //! SDK parses it off the wire, to the HTTP status and Lambda error a caller
 //! sees; and the function's own 400/404/405/413 answers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inspector_scan_router::Settings;

@@ -1,12 +1,14 @@
 //! BatchDisassociateCodeSecurityScanConfiguration: any number of items, split
 //! into calls of 25, bounded concurrency, every item answered exactly once.
 
-mod common;
+use crate::common;
 
+use common::in_flight;
 use common::*;
 use inspector_scan_router::Settings;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn http(n: usize) -> Value {
@@ -86,41 +88,31 @@ async fn partial_failure_is_207_with_each_item_once() {
     );
 }
 
+/// Calls in flight, counted exactly by the stand-in (tests/common/in_flight.rs):
+/// it holds every call until no new one arrives, so the most the function
+/// lets be in flight are in flight together, and one more would be counted.
+const QUIET: Duration = Duration::from_millis(250);
+
 #[tokio::test]
 async fn calls_run_concurrently_up_to_the_bound() {
-    let delay = Duration::from_millis(300);
-    let script = Disassociation {
-        delay,
-        ..Disassociation::default()
-    };
-    let server = script.serve().await;
+    let answer: in_flight::Answer = Arc::new(|_, body: &Value| {
+        json!({"successfulAssociations": body["disassociateConfigurationRequests"],
+               "failedAssociations": []})
+    });
+    let (endpoint, counts) = in_flight::holding(QUIET, answer).await;
     let mut settings = Settings::default();
     settings.batch.concurrency = 3;
     // No rate: the bound on calls in flight alone.
     settings.batch.pacing = false;
-    let app = live_app_with(&server, settings, 1).await;
+    let app = live_app_at(&endpoint, settings, 1).await;
     let r = app
         .handle(event(direct_disassociate(25 * 9)))
         .await
         .unwrap();
     accounted(&r["result"], 225);
-
-    // Calls in flight when each call arrived: those that arrived less than
-    // (most of) one service latency earlier.
-    let times = script.arrivals();
-    assert_eq!(times.len(), 9);
-    let window = delay.mul_f32(0.8);
-    let max_in_flight = times
-        .iter()
-        .map(|t| {
-            times
-                .iter()
-                .filter(|u| *u <= t && t.duration_since(**u) < window)
-                .count()
-        })
-        .max()
-        .unwrap();
-    assert_eq!(max_in_flight, 3, "concurrency bound is 3");
+    assert_eq!(counts.calls(), 9);
+    assert_eq!(counts.now(), 0, "every call answered");
+    assert_eq!(counts.max(), 3, "concurrency bound is 3");
 }
 
 #[tokio::test]
@@ -137,33 +129,18 @@ async fn more_items_than_the_limit_are_rejected_before_any_call() {
     assert!(requests(&server).await.is_empty());
 }
 
-/// Arrival times of StartCodeSecurityScan calls, answered after `delay`.
-#[derive(Clone)]
-struct Arrivals {
-    at: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
-    delay: Duration,
-}
-
-impl wiremock::Respond for Arrivals {
-    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
-        self.at.lock().unwrap().push(std::time::Instant::now());
-        scan_started().set_delay(self.delay)
-    }
-}
-
 #[tokio::test]
 async fn one_bound_on_calls_in_flight_is_shared_by_every_message_of_a_batch() {
-    let delay = Duration::from_millis(300);
-    let arrivals = Arrivals {
-        at: Default::default(),
-        delay,
-    };
-    let server = serving(START_SCAN_PATH, arrivals.clone()).await;
+    let answer: in_flight::Answer = Arc::new(|path, _: &Value| {
+        assert_eq!(path, START_SCAN_PATH);
+        json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})
+    });
+    let (endpoint, counts) = in_flight::holding(QUIET, answer).await;
     let mut settings = Settings::default();
     settings.batch.concurrency = 3;
     settings.batch.pacing = false;
     settings.trust.work_queue_arn = Some(common::queue::QUEUE_ARN.into());
-    let app = live_app_with(&server, settings, 1).await;
+    let app = live_app_at(&endpoint, settings, 1).await;
     // Four messages, each a list of five scans: twenty calls.
     let messages: Vec<(String, String, u32)> = (0..4)
         .map(|m| {
@@ -178,21 +155,11 @@ async fn one_bound_on_calls_in_flight_is_shared_by_every_message_of_a_batch() {
         .await
         .unwrap();
     assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
-    let times = arrivals.at.lock().unwrap().clone();
-    assert_eq!(times.len(), 20);
-    let window = delay.mul_f32(0.8);
-    let max_in_flight = times
-        .iter()
-        .map(|t| {
-            times
-                .iter()
-                .filter(|u| *u <= t && t.duration_since(**u) < window)
-                .count()
-        })
-        .max()
-        .unwrap();
+    assert_eq!(counts.calls(), 20);
+    assert_eq!(counts.now(), 0, "every call answered");
     assert_eq!(
-        max_in_flight, 3,
+        counts.max(),
+        3,
         "BATCH_CONCURRENCY bounds the batch, not each message"
     );
 }

@@ -4,12 +4,12 @@
 //! doubled (the scenario is `end_to_end` in tests/common/queue.rs). The
 //! queue is the in-process SQS of tests/common/sqs.rs, reached through the
 //! real aws-sdk-sqs: moto's time per message grows with the queue's depth
-//! (tests/queue.rs runs the same scenario against moto at 2,500 items).
+//! (queue::moto runs the same scenario against moto at 2,500 items).
 //!
 //! Ignored in a plain `cargo test` (it takes 20-50 s); scripts/test runs it
 //! explicitly.
 
-mod common;
+use crate::common;
 
 use common::queue::end_to_end;
 use common::sqs::SqsStandIn;

@@ -1,7 +1,7 @@
 //! The examples schemathesis found against openapi.json (scripts/check-openapi),
 //! kept as tests: each is answered as the document now says.
 
-mod common;
+use crate::common;
 
 use common::webhooks::*;
 use common::*;

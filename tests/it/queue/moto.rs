@@ -9,7 +9,7 @@
 //! scripts/check-queue after scripts/setup, hence ignored in a plain
 //! `cargo test`.
 
-mod common;
+use crate::common;
 
 use common::queue::*;
 use common::stateful::stateful_stand_in;
@@ -169,7 +169,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
 async fn items_from_one_event_drained_through_moto_each_answered_once() {
-    // The end-to-end scenario of tests/end_to_end.rs, at a size moto's SQS
+    // The end-to-end scenario of queue::end_to_end, at a size moto's SQS
     // handles quickly (its time per message grows with the queue's depth).
     let moto = Moto::start().await;
     let sqs = moto.client().await;

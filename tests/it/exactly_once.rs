@@ -3,7 +3,7 @@
 //! template at a stand-in that keeps state as Inspector does. Also: Classic
 //! run names, a repeated Idempotency-Key, and throttling beyond the budget.
 
-mod common;
+use crate::common;
 
 use common::stateful::*;
 use common::*;

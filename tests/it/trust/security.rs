@@ -3,7 +3,7 @@
 //! Each boundary: the request is refused, nothing reaches the Inspector
 //! stand-in, and the answer and the log are short.
 
-mod common;
+use crate::common;
 
 use common::logs::Logs;
 use common::stateful::*;

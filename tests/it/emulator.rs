@@ -6,7 +6,7 @@
 //! Needs `RIE` (the emulator) and `BOOTSTRAP` (the built function): run by
 //! scripts/check-template after `sam build`, hence ignored in a plain `cargo test`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

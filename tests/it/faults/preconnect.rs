@@ -2,7 +2,7 @@
 //! uses, the request that opens it carries no authentication, and an endpoint
 //! that does not answer costs init no more than the budget.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inspector_scan_router::config::PreconnectSettings;

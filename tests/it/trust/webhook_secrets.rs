@@ -3,7 +3,7 @@
 //! secrets outlive an outage by a grace period, and the webhooks' own share
 //! of the function turns a flood away before it waits on anything.
 
-mod common;
+use crate::common;
 
 use common::logs::Logs;
 use common::stateful::*;

@@ -1,10 +1,10 @@
 //! The work queue without a running SQS: SQS events in Lambda's shape,
 //! partial batch responses, malformed messages, unfinished items with and
 //! without a queue, and SendMessageBatch entries that fail (a stand-in
-//! that can fail entries, which moto does not do; tests/queue.rs runs the
+//! that can fail entries, which moto does not do; queue::moto runs the
 //! rest against moto).
 
-mod common;
+use crate::common;
 
 use common::queue::*;
 use common::stateful::stateful_stand_in;

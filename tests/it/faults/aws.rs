@@ -4,7 +4,7 @@
 //! Each shows the attempts made, the final answer, and that every input item
 //! is accounted for exactly once.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inspector_scan_router::config::SdkSettings;
