@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::filter::dynamic_filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 
 #[derive(Clone, Default)]
@@ -70,8 +70,9 @@ impl Logs {
                     .json()
                     .flatten_event(true)
                     .with_writer(move || writer.clone())
-                    // Decided at each event (never cached per callsite).
-                    .with_filter(filter_fn(|_| kept()));
+                    // Asked at every event: a `filter_fn` would cache its first
+                    // answer per callsite, whichever test's thread asked first.
+                    .with_filter(dynamic_filter_fn(|_, _| kept()));
                 let subscriber = tracing_subscriber::registry().with(layer);
                 tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
                 logs

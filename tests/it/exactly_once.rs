@@ -144,15 +144,10 @@ async fn github_and_gitlab_push_redeliveries_as_new_events_scan_once() {
 /// The template's default SchedulerInput, as Scheduler delivers it: its
 /// placeholders filled in.
 fn scheduler_input(scheduled_time: &str) -> Value {
-    let template =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
-    let start = template.find("  SchedulerInput:").expect("SchedulerInput");
-    let default = template[start..]
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Default: "))
-        .expect("a default");
-    let text = default
-        .trim_matches('\'')
+    use crate::template::{parameter, template};
+    let text = parameter(template(), "SchedulerInput")["Default"]
+        .as_str()
+        .expect("a default")
         .replace(
             "<aws.scheduler.schedule-arn>",
             "arn:aws:scheduler:us-east-1:123456789012:schedule/default/scan",

@@ -3,28 +3,188 @@
 //! function's role grants exactly the Inspector actions the code calls; only
 //! the webhook routes go without an authorizer, and the one secret the
 //! function reads is the webhook secret.
+//!
+//! template.yaml is parsed, CloudFormation's short forms (`!Ref`, `!GetAtt`,
+//! `!Sub`, `!If`, ...) as tagged values, and compared with expected values
+//! written as YAML too: `assert_eq!(env(t)["X"], yaml("!Ref Y"))`. The
+//! helpers below are for any test of the template: `resource`, `props`,
+//! `parameter`, `condition`, `env`, `statements`, `http_events`.
 
 use inspector_scan_router::domain::Operation;
 use inspector_scan_router::ingress::http::ROUTE_SCOPES;
 use inspector_scan_router::ingress::webhook::WEBHOOK_ROUTES;
 use inspector_scan_router::ingress::{EVENT_OPERATIONS, HTTP_ROUTES};
 use inspector_scan_router::secrets::manager::GET_SECRET_VALUE;
+use inspector_scan_router::telemetry;
 use regex::Regex;
+use serde_yaml_ng::{Mapping, Value as Yaml};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
-fn template() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap()
+// ---- reading the template ----------------------------------------------------
+
+/// template.yaml, parsed once.
+pub(crate) fn template() -> &'static Yaml {
+    static T: OnceLock<Yaml> = OnceLock::new();
+    T.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+        yaml(&std::fs::read_to_string(path).unwrap())
+    })
 }
+
+/// A piece of YAML: `yaml("!GetAtt WorkQueue.Arn")`.
+pub(crate) fn yaml(text: &str) -> Yaml {
+    serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// One line of YAML, for messages and sets: `!GetAtt WorkQueue.Arn`.
+pub(crate) fn show(v: &Yaml) -> String {
+    serde_yaml_ng::to_string(v).unwrap().trim().to_string()
+}
+
+fn section<'a>(t: &'a Yaml, section: &str, name: &str) -> &'a Yaml {
+    t[section]
+        .get(name)
+        .unwrap_or_else(|| panic!("{section}: no {name}"))
+}
+
+/// A resource: its Type, Condition, Properties, ...
+pub(crate) fn resource<'a>(t: &'a Yaml, name: &str) -> &'a Yaml {
+    section(t, "Resources", name)
+}
+
+/// A resource's Properties.
+pub(crate) fn props<'a>(t: &'a Yaml, name: &str) -> &'a Yaml {
+    &resource(t, name)["Properties"]
+}
+
+pub(crate) fn parameter<'a>(t: &'a Yaml, name: &str) -> &'a Yaml {
+    section(t, "Parameters", name)
+}
+
+pub(crate) fn condition<'a>(t: &'a Yaml, name: &str) -> &'a Yaml {
+    section(t, "Conditions", name)
+}
+
+/// The function's Properties.
+pub(crate) fn function(t: &Yaml) -> &Yaml {
+    props(t, "ScanRouterFunction")
+}
+
+/// The function's environment variables.
+pub(crate) fn env(t: &Yaml) -> &Yaml {
+    &function(t)["Environment"]["Variables"]
+}
+
+/// The argument of a short-form function: `tagged(v, "If")` of
+/// `!If [c, a, b]` is `[c, a, b]`; None when `v` is something else.
+pub(crate) fn tagged<'a>(v: &'a Yaml, tag: &str) -> Option<&'a Yaml> {
+    match v {
+        Yaml::Tagged(t) if t.tag == tag => Some(&t.value),
+        _ => None,
+    }
+}
+
+/// `!If [condition, then, else]`, in parts.
+pub(crate) fn if_parts(v: &Yaml) -> (&str, &Yaml, &Yaml) {
+    let args = tagged(v, "If")
+        .and_then(Yaml::as_sequence)
+        .unwrap_or_else(|| panic!("not an !If: {}", show(v)));
+    assert_eq!(args.len(), 3, "{}", show(v));
+    (
+        args[0].as_str().expect("a condition name"),
+        &args[1],
+        &args[2],
+    )
+}
+
+/// A value or a list of values (IAM's Action, Resource, ...).
+pub(crate) fn list(v: &Yaml) -> Vec<&Yaml> {
+    match v {
+        Yaml::Sequence(s) => s.iter().collect(),
+        v => vec![v],
+    }
+}
+
+/// Every string value in `v`, tagged or not (mapping keys left out).
+pub(crate) fn strings(v: &Yaml) -> Vec<&str> {
+    match v {
+        Yaml::String(s) => vec![s],
+        Yaml::Sequence(s) => s.iter().flat_map(strings).collect(),
+        Yaml::Mapping(m) => m.values().flat_map(strings).collect(),
+        Yaml::Tagged(t) => strings(&t.value),
+        _ => vec![],
+    }
+}
+
+/// Every mapping in `v`, nested ones included.
+fn mappings(v: &Yaml) -> Vec<&Mapping> {
+    match v {
+        Yaml::Mapping(m) => std::iter::once(m)
+            .chain(m.values().flat_map(mappings))
+            .collect(),
+        Yaml::Sequence(s) => s.iter().flat_map(mappings).collect(),
+        Yaml::Tagged(t) => mappings(&t.value),
+        _ => vec![],
+    }
+}
+
+/// The statements of the function's policies, each with the condition it
+/// is under (`!If [condition, statement, !Ref AWS::NoValue]`).
+pub(crate) fn statements(t: &Yaml) -> Vec<(Option<&str>, &Yaml)> {
+    let mut out = vec![];
+    for policy in function(t)["Policies"].as_sequence().expect("Policies") {
+        for s in policy["Statement"].as_sequence().expect("Statement") {
+            if tagged(s, "If").is_some() {
+                let (condition, then, otherwise) = if_parts(s);
+                assert_eq!(*otherwise, yaml("!Ref AWS::NoValue"), "{}", show(s));
+                out.push((Some(condition), then));
+            } else {
+                out.push((None, s));
+            }
+        }
+    }
+    out
+}
+
+/// The function's HttpApi events: (method, path, Properties).
+pub(crate) fn http_events(t: &Yaml) -> Vec<(String, String, &Yaml)> {
+    function(t)["Events"]
+        .as_mapping()
+        .expect("Events")
+        .values()
+        .filter(|e| e["Type"] == "HttpApi")
+        .map(|e| {
+            let p = &e["Properties"];
+            let s = |k: &str| p[k].as_str().unwrap_or_else(|| panic!("{k}")).to_string();
+            (s("Method"), s("Path"), p)
+        })
+        .collect()
+}
+
+/// The condition keys (`aws:SourceArn`, ...) of the statements in `v`.
+fn condition_keys(v: &Yaml) -> BTreeSet<&str> {
+    mappings(v)
+        .into_iter()
+        .filter_map(|m| m.get("Condition"))
+        .flat_map(|c| c.as_mapping().expect("Condition").values())
+        .flat_map(|op| op.as_mapping().expect("a condition operator").keys())
+        .filter_map(Yaml::as_str)
+        .collect()
+}
+
+fn alarm_actions() -> Yaml {
+    yaml("!If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]")
+}
+
+// ---- the tests ---------------------------------------------------------------
 
 #[test]
 fn http_routes_match() {
     let t = template();
-    let re = Regex::new(r"(?m)^\s+Method: (\w+)\n\s+Path: (\S+)$").unwrap();
-    let mut in_template: BTreeSet<(String, String)> = re
-        .captures_iter(&t)
-        .map(|c| (c[1].to_string(), c[2].to_string()))
-        .collect();
-    in_template.extend(switched_routes(&t).into_iter().map(|(m, p, _)| (m, p)));
+    let mut in_template: BTreeSet<(String, String)> =
+        http_events(t).into_iter().map(|(m, p, _)| (m, p)).collect();
+    in_template.extend(switched_routes(t).into_iter().map(|(m, p, _, _)| (m, p)));
     let in_code: BTreeSet<(String, String)> = HTTP_ROUTES
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -35,111 +195,140 @@ fn http_routes_match() {
 #[test]
 fn iam_actions_are_exactly_those_called() {
     let t = template();
-    let re = Regex::new(r"(?m)^\s+(?:- |Action: )(inspector2?:[A-Za-z*]+)\s*$").unwrap();
-    let granted: BTreeSet<String> = re.captures_iter(&t).map(|c| c[1].to_string()).collect();
-    let called: BTreeSet<String> = Operation::iam_actions()
-        .iter()
-        .map(|a| a.to_string())
+    let action = Regex::new(r"^inspector2?:[A-Za-z*]+$").unwrap();
+    let granted: BTreeSet<&str> = strings(t)
+        .into_iter()
+        .filter(|s| action.is_match(s))
         .collect();
+    let called: BTreeSet<&str> = Operation::iam_actions().into_iter().collect();
     assert_eq!(granted, called);
     assert!(
-        !t.contains("inspector2:*") && !t.contains("inspector:*"),
+        !strings(t)
+            .iter()
+            .any(|s| s.contains("inspector2:*") || s.contains("inspector:*")),
         "no wildcards"
     );
-}
-
-/// The block of `resource` in the template, up to its `Targets:`.
-fn rule(t: &str, resource: &str) -> String {
-    let start = t.find(&format!("  {resource}:")).expect(resource);
-    let end = start + t[start..].find("Targets:").expect("Targets");
-    t[start..end].to_string()
 }
 
 #[test]
 fn command_rule_lists_the_event_operations_and_disassociation_is_opt_in() {
     let t = template();
-    let rule = rule(&t, "CommandRule");
-    let block = &rule[rule.find("detail-type:").unwrap()..];
-    let listed: BTreeSet<&str> = block
-        .split(|c: char| !c.is_ascii_alphanumeric())
+    let detail_type = &props(t, "CommandRule")["EventPattern"]["detail-type"];
+    let listed: BTreeSet<&str> = strings(detail_type)
+        .into_iter()
         .filter(|w| Operation::from_name(w).is_some())
         .collect();
     let handled: BTreeSet<&str> = EVENT_OPERATIONS.iter().map(|o| o.name()).collect();
     assert_eq!(listed, handled);
     // Four branches: disassociation only under the opt-in (which requires
     // EnableDisassociation), Classic runs only under EnableClassic.
-    let lists: Vec<&str> = block
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("- [StartCodeSecurityScan"))
-        .collect();
-    assert_eq!(lists.len(), 4, "{block}");
-    let (on, off) = block.split_at(block.find("          - !If\n            - ClassicEnabled\n            - [StartCodeSecurityScan, StartAssessmentRun]").expect("the branch without disassociation"));
-    assert!(on.contains("DisassociationCommandsEnabled") && on.contains("BatchDisassociate"));
-    assert!(!off.contains("BatchDisassociate"));
-    for branch in [on, off] {
-        let classic = &branch[branch.find("ClassicEnabled").unwrap()..];
-        let mut lines = classic.lines().skip(1);
-        assert!(lines.next().unwrap().contains("StartAssessmentRun"));
-        assert!(!lines.next().unwrap().contains("StartAssessmentRun"));
+    let names = |v: &Yaml| -> BTreeSet<String> {
+        v.as_sequence()
+            .unwrap_or_else(|| panic!("a list of operations: {}", show(v)))
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (opt_in, on, off) = if_parts(detail_type);
+    assert_eq!(opt_in, "DisassociationCommandsEnabled");
+    for (branch, disassociation) in [(on, true), (off, false)] {
+        let (classic, with, without) = if_parts(branch);
+        assert_eq!(classic, "ClassicEnabled");
+        for (list, classic) in [(with, true), (without, false)] {
+            let list = names(list);
+            assert!(list.contains("StartCodeSecurityScan"), "{list:?}");
+            assert_eq!(
+                list.contains("BatchDisassociateCodeSecurityScanConfiguration"),
+                disassociation,
+                "{list:?}"
+            );
+            assert_eq!(list.contains("StartAssessmentRun"), classic, "{list:?}");
+        }
     }
-    let conditions = &t[t.find("Conditions:").unwrap()..t.find("Globals:").unwrap()];
-    assert!(
-        conditions.contains(
-            "DisassociationCommandsEnabled: !And\n    - !Condition DisassociationEnabled"
-        )
+    let opt_in = tagged(condition(t, "DisassociationCommandsEnabled"), "And").expect("an !And");
+    assert_eq!(opt_in[0], yaml("!Condition DisassociationEnabled"));
+    assert_eq!(
+        parameter(t, "EnableDisassociationCommands")["Default"].as_str(),
+        Some("false")
     );
-    let param = &t[t.find("  EnableDisassociationCommands:").unwrap()..];
-    assert!(param.lines().nth(2).unwrap().contains("Default: \"false\""));
 }
 
 #[test]
 fn command_and_push_rules_listen_on_the_dedicated_bus_and_match_the_account() {
     let t = template();
-    assert!(t.contains("  CommandBus:\n    Type: AWS::Events::EventBus"));
-    assert!(t.contains("Type: AWS::Events::EventBusPolicy"));
-    let policy = &t[t.find("  CommandBusPolicy:").unwrap()..];
-    let policy = &policy[..policy.find("\n\n").unwrap()];
-    assert!(policy.contains("AWS: !Ref TrustedAccounts") && policy.contains("events:PutEvents"));
+    assert_eq!(resource(t, "CommandBus")["Type"], "AWS::Events::EventBus");
+    assert_eq!(
+        resource(t, "CommandBusPolicy")["Type"],
+        "AWS::Events::EventBusPolicy"
+    );
+    let policy = &props(t, "CommandBusPolicy")["Statement"];
+    assert_eq!(policy["Principal"]["AWS"], yaml("!Ref TrustedAccounts"));
+    assert_eq!(policy["Action"], "events:PutEvents");
     for name in ["CommandRule", "PushRule"] {
-        let r = rule(&t, name);
-        assert!(
-            r.contains("EventBusName: !If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]"),
+        let rule = props(t, name);
+        assert_eq!(
+            rule["EventBusName"],
+            yaml("!If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]"),
             "{name}"
         );
-        let patterns = r.matches("source: [").count();
-        assert_eq!(
-            r.matches("account: !If").count(),
-            patterns,
-            "{name}: every pattern matches account"
+        let pattern = &rule["EventPattern"];
+        let patterns = match pattern.get("$or") {
+            Some(any) => list(any),
+            None => vec![pattern],
+        };
+        for p in patterns {
+            assert!(p.get("source").is_some(), "{name}: {}", show(p));
+            let (trusted, _, _) = if_parts(&p["account"]);
+            assert_eq!(
+                trusted, "HasTrustedAccounts",
+                "{name}: every pattern matches account"
+            );
+        }
+    }
+    for m in mappings(t) {
+        assert_ne!(
+            m.get("EventBusName").and_then(Yaml::as_str),
+            Some("default")
         );
     }
-    assert!(!t.contains("EventBusName: default") && !t.contains("Default: default"));
+    for (name, p) in t["Parameters"].as_mapping().unwrap() {
+        assert_ne!(p["Default"], "default", "{name:?}");
+    }
 }
 
 #[test]
 fn every_route_needs_its_scope_in_jwt_mode() {
     let t = template();
-    let switched = switched_routes(&t);
+    let events = http_events(t);
+    let switched = switched_routes(t);
     for (method, path, scope) in ROUTE_SCOPES {
-        let auth = match switched.iter().find(|(m, p, _)| m == method && p == path) {
-            Some((_, _, block)) => {
-                assert!(
-                    block.contains("AuthorizationType: !If [UseJwt, JWT, AWS_IAM]"),
-                    "{method} {path}: {block}"
-                );
-                block.clone()
-            }
-            None => {
-                let at = t
-                    .find(&format!("Method: {method}\n            Path: {path}\n"))
-                    .unwrap_or_else(|| panic!("{method} {path}"));
-                t[at..at + 300].to_string()
-            }
-        };
-        assert!(
-            auth.contains(&format!("[!Sub \"${{JwtScopePrefix}}{scope}\"]")),
-            "{method} {path}: {auth}"
+        if let Some((_, _, _, props)) = switched
+            .iter()
+            .find(|(m, p, _, _)| m == method && p == path)
+        {
+            assert_eq!(
+                props["AuthorizationType"],
+                yaml("!If [UseJwt, JWT, AWS_IAM]")
+            );
+            assert_eq!(
+                props["AuthorizationScopes"],
+                yaml(&format!(
+                    "!If [UseJwt, [!Sub \"${{JwtScopePrefix}}{scope}\"], !Ref AWS::NoValue]"
+                )),
+                "{method} {path}"
+            );
+            continue;
+        }
+        let (_, _, props) = events
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+            .unwrap_or_else(|| panic!("{method} {path}"));
+        assert_eq!(
+            props["Auth"]["AuthorizationScopes"],
+            yaml(&format!(
+                "!If [UseJwt, [!Sub \"${{JwtScopePrefix}}{scope}\"], !Ref AWS::NoValue]"
+            )),
+            "{method} {path}"
         );
     }
 }
@@ -147,22 +336,28 @@ fn every_route_needs_its_scope_in_jwt_mode() {
 #[test]
 fn the_function_rechecks_what_the_template_routes() {
     let t = template();
-    for var in [
-        "TRUSTED_ACCOUNTS:",
-        "COMMAND_SOURCES: !Ref CommandSource",
-        "PUSH_SOURCES: !Sub \"${GitHubSource},${GitLabSource}\"",
-        "ALLOWED_SCAN_CONFIGURATION_ARNS: !Ref AllowedScanConfigurationArns",
-        "JWT_SCOPE_PREFIX: !If [UseJwt, !Ref JwtScopePrefix, \"\"]",
+    let env = env(t);
+    assert!(env.get("TRUSTED_ACCOUNTS").is_some());
+    for (var, value) in [
+        ("COMMAND_SOURCES", "!Ref CommandSource"),
+        ("PUSH_SOURCES", "!Sub \"${GitHubSource},${GitLabSource}\""),
+        (
+            "ALLOWED_SCAN_CONFIGURATION_ARNS",
+            "!Ref AllowedScanConfigurationArns",
+        ),
+        (
+            "JWT_SCOPE_PREFIX",
+            "!If [UseJwt, !Ref JwtScopePrefix, \"\"]",
+        ),
     ] {
-        assert!(t.contains(var), "{var}");
+        assert_eq!(env[var], yaml(value), "{var}");
     }
     // Resource policies name the source as well as the account.
-    let queue = &t[t.find("  EventsDeadLetterQueuePolicy:").unwrap()..];
-    let queue = &queue[..queue.find("\n\n").unwrap()];
-    assert!(queue.contains("aws:SourceAccount") && queue.contains("aws:SourceArn"));
-    let role = &t[t.find("  SchedulerRole:").unwrap()..];
-    let role = &role[..role.find("Policies:").unwrap()];
-    assert!(role.contains("aws:SourceAccount") && role.contains("aws:SourceArn"));
+    let both = BTreeSet::from(["aws:SourceAccount", "aws:SourceArn"]);
+    let queue = condition_keys(props(t, "EventsDeadLetterQueuePolicy"));
+    assert!(queue.is_superset(&both), "{queue:?}");
+    let role = condition_keys(&props(t, "SchedulerRole")["AssumeRolePolicyDocument"]);
+    assert!(role.is_superset(&both), "{role:?}");
 }
 
 #[test]
@@ -179,106 +374,106 @@ fn alarms_watch_failures_throttles_and_disassociations() {
         ),
         ("FunctionErrorsAlarm", "Errors"),
         ("FunctionThrottlesAlarm", "Throttles"),
-        ("DisassociationsAlarm", "DisassociationsSucceeded"),
+        ("DisassociationsAlarm", telemetry::DISASSOCIATIONS_SUCCEEDED),
     ] {
-        let at = t
-            .find(&format!("  {alarm}:\n    Type: AWS::CloudWatch::Alarm"))
-            .expect(alarm);
-        let block = &t[at..at + t[at..].find("\n\n").unwrap()];
-        assert!(block.contains(&format!("MetricName: {metric}")), "{alarm}");
-        assert!(
-            block.contains("AlarmActions: !If [HasAlarmTopic"),
-            "{alarm}"
-        );
+        assert_eq!(resource(t, alarm)["Type"], "AWS::CloudWatch::Alarm");
+        let p = props(t, alarm);
+        assert_eq!(p["MetricName"], metric, "{alarm}");
+        assert_eq!(p["AlarmActions"], alarm_actions(), "{alarm}");
     }
-    assert!(t.contains("Threshold: !Ref DisassociationsAlarmThreshold"));
-    assert!(t.contains(&format!(
-        "MetricName: {}",
-        inspector_scan_router::telemetry::DISASSOCIATIONS_SUCCEEDED
-    )));
-    let fmt = &t[t.find("Format: '").unwrap()..];
+    assert_eq!(
+        props(t, "DisassociationsAlarm")["Threshold"],
+        yaml("!Ref DisassociationsAlarmThreshold")
+    );
+    // The access log says who called: the IAM caller or the JWT's subject.
+    let format = props(t, "ScanRouterHttpApi")["AccessLogSettings"]["Format"]
+        .as_str()
+        .expect("Format");
+    let format: serde_json::Value = serde_json::from_str(format).expect("JSON access log");
+    let fields: Vec<&str> = format
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(fields.contains(&"$context.identity.userArn"), "{format}");
     assert!(
-        fmt.contains("$context.identity.userArn") && fmt.contains("$context.authorizer.claims.sub")
+        fields.contains(&"$context.authorizer.claims.sub"),
+        "{format}"
     );
 }
 
 #[test]
 fn push_rule_matches_what_the_decoder_recognises() {
     let t = template();
-    let start = t.find("  PushRule:").expect("PushRule");
-    let rule = &t[start..start + t[start..].find("Targets:").unwrap()];
-    assert!(
-        rule.contains("detail-type: [push]"),
+    let any = list(&props(t, "PushRule")["EventPattern"]["$or"]);
+    let from = |source: &str| {
+        *any.iter()
+            .find(|p| p["source"] == yaml(&format!("[!Ref {source}]")))
+            .unwrap_or_else(|| panic!("a pattern for {source}"))
+    };
+    assert_eq!(
+        from("GitHubSource")["detail-type"],
+        yaml("[push]"),
         "GitHub pushes: detail-type push"
     );
-    assert!(
-        rule.contains("object_kind: [push, tag_push]"),
+    assert_eq!(
+        from("GitLabSource")["detail"]["object_kind"],
+        yaml("[push, tag_push]"),
         "GitLab pushes and tag pushes"
     );
-}
-
-/// The text of a top-level resource: from `  Name:` to the next resource.
-fn resource(t: &str, name: &str) -> String {
-    let start = t
-        .find(&format!("\n  {name}:\n"))
-        .unwrap_or_else(|| panic!("{name}"));
-    let rest = &t[start + 1..];
-    let end = Regex::new(r"\n  [A-Za-z]+:\n")
-        .unwrap()
-        .find(&rest[1..])
-        .map_or(rest.len(), |m| m.start() + 1);
-    rest[..end].to_string()
 }
 
 #[test]
 fn work_queue_is_wired_as_the_code_expects() {
     let t = template();
-    let queue = resource(&t, "WorkQueue");
-    assert!(queue.contains("SqsManagedSseEnabled: true"), "{queue}");
-    assert!(queue.contains("MessageRetentionPeriod: 1209600"), "14 days");
-    assert!(queue.contains("deadLetterTargetArn: !GetAtt WorkDeadLetterQueue.Arn"));
-    assert!(queue.contains("maxReceiveCount: !Ref WorkQueueMaxReceiveCount"));
-    let number = |text: &str, key: &str| -> u64 {
-        Regex::new(&format!(r"(?m)^\s+{key}: (\d+)$"))
-            .unwrap()
-            .captures(text)
-            .unwrap_or_else(|| panic!("{key}"))[1]
-            .parse()
-            .unwrap()
-    };
-    let timeout = number(&t[t.find("Globals:").unwrap()..], "Timeout");
+    let queue = props(t, "WorkQueue");
+    assert_eq!(queue["SqsManagedSseEnabled"], true);
+    assert_eq!(queue["MessageRetentionPeriod"], 1209600, "14 days");
+    assert_eq!(
+        queue["RedrivePolicy"],
+        yaml(
+            "{deadLetterTargetArn: !GetAtt WorkDeadLetterQueue.Arn, \
+              maxReceiveCount: !Ref WorkQueueMaxReceiveCount}"
+        )
+    );
+    let timeout = t["Globals"]["Function"]["Timeout"]
+        .as_u64()
+        .expect("Timeout");
     assert!(
-        number(&queue, "VisibilityTimeout") >= 6 * timeout,
+        queue["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout,
         "visibility timeout at least six times the function's timeout"
     );
-    let dlq = resource(&t, "WorkDeadLetterQueue");
-    assert!(
-        dlq.contains("SqsManagedSseEnabled: true")
-            && dlq.contains("MessageRetentionPeriod: 1209600")
+    let dlq = props(t, "WorkDeadLetterQueue");
+    assert_eq!(dlq["SqsManagedSseEnabled"], true);
+    assert_eq!(dlq["MessageRetentionPeriod"], 1209600);
+
+    assert_eq!(env(t)["WORK_QUEUE_URL"], yaml("!Ref WorkQueue"));
+    let mapping = &function(t)["Events"]["WorkQueue"];
+    assert_eq!(mapping["Type"], "SQS");
+    assert_eq!(
+        mapping["Properties"],
+        yaml(
+            "Queue: !GetAtt WorkQueue.Arn\n\
+             BatchSize: !Ref WorkQueueBatchSize\n\
+             FunctionResponseTypes: [ReportBatchItemFailures]\n\
+             ScalingConfig:\n  MaximumConcurrency: !Ref WorkQueueMaximumConcurrency\n"
+        )
     );
 
-    let function = resource(&t, "ScanRouterFunction");
-    assert!(function.contains("WORK_QUEUE_URL: !Ref WorkQueue"));
-    let events = &function[function.find("      Events:").unwrap()..];
-    let mapping = &events[events.find("        WorkQueue:").unwrap()..];
-    let mapping = &mapping[..mapping.find("        StartScan:").unwrap()];
-    for line in [
-        "Type: SQS",
-        "Queue: !GetAtt WorkQueue.Arn",
-        "BatchSize: !Ref WorkQueueBatchSize",
-        "FunctionResponseTypes: [ReportBatchItemFailures]",
-        "MaximumConcurrency: !Ref WorkQueueMaximumConcurrency",
-    ] {
-        assert!(mapping.contains(line), "{line}: {mapping}");
+    // sqs:SendMessage (what SendMessageBatch needs) on the queues the
+    // function sends to, ChangeMessageVisibility on the watch queue, and
+    // nothing else of SQS.
+    let mut granted = BTreeSet::new();
+    for (_, s) in statements(t) {
+        for action in list(&s["Action"]) {
+            if action.as_str().unwrap().starts_with("sqs:") {
+                for r in list(&s["Resource"]) {
+                    granted.insert((action.as_str().unwrap().to_string(), show(r)));
+                }
+            }
+        }
     }
-
-    // sqs:SendMessage (what SendMessageBatch needs) on the two queues the
-    // function sends to, and nothing else of SQS.
-    let grants = Regex::new(r"Action: (sqs:\S+)\n\s+Resource: (.+)").unwrap();
-    let granted: BTreeSet<(String, String)> = grants
-        .captures_iter(&function)
-        .map(|c| (c[1].to_string(), c[2].trim().to_string()))
-        .collect();
     let send = inspector_scan_router::queue::SEND_ACTION.to_string();
     assert_eq!(
         granted,
@@ -288,10 +483,16 @@ fn work_queue_is_wired_as_the_code_expects() {
                 "!GetAtt FailedInvocationsQueue.Arn".to_string()
             ),
             (send.clone(), "!GetAtt WorkQueue.Arn".to_string()),
-            (send, "!GetAtt WorkDeadLetterQueue.Arn".to_string()),
+            (send.clone(), "!GetAtt WorkDeadLetterQueue.Arn".to_string()),
+            // The scan watches: sent, and kept for their next look.
+            (send, "!GetAtt ScanWatchQueue.Arn".to_string()),
+            (
+                "sqs:ChangeMessageVisibility".to_string(),
+                "!GetAtt ScanWatchQueue.Arn".to_string()
+            ),
         ])
     );
-    assert!(!t.contains("sqs:*"), "no wildcards");
+    assert!(!strings(t).contains(&"sqs:*"), "no wildcards");
 }
 
 /// The sweep's settings reach the function, its dashboard shows the
@@ -300,31 +501,47 @@ fn work_queue_is_wired_as_the_code_expects() {
 #[test]
 fn sweeps_are_paced_watched_and_alarmed() {
     let t = template();
-    let function = resource(&t, "ScanRouterFunction");
-    for line in [
-        "WORK_DEAD_LETTER_QUEUE_URL: !Ref WorkDeadLetterQueue",
-        "INSPECTOR_MAX_CALLS_PER_SECOND: !Ref InspectorMaxCallsPerSecond",
-        "THROTTLED_RETRY_HOURS: !Ref ThrottledRetryHours",
-        "INLINE_MAX_ITEMS: !Ref InlineMaxItems",
+    for (var, value) in [
+        ("WORK_DEAD_LETTER_QUEUE_URL", "!Ref WorkDeadLetterQueue"),
+        (
+            "INSPECTOR_MAX_CALLS_PER_SECOND",
+            "!Ref InspectorMaxCallsPerSecond",
+        ),
+        ("THROTTLED_RETRY_HOURS", "!Ref ThrottledRetryHours"),
+        ("INLINE_MAX_ITEMS", "!Ref InlineMaxItems"),
     ] {
-        assert!(function.contains(line), "{line}");
+        assert_eq!(env(t)[var], yaml(value), "{var}");
     }
-    let alarm = resource(&t, "WorkDeadLetterAlarm");
-    for line in [
-        "Type: AWS::CloudWatch::Alarm",
-        "Value: !GetAtt WorkDeadLetterQueue.QueueName",
-        "MetricName: ApproximateNumberOfMessagesVisible",
-        "ComparisonOperator: GreaterThanThreshold",
-        "AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]",
-    ] {
-        assert!(alarm.contains(line), "{line}: {alarm}");
-    }
-    let dashboard = resource(&t, "SweepDashboard");
-    assert!(dashboard.contains("Type: AWS::CloudWatch::Dashboard"));
+    assert_eq!(
+        resource(t, "WorkDeadLetterAlarm")["Type"],
+        "AWS::CloudWatch::Alarm"
+    );
+    let alarm = props(t, "WorkDeadLetterAlarm");
+    assert_eq!(
+        alarm["Dimensions"],
+        yaml("[{Name: QueueName, Value: !GetAtt WorkDeadLetterQueue.QueueName}]")
+    );
+    assert_eq!(alarm["MetricName"], "ApproximateNumberOfMessagesVisible");
+    assert_eq!(alarm["ComparisonOperator"], "GreaterThanThreshold");
+    assert_eq!(alarm["AlarmActions"], alarm_actions());
+    assert_eq!(
+        resource(t, "SweepDashboard")["Type"],
+        "AWS::CloudWatch::Dashboard"
+    );
     // The widgets' JSON, once the Sub's variables are filled in, parses.
-    let body = &dashboard
-        [dashboard.find("- |\n").unwrap() + 4..dashboard.find("        - Work:").unwrap()];
-    let body = body
+    let sub = tagged(&props(t, "SweepDashboard")["DashboardBody"], "Sub")
+        .and_then(Yaml::as_sequence)
+        .expect("!Sub [body, variables]");
+    assert_eq!(
+        sub[1],
+        yaml(
+            "{Work: !GetAtt WorkQueue.QueueName, Dead: !GetAtt WorkDeadLetterQueue.QueueName, \
+              Fn: !Ref ScanRouterFunction}"
+        )
+    );
+    let body = sub[0]
+        .as_str()
+        .expect("the body")
         .replace("${AWS::Region}", "us-east-1")
         .replace("${Work}", "work")
         .replace("${Dead}", "dead")
@@ -334,10 +551,10 @@ fn sweeps_are_paced_watched_and_alarmed() {
     for metric in [
         "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesNotVisible",
-        inspector_scan_router::telemetry::DISASSOCIATIONS_SUCCEEDED,
-        inspector_scan_router::telemetry::SCANS_STARTED,
-        inspector_scan_router::telemetry::CALLS_THROTTLED,
-        inspector_scan_router::telemetry::TIME_PACED,
+        telemetry::DISASSOCIATIONS_SUCCEEDED,
+        telemetry::SCANS_STARTED,
+        telemetry::CALLS_THROTTLED,
+        telemetry::TIME_PACED,
         "\"Errors\"",
         "\"Duration\"",
     ] {
@@ -349,113 +566,31 @@ fn sweeps_are_paced_watched_and_alarmed() {
     );
 }
 
-/// The routes declared as API Gateway resources of their own (those behind
-/// a switch): (method, path, the resource's text).
-fn switched_routes(t: &str) -> Vec<(String, String, String)> {
-    let key = Regex::new(r"RouteKey: (\w+) (\S+)").unwrap();
-    Regex::new(r"(?m)^  (\w+):\n    Type: AWS::ApiGatewayV2::Route$")
-        .unwrap()
-        .captures_iter(t)
-        .map(|c| {
-            let block = resource(t, &c[1]);
-            let k = key.captures(&block).expect("RouteKey");
-            let (method, path) = (k[1].to_string(), k[2].to_string());
-            (method, path, block)
-        })
-        .collect()
-}
-
-/// The disassociation and Classic routes exist only when their switch is
-/// on: the route, and the permission API Gateway needs to call the function.
-#[test]
-fn switched_off_operations_have_no_route() {
-    use inspector_scan_router::domain::Operation;
-    use inspector_scan_router::ingress::routes::{Handler, ROUTES};
-    let t = template();
-    let switched = switched_routes(&t);
-    for route in ROUTES {
-        let condition = match route.handler {
-            Handler::Api(Operation::BatchDisassociateCodeSecurityScanConfiguration) => {
-                "DisassociationEnabled"
-            }
-            Handler::Api(Operation::StartAssessmentRun) => "ClassicEnabled",
-            _ => continue,
-        };
-        let (_, _, block) = switched
-            .iter()
-            .find(|(m, p, _)| m == route.method && p == route.path)
-            .unwrap_or_else(|| panic!("{} {} is a route of its own", route.method, route.path));
-        assert!(
-            block.contains(&format!("    Condition: {condition}\n")),
-            "{} {}: only when {condition}: {block}",
-            route.method,
-            route.path
-        );
-        let permission = Regex::new(&format!(
-            r"(?m)^  \w+:\n    Type: AWS::Lambda::Permission\n    Condition: {condition}\n(?:.*\n)*?.*/\*/{}{}",
-            route.method, route.path
-        ))
-        .unwrap();
-        assert!(
-            permission.is_match(&t),
-            "{} {}: its permission, under {condition}",
-            route.method,
-            route.path
-        );
-    }
-    assert_eq!(
-        switched.len(),
-        2,
-        "only the switched routes are declared apart"
-    );
-}
-
-/// One HttpApi event of the function: (method, path, its block of text).
-fn http_events(t: &str) -> Vec<(String, String, String)> {
-    let start = t.find("\n      Events:\n").expect("the function's Events");
-    let section = &t[start + "\n      Events:\n".len()..];
-    let end = section.find("\n\n").unwrap_or(section.len());
-    let header = Regex::new(r"(?m)^        \w+:$").unwrap();
-    let starts: Vec<usize> = header
-        .find_iter(&section[..end])
-        .map(|m| m.start())
-        .collect();
-    let route = Regex::new(r"(?m)^\s+Method: (\w+)\n\s+Path: (\S+)$").unwrap();
-    starts
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| &section[s..starts.get(i + 1).copied().unwrap_or(end)])
-        .filter(|block| block.contains("Type: HttpApi"))
-        .map(|block| {
-            let c = route.captures(block).expect("Method and Path");
-            (c[1].to_string(), c[2].to_string(), block.to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn only_the_webhook_routes_lack_an_authorizer() {
     let t = template();
-    let events = http_events(&t);
-    let switched = switched_routes(&t);
+    let events = http_events(t);
+    let switched = switched_routes(t);
     assert_eq!(
         events.len() + switched.len(),
         HTTP_ROUTES.len(),
         "every route, once"
     );
-    for (m, p, block) in &switched {
-        assert!(
-            block.contains("AuthorizationType: !If [UseJwt, JWT, AWS_IAM]"),
+    for (m, p, _, props) in &switched {
+        assert_eq!(
+            props["AuthorizationType"],
+            yaml("!If [UseJwt, JWT, AWS_IAM]"),
             "{m} {p}: a switched route is never open"
         );
     }
     // A route names an authorizer only to have none; the others keep the API's.
     let open: BTreeSet<(String, String)> = events
         .iter()
-        .filter(|(_, _, block)| block.contains("Authorizer:"))
-        .map(|(m, p, block)| {
-            assert!(
-                block.contains("Auth:\n              Authorizer: NONE\n"),
+        .filter(|(_, _, p)| p["Auth"].get("Authorizer").is_some())
+        .map(|(m, p, props)| {
+            assert_eq!(
+                props["Auth"],
+                yaml("Authorizer: NONE"),
                 "{m} {p}: the only authorizer override is NONE"
             );
             (m.clone(), p.clone())
@@ -467,12 +602,17 @@ fn only_the_webhook_routes_lack_an_authorizer() {
         .collect();
     assert_eq!(open, webhooks);
     // The other routes inherit the API's authorizer, which is always set.
-    assert!(t.contains("        DefaultAuthorizer: !If [UseJwt, JwtAuthorizer, AWS_IAM]\n"));
-    for (m, p, block) in &events {
-        let throttled = block.contains("ThrottlingBurstLimit: !Ref WebhookThrottlingBurstLimit")
-            && block.contains("ThrottlingRateLimit: !Ref WebhookThrottlingRateLimit");
+    assert_eq!(
+        props(t, "ScanRouterHttpApi")["Auth"]["DefaultAuthorizer"],
+        yaml("!If [UseJwt, JwtAuthorizer, AWS_IAM]")
+    );
+    let own = yaml(
+        "ThrottlingBurstLimit: !Ref WebhookThrottlingBurstLimit\n\
+         ThrottlingRateLimit: !Ref WebhookThrottlingRateLimit\n",
+    );
+    for (m, p, props) in &events {
         assert_eq!(
-            throttled,
+            props["RouteSettings"] == own,
             webhooks.contains(&(m.clone(), p.clone())),
             "{m} {p}: webhook routes have their own throttling"
         );
@@ -482,22 +622,35 @@ fn only_the_webhook_routes_lack_an_authorizer() {
 #[test]
 fn the_function_reads_the_webhook_secret_and_no_other() {
     let t = template();
-    let actions: Vec<&str> = Regex::new(r"secretsmanager:\w+")
-        .unwrap()
-        .find_iter(&t)
-        .map(|m| m.as_str())
+    let action = Regex::new(r"secretsmanager:\w+").unwrap();
+    let actions: Vec<&str> = strings(t)
+        .into_iter()
+        .flat_map(|s| action.find_iter(s).map(|m| m.as_str()))
         .collect();
     assert_eq!(actions, [GET_SECRET_VALUE], "one secretsmanager action");
-    assert!(t.contains(&format!(
-        "              Action: {GET_SECRET_VALUE}\n              Resource: !Ref WebhookSecret\n"
-    )));
-    assert!(t.contains("          WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n"));
-    assert!(t.contains("\n  WebhookSecret:\n    Type: AWS::SecretsManager::Secret\n"));
-    let outputs = &t[t.find("\nOutputs:\n").expect("Outputs")..];
-    assert!(outputs.contains("  WebhookSecretArn:\n"));
+    let grants: Vec<&Yaml> = statements(t)
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| s["Action"] == GET_SECRET_VALUE)
+        .collect();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["Resource"], yaml("!Ref WebhookSecret"));
+    assert_eq!(env(t)["WEBHOOK_SECRET_ARN"], yaml("!Ref WebhookSecret"));
+    assert_eq!(
+        resource(t, "WebhookSecret")["Type"],
+        "AWS::SecretsManager::Secret"
+    );
+    assert!(section(t, "Outputs", "WebhookSecretArn").is_mapping());
+    let urls: Vec<&str> = t["Outputs"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter_map(|o| tagged(&o["Value"], "Sub"))
+        .filter_map(Yaml::as_str)
+        .collect();
     for (path, provider) in WEBHOOK_ROUTES {
         assert!(
-            outputs.contains(&format!("/prod{path}\"")),
+            urls.iter().any(|u| u.ends_with(&format!("/prod{path}"))),
             "{} webhook URL output",
             provider.title()
         );
@@ -507,42 +660,49 @@ fn the_function_reads_the_webhook_secret_and_no_other() {
 #[test]
 fn only_the_functions_role_sends_to_the_work_queue() {
     let t = template();
-    let policy = resource(&t, "WorkQueuePolicy");
-    assert!(policy.contains("Type: AWS::SQS::QueuePolicy"));
-    assert!(policy.contains("Queues: [!Ref WorkQueue]"));
-    let deny = &policy[policy.find("Effect: Deny").expect("a deny")..];
-    assert!(deny.contains("Principal: \"*\""));
-    assert!(deny.contains("Action: sqs:SendMessage"));
-    assert!(deny.contains(
-        "ArnNotEquals:\n                aws:PrincipalArn: !GetAtt ScanRouterFunctionRole.Arn"
-    ));
-    let function = resource(&t, "ScanRouterFunction");
-    assert!(function.contains("WORK_QUEUE_ARN: !GetAtt WorkQueue.Arn"));
+    assert_eq!(
+        resource(t, "WorkQueuePolicy")["Type"],
+        "AWS::SQS::QueuePolicy"
+    );
+    let policy = props(t, "WorkQueuePolicy");
+    assert_eq!(policy["Queues"], yaml("[!Ref WorkQueue]"));
+    let deny = policy["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["Effect"] == "Deny")
+        .expect("a deny");
+    assert_eq!(deny["Principal"], "*");
+    assert_eq!(deny["Action"], "sqs:SendMessage");
+    assert_eq!(
+        deny["Condition"],
+        yaml("ArnNotEquals: {aws:PrincipalArn: !GetAtt ScanRouterFunctionRole.Arn}")
+    );
+    assert_eq!(env(t)["WORK_QUEUE_ARN"], yaml("!GetAtt WorkQueue.Arn"));
 }
 
 #[test]
 fn switches_take_away_permission_rule_and_schedule() {
     let t = template();
     for (param, default) in [("EnableDisassociation", "true"), ("EnableClassic", "false")] {
-        let p = &t[t.find(&format!("\n  {param}:\n")).expect(param)..];
-        assert!(
-            p.lines()
-                .nth(3)
-                .unwrap()
-                .contains(&format!("Default: \"{default}\"")),
+        assert_eq!(
+            parameter(t, param)["Default"].as_str(),
+            Some(default),
             "{param}"
         );
     }
-    let function = resource(&t, "ScanRouterFunction");
-    for env in [
-        "DISASSOCIATION_ENABLED: !Ref EnableDisassociation",
-        "CLASSIC_ENABLED: !Ref EnableClassic",
-        "HTTP_AUTH: !Ref HttpAuth",
-        "DISASSOCIATION_COMMANDS_ENABLED: !If [DisassociationCommandsEnabled, \"true\", \"false\"]",
+    for (var, value) in [
+        ("DISASSOCIATION_ENABLED", "!Ref EnableDisassociation"),
+        ("CLASSIC_ENABLED", "!Ref EnableClassic"),
+        ("HTTP_AUTH", "!Ref HttpAuth"),
+        (
+            "DISASSOCIATION_COMMANDS_ENABLED",
+            "!If [DisassociationCommandsEnabled, \"true\", \"false\"]",
+        ),
     ] {
-        assert!(function.contains(env), "{env}");
+        assert_eq!(env(t)[var], yaml(value), "{var}");
     }
-    // Each permission only under its condition.
+    // Each permission only under its condition, granted once.
     for (condition, action) in [
         (
             "DisassociationEnabled",
@@ -550,42 +710,35 @@ fn switches_take_away_permission_rule_and_schedule() {
         ),
         ("ClassicEnabled", "inspector:StartAssessmentRun"),
     ] {
-        let at = function.find(action).expect(action);
-        let before = &function[..at];
-        let branch = &before[before.rfind("- !If").expect("a conditional statement")..];
-        assert!(
-            branch.contains(&format!("- {condition}\n")),
-            "{action} under {condition}"
-        );
-        assert_eq!(function.matches(action).count(), 1, "{action} granted once");
+        let under: Vec<Option<&str>> = statements(t)
+            .into_iter()
+            .filter(|(_, s)| list(&s["Action"]).contains(&&Yaml::from(action)))
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(under, [Some(condition)], "{action} once, under {condition}");
     }
     // The Classic schedule only with Classic on.
-    let conditions = &t[t.find("Conditions:").unwrap()..t.find("Globals:").unwrap()];
-    assert!(
-        conditions.contains("AssessmentScheduleEnabled: !And\n    - !Condition ClassicEnabled")
-    );
-    assert!(
-        resource(&t, "AssessmentScheduleRule").contains("Condition: AssessmentScheduleEnabled")
-    );
-    assert!(
-        resource(&t, "AssessmentSchedulePermission")
-            .contains("Condition: AssessmentScheduleEnabled")
-    );
+    let schedule = tagged(condition(t, "AssessmentScheduleEnabled"), "And").expect("an !And");
+    assert_eq!(schedule[0], yaml("!Condition ClassicEnabled"));
+    for r in ["AssessmentScheduleRule", "AssessmentSchedulePermission"] {
+        assert_eq!(
+            resource(t, r)["Condition"],
+            "AssessmentScheduleEnabled",
+            "{r}"
+        );
+    }
 }
 
 #[test]
 fn the_bus_admits_only_the_named_sources() {
     let t = template();
-    let policy = resource(&t, "CommandBusPolicy");
-    let condition = &policy[policy.find("Condition:\n").expect("a condition")..];
-    assert!(condition.contains("StringEquals:\n            events:source:"));
-    for source in [
-        "!Ref CommandSource",
-        "!Ref GitHubSource",
-        "!Ref GitLabSource",
-    ] {
-        assert!(condition.contains(&format!("- {source}")), "{source}");
-    }
+    let statement = &props(t, "CommandBusPolicy")["Statement"];
+    assert_eq!(
+        statement["Condition"],
+        yaml(
+            "StringEquals:\n  events:source: [!Ref CommandSource, !Ref GitHubSource, !Ref GitLabSource]\n"
+        )
+    );
 }
 
 /// Scan results: the watch queue (FIFO, encrypted, its own dead-letter
@@ -599,8 +752,9 @@ fn scan_results_are_wired() {
     use inspector_scan_router::telemetry::{
         SCANS_FINISHED, SCANS_STARTED, WATCH_AGE, WATCHES_TIMED_OUT,
     };
-    let t = template();
-    let queue = resource(&t, "ScanWatchQueue");
+    // Read as text: its lines are checked as the template writes them.
+    let t = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+    let queue = resource_text(&t, "ScanWatchQueue");
     for line in [
         "FifoQueue: true",
         "SqsManagedSseEnabled: true",
@@ -610,16 +764,16 @@ fn scan_results_are_wired() {
     ] {
         assert!(queue.contains(line), "{line}: {queue}");
     }
-    let dlq = resource(&t, "ScanWatchDeadLetterQueue");
+    let dlq = resource_text(&t, "ScanWatchDeadLetterQueue");
     assert!(dlq.contains("FifoQueue: true") && dlq.contains("SqsManagedSseEnabled: true"));
-    let alarm = resource(&t, "ScanWatchDeadLetterAlarm");
+    let alarm = resource_text(&t, "ScanWatchDeadLetterAlarm");
     assert!(alarm.contains("Value: !GetAtt ScanWatchDeadLetterQueue.QueueName"));
     assert!(
         alarm
             .contains("AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]")
     );
 
-    let function = resource(&t, "ScanRouterFunction");
+    let function = resource_text(&t, "ScanRouterFunction");
     for line in [
         "SCAN_RESULTS: !Ref ScanResults",
         "SCAN_WATCH_QUEUE_URL: !Ref ScanWatchQueue",
@@ -663,7 +817,7 @@ fn scan_results_are_wired() {
         "the role's grant and the bus policy's for trusted accounts, no other"
     );
 
-    let rule = rule(&t, "FindingsNotifyRule");
+    let rule = resource_text(&t, "FindingsNotifyRule");
     assert!(rule.contains("Condition: NotifyOnFindingsEnabled"));
     assert!(rule.contains("source: [!Ref ResultsEventSource]"));
     assert!(rule.contains("detail-type: [Code Security Scan Completed]"));
@@ -679,9 +833,82 @@ fn scan_results_are_wired() {
         "Code Security Scan Completed"
     );
 
-    let dashboard = resource(&t, "SweepDashboard");
+    let dashboard = resource_text(&t, "SweepDashboard");
     for metric in [SCANS_STARTED, SCANS_FINISHED, WATCHES_TIMED_OUT, WATCH_AGE] {
         assert!(dashboard.contains(metric), "the dashboard shows {metric}");
     }
     assert!(dashboard.contains("\"FAILED\""));
+}
+
+/// The routes declared as API Gateway resources of their own (those behind
+/// a switch): (method, path, resource, Properties).
+fn switched_routes(t: &Yaml) -> Vec<(String, String, &Yaml, &Yaml)> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::ApiGatewayV2::Route")
+        .map(|r| {
+            let key = r["Properties"]["RouteKey"].as_str().expect("RouteKey");
+            let (method, path) = key.split_once(' ').expect("METHOD /path");
+            (method.to_string(), path.to_string(), r, &r["Properties"])
+        })
+        .collect()
+}
+
+/// The disassociation and Classic routes exist only when their switch is
+/// on: the route, and the permission API Gateway needs to call the function.
+#[test]
+fn switched_off_operations_have_no_route() {
+    use inspector_scan_router::ingress::routes::{Handler, ROUTES};
+    let t = template();
+    let switched = switched_routes(t);
+    for route in ROUTES {
+        let condition = match route.handler {
+            Handler::Api(Operation::BatchDisassociateCodeSecurityScanConfiguration) => {
+                "DisassociationEnabled"
+            }
+            Handler::Api(Operation::StartAssessmentRun) => "ClassicEnabled",
+            _ => continue,
+        };
+        let (_, _, resource, _) = switched
+            .iter()
+            .find(|(m, p, _, _)| m == route.method && p == route.path)
+            .unwrap_or_else(|| panic!("{} {} is a route of its own", route.method, route.path));
+        assert_eq!(
+            resource["Condition"], condition,
+            "{} {}",
+            route.method, route.path
+        );
+        let suffix = format!("/*/{}{}", route.method, route.path);
+        let permitted = t["Resources"].as_mapping().unwrap().values().any(|r| {
+            r["Type"] == "AWS::Lambda::Permission"
+                && r["Condition"] == condition
+                && show(&r["Properties"]["SourceArn"]).contains(&suffix)
+        });
+        assert!(
+            permitted,
+            "{} {}: its permission, under {condition}",
+            route.method, route.path
+        );
+    }
+    assert_eq!(
+        switched.len(),
+        2,
+        "only the switched routes are declared apart"
+    );
+}
+
+/// A resource's block of template.yaml as written (for a test that checks
+/// lines as the template writes them).
+fn resource_text(t: &str, name: &str) -> String {
+    let start = t
+        .find(&format!("\n  {name}:\n"))
+        .unwrap_or_else(|| panic!("{name}"));
+    let rest = &t[start + 1..];
+    let end = Regex::new(r"\n  [A-Za-z]+:\n")
+        .unwrap()
+        .find(&rest[1..])
+        .map_or(rest.len(), |m| m.start() + 1);
+    rest[..end].to_string()
 }

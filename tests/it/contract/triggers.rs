@@ -318,6 +318,8 @@ async fn scheduler_fan_out_derives_one_token_per_project_from_the_request_id() {
     assert_eq!(inspector.state.lock().unwrap().scans.len(), 2);
 }
 
+/// A dry run given SDK clients (aimed at a stand-in that counts calls)
+/// plans every trigger event and calls nothing.
 #[tokio::test]
 async fn trigger_events_dry_run_without_calls() {
     let mut settings = Settings {
@@ -325,7 +327,8 @@ async fn trigger_events_dry_run_without_calls() {
         ..Settings::default()
     };
     settings.limits.assessment_template_arns = vec![TEMPLATE_ARN.to_string()];
-    let app = inspector_scan_router::App::new(settings, None);
+    let server = stand_in().await;
+    let app = live_app_with(&server, settings, 1).await;
     for f in TRIGGER_EVENTS {
         let r = app
             .handle(event(load_event(f)))
@@ -337,4 +340,5 @@ async fn trigger_events_dry_run_without_calls() {
             "{f}: {r}"
         );
     }
+    assert_eq!(paths(&server).await, Vec::<String>::new(), "no call to AWS");
 }

@@ -1,6 +1,8 @@
 //! Hand-made hostile input, one test each: every case gets a structured
 //! error (or a correct answer), never a panic, never a call to AWS, never an
-//! unescaped echo of what was sent.
+//! unescaped echo of what was sent. The app is live, its real SDK clients
+//! aimed at a stand-in Inspector that counts calls: each case leaves it
+//! uncalled (the one correct answer, a 10,000-item plan, is a dry run's).
 
 use crate::common;
 
@@ -8,20 +10,51 @@ use base64::Engine;
 use common::*;
 use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
+use wiremock::MockServer;
 
-fn app() -> App {
-    dry_app()
+/// A live app with `settings` and the stand-in its clients call.
+async fn app_with(settings: Settings) -> (App, MockServer) {
+    let server = stand_in().await;
+    (live_app_with(&server, settings, 1).await, server)
 }
 
-/// Handle an HTTP event; return (status, parsed body), checking the error
-/// shape and that the answer stays small whatever was sent.
+async fn app() -> (App, MockServer) {
+    app_with(Settings::default()).await
+}
+
+/// Asserts that nothing reached the stand-in.
+async fn no_calls(server: &MockServer, case: &str) {
+    let calls: Vec<String> = requests(server)
+        .await
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert!(calls.is_empty(), "{case}: called AWS: {calls:?}");
+}
+
+fn dry_run() -> Settings {
+    Settings {
+        dry_run: true,
+        ..Settings::default()
+    }
+}
+
+/// Handle an HTTP event with a live app; return (status, parsed body),
+/// checking the error shape, that the answer stays small whatever was
+/// sent, and that no call reached AWS.
 async fn answer(e: Value) -> (u64, Value) {
-    let r = app()
+    answer_with(Settings::default(), e).await
+}
+
+async fn answer_with(settings: Settings, e: Value) -> (u64, Value) {
+    let (app, server) = app_with(settings).await;
+    let r = app
         .handle(event(e))
         .await
         .expect("HTTP events always get an HTTP answer");
     let status = r["statusCode"].as_u64().unwrap();
     let raw = r["body"].as_str().unwrap();
+    no_calls(&server, &format!("answered {status}")).await;
     if status >= 400 {
         assert!(
             raw.len() < 8 * 1024,
@@ -40,6 +73,9 @@ async fn answer(e: Value) -> (u64, Value) {
             "{body}"
         );
     }
+    // The stand-in's drop blocks on tokio locks: give it a fresh
+    // cooperative budget, or a test of many cases can spend it and hang.
+    tokio::task::yield_now().await;
     (status, body)
 }
 
@@ -213,12 +249,15 @@ async fn ten_thousand_item_batches() {
         .map(|i| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")}}))
         .collect();
     let body = json!({"disassociateConfigurationRequests": items}).to_string();
-    let (status, b) = answer(http_event(
-        "POST",
-        "/scan-configurations/disassociate",
-        Some(&body),
-        false,
-    ))
+    let (status, b) = answer_with(
+        dry_run(),
+        http_event(
+            "POST",
+            "/scan-configurations/disassociate",
+            Some(&body),
+            false,
+        ),
+    )
     .await;
     assert_eq!(status, 200);
     assert_eq!(b["calls"].as_array().unwrap().len(), 400);
@@ -226,8 +265,10 @@ async fn ten_thousand_item_batches() {
     let mut more = items.clone();
     more.push(json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": PROJECT}}));
     let direct = json!({"action": "BatchDisassociateCodeSecurityScanConfiguration", "disassociateConfigurationRequests": more});
-    let err = app().handle(event(direct)).await.unwrap_err();
+    let (app, server) = app().await;
+    let err = app.handle(event(direct)).await.unwrap_err();
     assert_eq!(err.fields()[0].field, "disassociateConfigurationRequests");
+    no_calls(&server, "10,001 items").await;
 }
 
 #[tokio::test]
@@ -256,13 +297,15 @@ async fn unknown_fields_are_named() {
         );
     }
     // In a direct invocation too.
-    let err = app()
+    let (app, server) = app().await;
+    let err = app
         .handle(event(
             json!({"action": "StartCodeSecurityScan", "projectID": PROJECT}),
         ))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("projectID"));
+    no_calls(&server, "a direct invocation with an unknown field").await;
 }
 
 #[tokio::test]
@@ -358,35 +401,24 @@ async fn markup_is_never_echoed_raw() {
     assert_eq!(status, 400);
     let msg = b["error"]["fields"][0]["message"].as_str().unwrap();
     assert!(!msg.contains('\u{1b}'), "{msg}");
-    let r = app()
+    let (app, server) = app().await;
+    let r = app
         .handle(event(http_event("POST", "/scans", Some(&body), false)))
         .await
         .unwrap();
     assert_eq!(resp_header(&r, "content-type"), Some("application/json"));
+    no_calls(&server, "markup").await;
 }
 
 #[tokio::test]
 async fn settings_do_not_matter_to_rejection() {
     // A tight body limit still answers structurally.
-    let app = App::new(
-        {
-            let mut s = Settings {
-                dry_run: true,
-                ..Settings::default()
-            };
-            s.limits.max_body_bytes = 1024;
-            s
-        },
-        None,
-    );
-    let r = app
-        .handle(event(http_event(
-            "POST",
-            "/scans",
-            Some(&"x".repeat(5000)),
-            false,
-        )))
-        .await
-        .unwrap();
-    assert_eq!(r["statusCode"], 413);
+    let mut settings = Settings::default();
+    settings.limits.max_body_bytes = 1024;
+    let (status, _) = answer_with(
+        settings,
+        http_event("POST", "/scans", Some(&"x".repeat(5000)), false),
+    )
+    .await;
+    assert_eq!(status, 413);
 }
