@@ -228,12 +228,8 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
     );
     constrain(defs, r, "", json!({"required": ["assessmentTemplateArn"]}));
 
-    // `idempotencyKey` is taken out of every request object before it is
-    // decoded (ingress::actions), so each shape accepts it.
+    // Every request shape takes the caller's own key.
     for schema in [s, d, r] {
-        let props = defs[schema]["properties"]
-            .as_object_mut()
-            .expect("properties");
-        props.insert(IDEMPOTENCY_KEY.into(), key.clone());
+        constrain(defs, schema, IDEMPOTENCY_KEY, key.clone());
     }
 }

@@ -6,7 +6,6 @@ use crate::config::Limits;
 use crate::domain::keys::{derive_run_name, derive_token, scoped_base};
 use crate::domain::validate::check_idempotency_key;
 use crate::domain::{Action, Error, Operation, ScanTarget, StartScan};
-use serde_json::Value;
 
 /// The field every operation and list form takes: the caller's own key for
 /// the work, stable across its retries.
@@ -40,23 +39,60 @@ impl Origin {
     }
 }
 
-/// Takes `idempotencyKey` out of a request object, checked.
-fn take_key(input: &mut Value) -> Result<Option<String>, Error> {
-    let Some(map) = input.as_object_mut() else {
-        return Ok(None);
-    };
-    match map.remove(IDEMPOTENCY_KEY) {
-        None => Ok(None),
-        Some(Value::String(key)) => {
-            check_idempotency_key(IDEMPOTENCY_KEY, &key).map_err(|f| Error::invalid(vec![f]))?;
-            Ok(Some(key))
-        }
-        Some(_) => Err(Error::invalid_field(IDEMPOTENCY_KEY, "must be a string")),
+/// One operation's request, decoded into its shape: the one parse of the
+/// fields a caller sent.
+#[derive(Debug)]
+pub enum Request {
+    Scan(StartScanInput),
+    Get(GetScanInput),
+    Disassociate(DisassociateInput),
+    Run(StartRunInput),
+}
+
+impl Request {
+    /// Decode `op`'s request shape from a JSON deserializer (a body's text,
+    /// an event's value).
+    pub fn decode<'de, D>(op: Operation, d: D) -> Result<Self, Error>
+    where
+        D: serde::Deserializer<'de, Error = serde_json::Error>,
+    {
+        Ok(match op {
+            Operation::StartCodeSecurityScan => Request::Scan(decode_input(d)?),
+            Operation::GetCodeSecurityScan => Request::Get(decode_input(d)?),
+            Operation::BatchDisassociateCodeSecurityScanConfiguration => {
+                Request::Disassociate(decode_input(d)?)
+            }
+            Operation::StartAssessmentRun => Request::Run(decode_input(d)?),
+            Operation::ListCoverage
+            | Operation::ListAssessmentRuns
+            | Operation::DescribeAssessmentRuns
+            | Operation::ListFindingAggregations => {
+                return Err(Error::invalid_field(
+                    "action",
+                    format!("{} is not an action", op.name()),
+                ));
+            }
+        })
+    }
+
+    /// `idempotencyKey`, checked.
+    fn key(&self) -> Result<Option<&str>, Error> {
+        let key = match self {
+            Request::Scan(r) => &r.idempotency_key,
+            Request::Get(r) => &r.idempotency_key,
+            Request::Disassociate(r) => &r.idempotency_key,
+            Request::Run(r) => &r.idempotency_key,
+        };
+        let Some(key) = key.as_deref() else {
+            return Ok(None);
+        };
+        check_idempotency_key(IDEMPOTENCY_KEY, key).map_err(|f| Error::invalid(vec![f]))?;
+        Ok(Some(key))
     }
 }
 
-fn scan_action(input: Value, cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
-    let req = decode_input::<StartScanInput>(input)?.validate(cfg.max_batch_items)?;
+fn scan_action(input: StartScanInput, cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
+    let req = input.validate(cfg.max_batch_items)?;
     let token = |t: &ScanTarget| match &req.client_token {
         Some(given) if origin.scoped_tokens => {
             Some(derive_token(&scoped_base(&origin.scope, given), t.key()))
@@ -83,39 +119,23 @@ fn scan_action(input: Value, cfg: &Limits, origin: &Origin) -> Result<Action, Er
     })
 }
 
-pub fn action_for(
-    op: Operation,
-    mut input: Value,
-    cfg: &Limits,
-    origin: &Origin,
-) -> Result<Action, Error> {
+pub fn action_for(request: Request, cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
     let keyed;
-    let origin = match take_key(&mut input)? {
+    let origin = match request.key()? {
         Some(key) => {
-            keyed = origin.clone().with_key(&key);
+            keyed = origin.clone().with_key(key);
             &keyed
         }
         None => origin,
     };
-    Ok(match op {
-        Operation::ListCoverage
-        | Operation::ListAssessmentRuns
-        | Operation::DescribeAssessmentRuns
-        | Operation::ListFindingAggregations => {
-            return Err(Error::invalid_field(
-                "action",
-                format!("{} is not an action", op.name()),
-            ));
+    Ok(match request {
+        Request::Scan(input) => scan_action(input, cfg, origin)?,
+        Request::Get(input) => Action::GetCodeSecurityScan(input.validate()?),
+        Request::Disassociate(input) => {
+            Action::BatchDisassociate(input.validate(cfg.max_batch_items)?)
         }
-        Operation::StartCodeSecurityScan => scan_action(input, cfg, origin)?,
-        Operation::GetCodeSecurityScan => {
-            Action::GetCodeSecurityScan(decode_input::<GetScanInput>(input)?.validate()?)
-        }
-        Operation::BatchDisassociateCodeSecurityScanConfiguration => Action::BatchDisassociate(
-            decode_input::<DisassociateInput>(input)?.validate(cfg.max_batch_items)?,
-        ),
-        Operation::StartAssessmentRun => {
-            let mut run = decode_input::<StartRunInput>(input)?.validate()?;
+        Request::Run(input) => {
+            let mut run = input.validate()?;
             if run.assessment_run_name.is_none() {
                 run.assessment_run_name = origin.run_name_base.as_deref().map(derive_run_name);
             }

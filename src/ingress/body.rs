@@ -1,16 +1,21 @@
 //! HTTP request bodies: base64 and the size limit, then one JSON object
 //! with no repeated key.
 
-use super::wire::type_name;
+use super::wire::decode_input;
 use crate::domain::Error;
 use crate::domain::error::{MAX_SHOWN, bounded};
 use base64::Engine;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::cell::Cell;
 
 /// The body's bytes, base64-decoded when marked so; over `max` bytes is a
 /// 413, checked before decoding as well as after.
-pub fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Option<Vec<u8>>, Error> {
+pub fn decode_body(
+    body: Option<&str>,
+    base64: bool,
+    max: usize,
+) -> Result<Option<Cow<'_, [u8]>>, Error> {
     let Some(body) = body else { return Ok(None) };
     // Check the size before decoding: base64 never shrinks by more than 3/4.
     let upper = if base64 {
@@ -25,7 +30,7 @@ pub fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Optio
         });
     }
     if !base64 {
-        return Ok(Some(body.as_bytes().to_vec()));
+        return Ok(Some(Cow::Borrowed(body.as_bytes())));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(body.trim())
@@ -36,20 +41,21 @@ pub fn decode_body(body: Option<&str>, base64: bool, max: usize) -> Result<Optio
             limit: max,
         });
     }
-    Ok(Some(bytes))
+    Ok(Some(Cow::Owned(bytes)))
 }
 
 /// Decode (base64, size limit `max`) and parse the body of an HTTP request
-/// as a JSON object of at most `max_values` JSON values. The document is
-/// walked first without building anything (repeated keys refused, values
-/// counted), so a body of millions of tiny values is refused before it can
-/// take memory as a tree.
-pub fn json_object(
+/// or a queue message, a JSON object of at most `max_values` JSON values,
+/// straight into the shape `T`. The document is walked first without
+/// building anything (repeated keys refused, values counted), so a body of
+/// millions of tiny values is refused before it can take memory; then it is
+/// parsed once, into `T`, naming the field a shape refuses.
+pub fn json_object<T: DeserializeOwned>(
     body: Option<&str>,
     base64: bool,
     max: usize,
     max_values: usize,
-) -> Result<Value, Error> {
+) -> Result<T, Error> {
     let bytes = decode_body(body, base64, max)?;
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return Err(Error::malformed("request body is required: a JSON object"));
@@ -85,19 +91,25 @@ pub fn json_object(
             )));
         }
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        Error::malformed(format!(
-            "request body is not valid JSON: {}",
-            bounded(&e.to_string(), MAX_SHOWN)
-        ))
-    })?;
-    if !value.is_object() {
+    // Valid JSON, so its first character says what kind of value it is.
+    let kind = match text.trim_start().as_bytes().first() {
+        Some(b'{') => None,
+        Some(b'[') => Some("array"),
+        Some(b'"') => Some("string"),
+        Some(b't' | b'f') => Some("boolean"),
+        Some(b'n') => Some("null"),
+        _ => Some("number"),
+    };
+    if let Some(kind) = kind {
         return Err(Error::malformed(format!(
-            "request body must be a JSON object, got a JSON {}",
-            type_name(&value)
+            "request body must be a JSON object, got a JSON {kind}"
         )));
     }
-    Ok(value)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = decode_input(&mut de)?;
+    de.end()
+        .map_err(|e| Error::malformed(format!("request body is not valid JSON: {e}")))?;
+    Ok(parsed)
 }
 
 /// Walks a JSON document, builds nothing, counts its values up to `limit`,

@@ -1,7 +1,7 @@
 //! Direct invocations: `{"action": <operation>, ...fields}` from EventBridge
 //! Scheduler, Step Functions, `aws lambda invoke` or an SDK.
 
-use super::actions::{Origin, action_for};
+use super::actions::{Origin, Request, action_for};
 use crate::config::Limits;
 use crate::domain::validate::shown;
 use crate::domain::{Action, Error, Operation};
@@ -19,5 +19,5 @@ pub fn route(
             format!("\"{}\" is not one of {}", shown(action), Operation::names()),
         )
     })?;
-    action_for(op, Value::Object(fields.clone()), cfg, origin)
+    action_for(Request::decode(op, fields)?, cfg, origin)
 }

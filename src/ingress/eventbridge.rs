@@ -1,7 +1,7 @@
 //! EventBridge events: custom command events (`detail-type` names the
 //! operation), repository pushes, and plain schedules.
 
-use super::actions::{Origin, action_for};
+use super::actions::{Origin, Request, action_for};
 use super::push::{self, Push};
 use super::wire::{type_name, unsupported};
 use crate::config::{Limits, Trust};
@@ -142,7 +142,9 @@ pub fn route(
     if !ev.detail.is_object() {
         return Err(Error::invalid_field("detail", "must be a JSON object"));
     }
-    action_for(op, ev.detail.clone(), cfg, &origin).map_err(|e| prefix_fields(e, "detail"))
+    Request::decode(op, &ev.detail)
+        .and_then(|request| action_for(request, cfg, &origin))
+        .map_err(|e| prefix_fields(e, "detail"))
 }
 
 /// A plain schedule rule (no Input): one run per configured template.

@@ -2,13 +2,15 @@
 //! URLs, API Gateway REST API (payload 1.0); their requests normalised, and
 //! routed by method and path.
 
-use super::actions::{Origin, action_for};
+use super::actions::{Origin, Request, action_for};
 use super::body::json_object;
 use super::caller::{self, Who};
+use super::wire::{GetScanInput, StartRunInput, StartScanInput};
 use crate::config::Limits;
 use crate::domain::validate::{check_idempotency_key, shown};
 use crate::domain::{Action, Error, Operation};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Which HTTP integration sent the request; decides the response shape.
@@ -44,8 +46,12 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     /// The body (base64-decoded, within `max` bytes, at most `max_values`
-    /// JSON values) as one JSON object.
-    pub fn json_body(&self, max: usize, max_values: usize) -> Result<Value, Error> {
+    /// JSON values), one JSON object parsed into the shape `T`.
+    pub fn json_body<T: DeserializeOwned>(
+        &self,
+        max: usize,
+        max_values: usize,
+    ) -> Result<T, Error> {
         json_object(
             self.body.as_deref(),
             self.is_base64_encoded,
@@ -199,10 +205,11 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     if let Some(key) = key {
         origin = origin.with_key(key);
     }
-    match op {
+    let (max, values) = (cfg.max_body_bytes, cfg.max_body_values());
+    let request = match op {
         Operation::StartCodeSecurityScan => {
-            let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
-            if let (Some(key), Some(Value::String(token))) = (key, body.get("clientToken"))
+            let input: StartScanInput = req.json_body(max, values)?;
+            if let (Some(key), Some(token)) = (key, &input.client_token)
                 && token != key
             {
                 return Err(Error::invalid_field(
@@ -210,31 +217,28 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
                     "differs from the Idempotency-Key header; send one or make them equal",
                 ));
             }
-            action_for(Operation::StartCodeSecurityScan, body, cfg, &origin)
+            Request::Scan(input)
         }
-        Operation::GetCodeSecurityScan => action_for(
-            Operation::GetCodeSecurityScan,
-            serde_json::json!({"projectId": matched.param("projectId"), "scanId": matched.param("scanId")}),
-            cfg,
-            &origin,
-        ),
-        Operation::BatchDisassociateCodeSecurityScanConfiguration => action_for(
-            Operation::BatchDisassociateCodeSecurityScanConfiguration,
-            req.json_body(cfg.max_body_bytes, cfg.max_body_values())?,
-            cfg,
-            &origin,
-        ),
+        Operation::GetCodeSecurityScan => Request::Get(GetScanInput {
+            project_id: Some(matched.param("projectId").to_string()),
+            scan_id: Some(matched.param("scanId").to_string()),
+            ..GetScanInput::default()
+        }),
+        Operation::BatchDisassociateCodeSecurityScanConfiguration => {
+            Request::Disassociate(req.json_body(max, values)?)
+        }
         _ => {
-            let body = req.json_body(cfg.max_body_bytes, cfg.max_body_values())?;
-            if key.is_some() && body.get("assessmentRunName").is_some() {
+            let input: StartRunInput = req.json_body(max, values)?;
+            if key.is_some() && input.assessment_run_name.is_some() {
                 return Err(Error::invalid_field(
                     "assessmentRunName",
                     "send either assessmentRunName or the Idempotency-Key header, not both",
                 ));
             }
-            action_for(Operation::StartAssessmentRun, body, cfg, &origin)
+            Request::Run(input)
         }
-    }
+    };
+    action_for(request, cfg, &origin)
 }
 
 /// The `Idempotency-Key` header, checked: sent at most once (API Gateway

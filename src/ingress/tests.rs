@@ -57,7 +57,7 @@ fn v2_strips_named_stage_and_decodes_base64() {
         true,
     ));
     assert_eq!((r.path.as_str(), r.base_path.as_str()), ("/scans", "/prod"));
-    assert_eq!(r.json_body(1024, 1000).unwrap(), json!({"a": 1}));
+    assert_eq!(r.json_body::<Value>(1024, 1000).unwrap(), json!({"a": 1}));
     assert_eq!(r.header("idempotency-key"), Some("k1"));
 }
 
@@ -71,12 +71,15 @@ fn v2_default_stage_keeps_path() {
 fn bad_base64_and_oversize_bodies() {
     let r = http(v2("POST", "/scans", "$default", Some("!!!"), true));
     assert_eq!(
-        r.json_body(1024, 1000).unwrap_err().code(),
+        r.json_body::<Value>(1024, 1000).unwrap_err().code(),
         "MalformedRequest"
     );
     let big = "a".repeat(2000);
     let r = http(v2("POST", "/scans", "$default", Some(&big), false));
-    assert_eq!(r.json_body(1024, 1000).unwrap_err().http_status(), 413);
+    assert_eq!(
+        r.json_body::<Value>(1024, 1000).unwrap_err().http_status(),
+        413
+    );
     let r = http(v2(
         "POST",
         "/scans",
@@ -84,7 +87,10 @@ fn bad_base64_and_oversize_bodies() {
         Some(&"QUFB".repeat(400)),
         true,
     ));
-    assert_eq!(r.json_body(1024, 1000).unwrap_err().http_status(), 413);
+    assert_eq!(
+        r.json_body::<Value>(1024, 1000).unwrap_err().http_status(),
+        413
+    );
 }
 
 #[test]
@@ -132,7 +138,7 @@ fn json_body_errors() {
         function_url: false,
     };
     assert!(
-        r.json_body(99, 1000)
+        r.json_body::<Value>(99, 1000)
             .unwrap_err()
             .to_string()
             .contains("UTF-8")
@@ -140,20 +146,20 @@ fn json_body_errors() {
     r.is_base64_encoded = false;
     r.body = Some("{not json".into());
     assert!(
-        r.json_body(99, 1000)
+        r.json_body::<Value>(99, 1000)
             .unwrap_err()
             .to_string()
             .contains("not valid JSON")
     );
     r.body = Some("[1]".into());
     assert!(
-        r.json_body(99, 1000)
+        r.json_body::<Value>(99, 1000)
             .unwrap_err()
             .to_string()
             .contains("JSON object")
     );
     r.body = None;
-    assert!(r.json_body(99, 1000).is_err());
+    assert!(r.json_body::<Value>(99, 1000).is_err());
 }
 
 const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
@@ -399,9 +405,9 @@ fn a_body_of_too_many_values_is_refused_before_a_tree_is_built() {
         Some(&format!("{{\"x\":[{values}]}}")),
         false,
     ));
-    let e = r.json_body(1 << 20, 1000).unwrap_err();
+    let e = r.json_body::<Value>(1 << 20, 1000).unwrap_err();
     assert!(e.to_string().contains("more than 1000 JSON values"), "{e}");
-    assert!(r.json_body(1 << 20, 6000).is_ok());
+    assert!(r.json_body::<Value>(1 << 20, 6000).is_ok());
     let dup = http(v2(
         "POST",
         "/scans",
@@ -410,9 +416,32 @@ fn a_body_of_too_many_values_is_refused_before_a_tree_is_built() {
         false,
     ));
     assert!(
-        dup.json_body(1024, 100)
+        dup.json_body::<Value>(1024, 100)
             .unwrap_err()
             .to_string()
             .contains("ambiguous")
     );
+}
+
+#[test]
+fn a_body_and_an_event_word_a_shape_error_alike() {
+    // A body is parsed from its text straight into the request shape, an
+    // invocation's fields from their value: the same mistake is named the
+    // same way, without the text's line and column.
+    for body in [
+        json!({"projectId": 5}),
+        json!({"projectId": PROJECT, "colour": "red"}),
+        json!({"projectIds": [PROJECT, null]}),
+        json!({"projectId": PROJECT, "idempotencyKey": 7}),
+    ] {
+        let trigger = http_trigger("POST", "/scans", Some(body.clone()), &[]);
+        let from_http = route(&trigger, &cfg(), "r").unwrap_err();
+        let fields = body.as_object().unwrap().clone();
+        let action = "StartCodeSecurityScan".into();
+        let direct = Trigger::Direct { action, fields };
+        let from_direct = route(&direct, &cfg(), "r").unwrap_err();
+        assert_eq!(from_http.fields(), from_direct.fields(), "{body}");
+        let message = &from_http.fields()[0].message;
+        assert!(!message.contains(" at line "), "{message}");
+    }
 }

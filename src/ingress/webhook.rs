@@ -43,7 +43,11 @@ fn delivery_header(provider: Provider) -> &'static str {
 /// Gateway marked it so, and no larger than `max` (checked before any
 /// signature work).
 pub fn raw_body(req: &HttpRequest, max: usize) -> Result<Vec<u8>, Error> {
-    Ok(decode_body(req.body.as_deref(), req.is_base64_encoded, max)?.unwrap_or_default())
+    Ok(
+        decode_body(req.body.as_deref(), req.is_base64_encoded, max)?
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default(),
+    )
 }
 
 /// Checks the delivery's signature (GitHub) or token (GitLab) against each

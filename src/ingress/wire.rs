@@ -10,7 +10,6 @@ use crate::domain::{
     Disassociate, DisassociateItem, Error, FieldError, GetScan, Operation, ScanTarget, StartRun,
 };
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// For `Option` fields of request shapes: a missing field is `None`, but an
@@ -58,6 +57,9 @@ pub struct StartScanInput {
     pub repositories: Option<Vec<String>>,
     #[serde(default, deserialize_with = "non_null")]
     pub client_token: Option<String>,
+    /// The caller's own key for the work (`idempotencyKey`).
+    #[serde(default, deserialize_with = "non_null")]
+    pub idempotency_key: Option<String>,
 }
 
 /// A validated StartCodeSecurityScan request: one target, or a fan-out list.
@@ -68,7 +70,7 @@ pub struct ScanRequest {
     pub client_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetScanInput {
     #[serde(default, deserialize_with = "non_null")]
@@ -77,6 +79,9 @@ pub struct GetScanInput {
     pub project_id: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub scan_id: Option<String>,
+    /// The caller's own key for the work (`idempotencyKey`).
+    #[serde(default, deserialize_with = "non_null")]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +100,9 @@ pub struct DisassociateItemInput {
 pub struct DisassociateInput {
     #[serde(default, deserialize_with = "non_null")]
     pub disassociate_configuration_requests: Option<Vec<DisassociateItemInput>>,
+    /// The caller's own key for the work (`idempotencyKey`).
+    #[serde(default, deserialize_with = "non_null")]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,15 +113,28 @@ pub struct StartRunInput {
     pub assessment_template_arn: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub assessment_run_name: Option<String>,
+    /// The caller's own key for the work (`idempotencyKey`).
+    #[serde(default, deserialize_with = "non_null")]
+    pub idempotency_key: Option<String>,
 }
 
-/// Deserialise a request shape, naming the offending field on failure.
-pub fn decode_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+/// Deserialise a request shape from any JSON deserializer (a body's text,
+/// an event's value), naming the offending field on failure.
+pub fn decode_input<'de, T, D>(d: D) -> Result<T, Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    serde_path_to_error::deserialize(d).map_err(|e| {
         // serde's messages quote what was sent (an unknown key, a value of
-        // the wrong type): shown escaped and bounded.
+        // the wrong type): shown escaped and bounded. Read from text, they
+        // end with a position, which a value's do not: dropped, so every
+        // trigger words an error the same way.
         let path = bounded(&e.path().to_string(), MAX_SHOWN);
-        let inner = bounded(&e.into_inner().to_string(), MAX_SHOWN);
+        let inner = e.into_inner();
+        let at = format!(" at line {} column {}", inner.line(), inner.column());
+        let text = inner.to_string();
+        let inner = bounded(text.strip_suffix(&at).unwrap_or(&text), MAX_SHOWN);
         let field = if path == "." { String::new() } else { path };
         Error::invalid(vec![FieldError::new(field, inner)])
     })

@@ -104,20 +104,12 @@ pub fn decode(map: Map<String, Value>) -> Result<Vec<QueuedMessage>, Error> {
 /// names of its own, the message's work derives them from its `messageId`,
 /// which every redelivery of it keeps.
 pub fn route(message: &QueuedMessage, cfg: &Limits) -> Result<Action, Error> {
-    let mut fields = match json_object(
+    let mut fields: Map<String, Value> = json_object(
         Some(&message.body),
         false,
         cfg.max_body_bytes,
         cfg.max_body_values(),
-    )? {
-        Value::Object(fields) => fields,
-        other => {
-            return Err(unsupported(&format!(
-                "a message body that is a JSON {}",
-                type_name(&other)
-            )));
-        }
-    };
+    )?;
     let action = match fields.remove("action") {
         Some(Value::String(a)) => a,
         Some(other) => {

@@ -26,20 +26,20 @@ fn start_scan_accepts_both_shapes() {
 
 #[test]
 fn start_scan_names_bad_fields() {
-    let e = decode_input::<StartScanInput>(
+    let e = decode_input::<StartScanInput, _>(
         json!({"projectId": "project-XYZ", "clientToken": "has space"}),
     )
     .unwrap()
     .validate(10)
     .unwrap_err();
     assert_eq!(fields(e), ["clientToken", "projectId"]);
-    let e = decode_input::<StartScanInput>(json!({}))
+    let e = decode_input::<StartScanInput, _>(json!({}))
         .unwrap()
         .validate(10)
         .unwrap_err();
     assert_eq!(fields(e), ["resource.projectId"]);
     let long = "x".repeat(65);
-    let e = decode_input::<StartScanInput>(json!({"projectId": PROJECT, "clientToken": long}))
+    let e = decode_input::<StartScanInput, _>(json!({"projectId": PROJECT, "clientToken": long}))
         .unwrap()
         .validate(10)
         .unwrap_err();
@@ -48,7 +48,7 @@ fn start_scan_names_bad_fields() {
 
 #[test]
 fn repositories_and_fan_out_lists() {
-    let r = decode_input::<StartScanInput>(json!({"repository": "octo-org/payments-api"}))
+    let r = decode_input::<StartScanInput, _>(json!({"repository": "octo-org/payments-api"}))
         .unwrap()
         .validate(10)
         .unwrap();
@@ -56,7 +56,7 @@ fn repositories_and_fan_out_lists() {
         r.targets,
         [ScanTarget::Repository("octo-org/payments-api".into())]
     );
-    let r = decode_input::<StartScanInput>(json!({"repositories": ["a/b", "group/sub/c"]}))
+    let r = decode_input::<StartScanInput, _>(json!({"repositories": ["a/b", "group/sub/c"]}))
         .unwrap()
         .validate(10)
         .unwrap();
@@ -69,7 +69,7 @@ fn repositories_and_fan_out_lists() {
         json!({"projectIds": ["x"]}),
         json!({"repository": "a/b", "projectId": PROJECT}),
     ] {
-        let e = decode_input::<StartScanInput>(bad.clone())
+        let e = decode_input::<StartScanInput, _>(bad.clone())
             .unwrap()
             .validate(10);
         assert!(e.is_err(), "{bad}");
@@ -78,10 +78,10 @@ fn repositories_and_fan_out_lists() {
 
 #[test]
 fn unknown_and_mistyped_fields_are_named() {
-    let e = decode_input::<StartScanInput>(json!({"projectID": PROJECT})).unwrap_err();
+    let e = decode_input::<StartScanInput, _>(json!({"projectID": PROJECT})).unwrap_err();
     assert_eq!(e.code(), "InvalidRequest");
     assert!(e.to_string().contains("projectID"), "{e}");
-    let e = decode_input::<StartScanInput>(json!({"resource": {"projectId": 5}})).unwrap_err();
+    let e = decode_input::<StartScanInput, _>(json!({"resource": {"projectId": 5}})).unwrap_err();
     assert_eq!(fields(e), ["resource.projectId"]);
 }
 
@@ -128,7 +128,7 @@ fn start_run_limits() {
         }))
         .unwrap();
     assert!(ok.validate().is_ok());
-    let e = decode_input::<StartRunInput>(json!({
+    let e = decode_input::<StartRunInput, _>(json!({
         "assessmentTemplateArn": "x".repeat(301),
         "assessmentRunName": ""
     }))

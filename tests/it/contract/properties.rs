@@ -139,7 +139,7 @@ proptest! {
         let _ = check_client_token("clientToken", &s);
         let _ = check_repository("repository", &s);
         let _ = decode(json!({"action": s.clone()}));
-        if let Ok(input) = decode_input::<StartScanInput>(json!({"projectId": s.clone(), "clientToken": s})) {
+        if let Ok(input) = decode_input::<StartScanInput, _>(json!({"projectId": s.clone(), "clientToken": s})) {
             let _ = input.validate(10);
         }
     }
