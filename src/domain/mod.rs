@@ -11,6 +11,7 @@ pub mod keys;
 pub mod operation;
 pub mod outcome;
 pub mod provider;
+pub mod resend;
 pub mod validate;
 
 pub use action::*;

@@ -9,6 +9,7 @@
 use super::client::Clients;
 use super::errors::aws_error;
 use crate::config::BatchSettings;
+use crate::domain::resend::{Resend, resend_unsettled};
 use crate::domain::{
     AwsErrorKind, BatchOutcome, DISASSOCIATE_BATCH_LIMIT, Deadline, Disassociate, DisassociateItem,
     Error, FailedAssociation, Operation, Resource, SuccessfulAssociation,
@@ -151,33 +152,31 @@ async fn with_retries(
     chunk: &[DisassociateItem],
     deadline: Deadline,
 ) -> Vec<ItemResult> {
-    if !deadline.allows_call() {
-        return vec![ItemResult::not_attempted(); chunk.len()];
-    }
-    let mut results = call(api, chunk).await;
-    let mut backoff = settings.item_retry_backoff;
-    for _ in 0..settings.item_retry_rounds {
-        let again: Vec<usize> = (0..chunk.len())
-            .filter(|i| results[*i].transient())
-            .collect();
-        if again.is_empty() {
-            break;
-        }
-        deadline.sleep(backoff).await;
-        backoff *= 2;
-        if !deadline.allows_call() {
-            break;
-        }
-        let items: Vec<DisassociateItem> = again.iter().map(|i| chunk[*i].clone()).collect();
-        tracing::info!(
-            items = items.len(),
-            "retrying disassociation items the service failed with INTERNAL_ERROR"
-        );
-        for (i, result) in again.into_iter().zip(call(api, &items).await) {
-            results[i] = result;
-        }
-    }
+    let resend = Resend {
+        calls: settings.item_retry_rounds.saturating_add(1),
+        backoff: settings.item_retry_backoff,
+    };
+    let results = resend_unsettled(
+        chunk.len(),
+        resend,
+        deadline,
+        ItemResult::transient,
+        |attempt, indices| async move {
+            let items: Vec<DisassociateItem> = indices.iter().map(|i| chunk[*i].clone()).collect();
+            if attempt > 1 {
+                tracing::info!(
+                    items = items.len(),
+                    "retrying disassociation items the service failed with INTERNAL_ERROR"
+                );
+            }
+            call(api, &items).await
+        },
+    )
+    .await;
     results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(ItemResult::not_attempted))
+        .collect()
 }
 
 /// One service call; one result per input item, in order, whatever the

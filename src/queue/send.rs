@@ -3,9 +3,11 @@
 //! Entries SQS reports failed are sent again; what still fails is reported
 //! by index, never dropped.
 
-use crate::domain::{AwsError, AwsErrorKind, Error};
+use crate::domain::resend::{Resend, resend_unsettled};
+use crate::domain::{AwsError, AwsErrorKind, Deadline, Error};
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use futures::StreamExt;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::batches::{MAX_BATCH_BYTES, batches};
@@ -140,97 +142,119 @@ impl WorkQueue {
         messages: &[Outgoing],
         batch: Vec<usize>,
     ) -> Result<(), Unsent> {
-        let mut pending = batch;
-        let mut backoff = self.backoff;
+        let resend = Resend {
+            calls: self.attempts,
+            backoff: self.backoff,
+        };
+        let batch = &batch;
+        let results = resend_unsettled(
+            batch.len(),
+            resend,
+            Deadline::NONE,
+            Result::is_err,
+            |attempt, positions| async move {
+                let indices: Vec<usize> = positions.iter().map(|p| batch[*p]).collect();
+                self.send_entries(url, messages, &indices, attempt).await
+            },
+        )
+        .await;
+        let mut unsent = Vec::new();
         let mut error = None;
-        for attempt in 1..=self.attempts {
-            if attempt > 1 {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-            let entries = pending
-                .iter()
-                .map(|i| {
-                    let m = &messages[*i];
-                    let mut entry = SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(&m.body);
-                    if m.delay_seconds > 0 {
-                        entry = entry.delay_seconds(m.delay_seconds.min(900));
-                    }
-                    for (name, value) in &m.attributes {
-                        entry = entry.message_attributes(
-                            *name,
-                            MessageAttributeValue::builder()
-                                .data_type(if value.parse::<u64>().is_ok() {
-                                    "Number"
-                                } else {
-                                    "String"
-                                })
-                                .string_value(value)
-                                .build()
-                                .expect("the data type is set"),
-                        );
-                    }
-                    entry.build().expect("id and body are set")
-                })
-                .collect();
-            let sent = self
-                .client
-                .send_message_batch()
-                .queue_url(url)
-                .set_entries(Some(entries))
-                .send()
-                .await;
-            match sent {
-                Ok(out) => {
-                    let failed: Vec<usize> = out
-                        .failed()
-                        .iter()
-                        .filter_map(|f| {
-                            tracing::warn!(
-                                entry = f.id(),
-                                code = f.code(),
-                                sender_fault = f.sender_fault(),
-                                attempt,
-                                "SendMessageBatch entry failed"
-                            );
-                            f.id().parse().ok().filter(|i| pending.contains(i))
-                        })
-                        .collect();
-                    // An entry reported neither way is not known to be sent.
-                    let accepted: Vec<usize> = out
-                        .successful()
-                        .iter()
-                        .filter_map(|s| s.id().parse().ok())
-                        .collect();
-                    pending.retain(|i| failed.contains(i) || !accepted.contains(i));
-                    if let Some(f) = out.failed().first() {
-                        error = Some(entry_error(f.code(), f.message(), f.sender_fault()));
-                    }
-                }
-                Err(e) => {
-                    let e = Error::Aws(crate::sdk::aws_error(OPERATION, &e, sqs_kind));
-                    tracing::warn!(
-                        code = e.code(),
-                        attempt,
-                        entries = pending.len(),
-                        "SendMessageBatch failed"
-                    );
-                    error = Some(e);
-                }
-            }
-            if pending.is_empty() {
-                return Ok(());
+        for (index, result) in batch.iter().zip(results) {
+            if let Some(Err(e)) = result {
+                unsent.push(*index);
+                error = error.or(e);
             }
         }
+        if unsent.is_empty() {
+            return Ok(());
+        }
         Err(Unsent {
-            indices: pending,
+            indices: unsent,
             error: error.unwrap_or_else(|| Error::Internal {
                 message: "SQS did not report the messages sent".to_string(),
             }),
         })
     }
+
+    /// One SendMessageBatch call of the messages at `indices`: for each, in
+    /// order, `Ok` when SQS accepted it, else its error (`None` when SQS
+    /// reported it neither way, so it is not known to be sent).
+    async fn send_entries(
+        &self,
+        url: &str,
+        messages: &[Outgoing],
+        indices: &[usize],
+        attempt: u32,
+    ) -> Vec<Result<(), Option<Error>>> {
+        let entries = indices.iter().map(|i| entry(*i, &messages[*i])).collect();
+        let sent = self
+            .client
+            .send_message_batch()
+            .queue_url(url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        let out = match sent {
+            Ok(out) => out,
+            Err(e) => {
+                let e = Error::Aws(crate::sdk::aws_error(OPERATION, &e, sqs_kind));
+                tracing::warn!(
+                    code = e.code(),
+                    attempt,
+                    entries = indices.len(),
+                    "SendMessageBatch failed"
+                );
+                return vec![Err(Some(e)); indices.len()];
+            }
+        };
+        let mut results: HashMap<String, Result<(), Option<Error>>> = HashMap::new();
+        for s in out.successful() {
+            results.insert(s.id().to_string(), Ok(()));
+        }
+        // A failure wins over a success reported for the same entry.
+        for f in out.failed() {
+            tracing::warn!(
+                entry = f.id(),
+                code = f.code(),
+                sender_fault = f.sender_fault(),
+                attempt,
+                "SendMessageBatch entry failed"
+            );
+            let error = entry_error(f.code(), f.message(), f.sender_fault());
+            results.insert(f.id().to_string(), Err(Some(error)));
+        }
+        indices
+            .iter()
+            .map(|i| results.remove(&i.to_string()).unwrap_or(Err(None)))
+            .collect()
+    }
+}
+
+/// The entry of the message at `index` (its id), with its delay and
+/// attributes.
+fn entry(index: usize, m: &Outgoing) -> SendMessageBatchRequestEntry {
+    let mut entry = SendMessageBatchRequestEntry::builder()
+        .id(index.to_string())
+        .message_body(&m.body);
+    if m.delay_seconds > 0 {
+        entry = entry.delay_seconds(m.delay_seconds.min(900));
+    }
+    for (name, value) in &m.attributes {
+        entry = entry.message_attributes(
+            *name,
+            MessageAttributeValue::builder()
+                .data_type(if value.parse::<u64>().is_ok() {
+                    "Number"
+                } else {
+                    "String"
+                })
+                .string_value(value)
+                .build()
+                .expect("the data type is set"),
+        );
+    }
+    entry.build().expect("id and body are set")
 }
 
 pub(super) fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
