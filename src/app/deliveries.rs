@@ -10,8 +10,8 @@
 use super::App;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
 use crate::domain::completion::Requested;
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::gate::Through;
-use crate::domain::validate::shown;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
 use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{HttpAnswer, envelope, http_error, http_success};
@@ -105,7 +105,7 @@ impl App {
     async fn verified(&self, req: &HttpRequest, provider: Provider) -> Result<Delivery, Error> {
         if req.method != "POST" {
             return Err(Error::MethodNotAllowed {
-                method: shown(&req.method),
+                method: bounded(&req.method, MAX_SHOWN),
                 allow: vec!["POST"],
             });
         }

@@ -18,7 +18,7 @@ impl ConfigError {
             variable: name.to_string(),
             message: format!(
                 "environment variable {name}={:?} is invalid: expected {expected}",
-                crate::domain::validate::shown(value)
+                crate::domain::error::bounded(value, crate::domain::error::MAX_SHOWN)
             ),
         }
     }

@@ -70,7 +70,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                     "WEBHOOK_SECRET_ARN",
                     &format!(
                         "{:?} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
-                        crate::domain::validate::shown(arn)
+                        crate::domain::error::bounded(arn, crate::domain::error::MAX_SHOWN)
                     ),
                 ));
             }

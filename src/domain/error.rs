@@ -231,7 +231,9 @@ pub const MAX_SHOWN: usize = 128;
 /// The most characters of one message (which may quote a value).
 pub const MAX_MESSAGE: usize = 512;
 
-/// `text` escaped (control characters, quotes) and cut to `max` characters.
+/// The one way a value from outside (a caller's, a service's) is shown in
+/// a message or a log: control characters escaped (`\u{1b}`), so it can
+/// neither forge a line nor drive a terminal, and cut to `max` characters.
 pub fn bounded(text: &str, max: usize) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {

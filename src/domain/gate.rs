@@ -10,7 +10,7 @@
 //! checks that no other file names its constructor.
 
 use super::action::Action;
-use super::error::{Error, FieldError};
+use super::error::{Error, FieldError, MAX_SHOWN, bounded};
 
 /// Inspector Classic's end of support, as the refusals and README say it.
 pub const CLASSIC_END_OF_SUPPORT: &str = "2026-05-20";
@@ -188,7 +188,7 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
             if !scopes.contains(&needed) {
                 return Err(forbidden(format!(
                     "the token does not carry the scope {}",
-                    super::validate::shown(&needed)
+                    bounded(&needed, MAX_SHOWN)
                 )));
             }
         }
@@ -279,7 +279,7 @@ pub fn admit_batch<'a>(
         [work, watch]
             .into_iter()
             .flatten()
-            .map(super::validate::shown)
+            .map(|v| bounded(v, MAX_SHOWN))
             .collect::<Vec<_>>()
             .join(" or ")
     };
@@ -296,7 +296,7 @@ pub fn admit_batch<'a>(
             (None, _) => {
                 return Err(forbidden(format!(
                     "an SQS batch from {} is refused: only the function's own queues ({}) are accepted",
-                    arn.map_or("no eventSourceARN".to_string(), super::validate::shown),
+                    arn.map_or("no eventSourceARN".to_string(), |a| bounded(a, MAX_SHOWN)),
                     own()
                 )));
             }

@@ -1,7 +1,7 @@
 //! Validation against the service's documented limits, shared by every
-//! way a request arrives, and the one way a caller's value is shown back.
+//! way a request arrives (a value shown back goes through `error::bounded`).
 
-use super::error::{Error, FieldError};
+use super::error::{Error, FieldError, MAX_SHOWN, bounded};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -19,20 +19,6 @@ static SCAN_CONFIGURATION_ARN: LazyLock<Regex> =
 static SCAN_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(SCAN_ID_PATTERN).expect("valid regex"));
 
-/// Shows a caller's value in a message without letting it flood or forge
-/// anything: control characters escaped, long values cut.
-pub fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(80)
-        .flat_map(char::escape_debug)
-        .collect();
-    if value.chars().count() > 80 {
-        out.push_str("...");
-    }
-    out
-}
-
 pub fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> String {
     match value {
         None => errors.push(FieldError::new(field, "is required")),
@@ -40,7 +26,7 @@ pub fn check_project_id(field: &str, value: Option<&str>, errors: &mut Vec<Field
             field,
             format!(
                 "\"{}\" is not a project id (expected project-<uuid>, lowercase hex)",
-                shown(v)
+                bounded(v, MAX_SHOWN)
             ),
         )),
         Some(v) => return v.to_string(),
@@ -106,7 +92,7 @@ pub fn check_repository(field: &str, value: &str) -> Result<(), FieldError> {
             field,
             format!(
                 "\"{}\" is not a repository name (owner/name or name)",
-                shown(value)
+                bounded(value, MAX_SHOWN)
             ),
         ));
     }
@@ -160,8 +146,9 @@ mod tests {
     }
 
     #[test]
-    fn shown_escapes_and_truncates() {
-        assert_eq!(shown("a\u{1b}[31m"), "a\\u{1b}[31m");
-        assert!(shown(&"y".repeat(500)).ends_with("..."));
+    fn a_value_is_shown_escaped_and_cut() {
+        assert_eq!(bounded("a\u{1b}[31m\n", MAX_SHOWN), "a\\u{1b}[31m\\n");
+        let long = bounded(&"y".repeat(500), MAX_SHOWN);
+        assert_eq!(long, format!("{}...", "y".repeat(MAX_SHOWN)));
     }
 }

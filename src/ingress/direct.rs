@@ -3,7 +3,7 @@
 
 use super::actions::{Origin, Request, action_for};
 use crate::config::Limits;
-use crate::domain::validate::shown;
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::{Action, Error, Operation};
 use serde_json::{Map, Value};
 
@@ -16,7 +16,11 @@ pub fn route(
     let op = Operation::from_name(action).ok_or_else(|| {
         Error::invalid_field(
             "action",
-            format!("\"{}\" is not one of {}", shown(action), Operation::names()),
+            format!(
+                "\"{}\" is not one of {}",
+                bounded(action, MAX_SHOWN),
+                Operation::names()
+            ),
         )
     })?;
     action_for(Request::decode(op, fields)?, cfg, origin)

@@ -5,8 +5,8 @@ use super::actions::{Origin, Request, action_for};
 use super::push::{self, Push};
 use super::wire::{type_name, unsupported};
 use crate::config::{Limits, Trust};
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::keys::{derive_run_name, derive_token, push_token};
-use crate::domain::validate::shown;
 use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartRun, StartScan};
 use serde_json::{Map, Value};
 
@@ -65,9 +65,9 @@ fn untrusted(ev: &EventBridgeEvent, why: &str) -> Error {
     Error::UntrustedEvent {
         message: format!(
             "EventBridge event {} from account {} with source {}: {why}",
-            shown(&ev.id),
-            shown(&ev.account),
-            shown(&ev.source)
+            bounded(&ev.id, MAX_SHOWN),
+            bounded(&ev.account, MAX_SHOWN),
+            bounded(&ev.source, MAX_SHOWN)
         ),
     }
 }
@@ -131,8 +131,8 @@ pub fn route(
         .ok_or_else(|| Error::UnsupportedEvent {
             message: format!(
                 "unsupported EventBridge event: detail-type \"{}\" from source \"{}\"; expected detail-type one of {}",
-                shown(&ev.detail_type),
-                shown(&ev.source),
+                bounded(&ev.detail_type, MAX_SHOWN),
+                bounded(&ev.source, MAX_SHOWN),
                 EVENT_OPERATIONS.map(Operation::name).join(", ")
             ),
         })?;

@@ -7,7 +7,8 @@ use super::body::json_object;
 use super::caller::{self, Who};
 use super::wire::{GetScanInput, StartRunInput, StartScanInput};
 use crate::config::Limits;
-use crate::domain::validate::{check_idempotency_key, shown};
+use crate::domain::error::{MAX_SHOWN, bounded};
+use crate::domain::validate::check_idempotency_key;
 use crate::domain::{Action, Error, Operation};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use serde::de::DeserializeOwned;
@@ -189,7 +190,7 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     let Handler::Api(op) = matched.route.handler else {
         // app.rs sends the webhook routes to the webhook handler first.
         return Err(Error::NotFound {
-            path: shown(&req.path),
+            path: bounded(&req.path, MAX_SHOWN),
         });
     };
     // The route's scope, the identity HTTP_AUTH requires and what a

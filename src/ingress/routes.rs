@@ -4,7 +4,7 @@
 //! it; the older views (`HTTP_ROUTES`, `ROUTE_SCOPES`, `WEBHOOK_ROUTES`) are
 //! computed from it.
 
-use crate::domain::validate::shown;
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::{Error, Operation, Provider};
 use percent_encoding::percent_decode_str;
 
@@ -184,10 +184,12 @@ pub fn find(method: &str, path: &str) -> Result<Matched, Error> {
         return Ok(Matched { route, params });
     }
     if allow.is_empty() {
-        return Err(Error::NotFound { path: shown(path) });
+        return Err(Error::NotFound {
+            path: bounded(path, MAX_SHOWN),
+        });
     }
     Err(Error::MethodNotAllowed {
-        method: shown(method),
+        method: bounded(method, MAX_SHOWN),
         allow,
     })
 }

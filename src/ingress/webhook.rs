@@ -10,8 +10,8 @@ use super::body::decode_body;
 use super::encode::{HttpAnswer, http_error};
 use super::http::HttpRequest;
 use super::push::{self, Push};
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::keys::push_token;
-use crate::domain::validate::shown;
 use crate::domain::{Action, Error, FieldError, Outcome, Provider, ScanTarget, Skip, StartScan};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -170,7 +170,7 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
         Asks::Ignored(format!(
             "{} event \"{}\" is not acted on: only {handled}",
             provider.title(),
-            shown(event)
+            bounded(event, MAX_SHOWN)
         ))
     };
     let asks = match (provider, event) {
@@ -208,8 +208,10 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
     };
     Ok(Delivery {
         provider,
-        event: shown(event),
-        id: req.header(delivery_header(provider)).map(shown),
+        event: bounded(event, MAX_SHOWN),
+        id: req
+            .header(delivery_header(provider))
+            .map(|v| bounded(v, MAX_SHOWN)),
         asks,
     })
 }
@@ -241,7 +243,7 @@ fn payload(req: &HttpRequest, body: &[u8]) -> Result<Value, Error> {
         }
         other => Err(Error::malformed(format!(
             "content type \"{}\" is not accepted: application/json or application/x-www-form-urlencoded",
-            shown(other)
+            bounded(other, MAX_SHOWN)
         ))),
     }
 }

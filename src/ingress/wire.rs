@@ -4,7 +4,7 @@
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::validate::{
     check_client_token, check_len, check_project_id, check_repository, finish,
-    is_scan_configuration_arn, is_scan_id, shown,
+    is_scan_configuration_arn, is_scan_id,
 };
 use crate::domain::{
     Disassociate, DisassociateItem, Error, FieldError, GetScan, Operation, ScanTarget, StartRun,
@@ -233,7 +233,7 @@ impl GetScanInput {
             Some(s) if !is_scan_id(&s) => {
                 errors.push(FieldError::new(
                     "scanId",
-                    format!("\"{}\" is not a scan id", shown(&s)),
+                    format!("\"{}\" is not a scan id", bounded(&s, MAX_SHOWN)),
                 ));
                 String::new()
             }
@@ -285,7 +285,7 @@ impl DisassociateInput {
                         arn_field,
                         format!(
                             "\"{}\" is not a code security scan configuration ARN",
-                            shown(&a)
+                            bounded(&a, MAX_SHOWN)
                         ),
                     ));
                     String::new()
@@ -331,7 +331,7 @@ impl StartRunInput {
                 {
                     errors.push(FieldError::new(
                         "assessmentTemplateArn",
-                        format!("\"{}\" is not an ARN", shown(&a)),
+                        format!("\"{}\" is not an ARN", bounded(&a, MAX_SHOWN)),
                     ));
                 }
                 a

@@ -5,7 +5,7 @@
 use super::client::Clients;
 use super::errors::aws_error;
 use crate::config::ResolveSettings;
-use crate::domain::validate::shown;
+use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::{Deadline, Error, Operation};
 use aws_sdk_inspector2::types::{
     CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
@@ -152,18 +152,22 @@ pub fn choose(repository: &str, candidates: Vec<Candidate>) -> Result<String, Er
             code: "RepositoryNotFound",
             message: format!(
                 "repository \"{}\" is not known to Amazon Inspector: connect it through a code security integration, or map it in PROJECT_MAP",
-                shown(repository)
+                bounded(repository, MAX_SHOWN)
             ),
         }),
         (_, many) => Err(Error::Repository {
             code: "AmbiguousRepository",
             message: format!(
                 "repository \"{}\" matches {} Inspector projects ({}); name it as owner/name or map it in PROJECT_MAP",
-                shown(repository),
+                bounded(repository, MAX_SHOWN),
                 many.len(),
                 many.iter()
                     .take(10)
-                    .map(|c| format!("{} {}", shown(&c.project_name), shown(&c.project_id)))
+                    .map(|c| format!(
+                        "{} {}",
+                        bounded(&c.project_name, MAX_SHOWN),
+                        bounded(&c.project_id, MAX_SHOWN)
+                    ))
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
