@@ -7,6 +7,7 @@
 
 mod admission;
 mod deliveries;
+mod record;
 mod sweep;
 mod watches;
 
@@ -16,13 +17,14 @@ use crate::domain::gate::OwnQueue;
 use crate::domain::{Deadline, Error, Outcome};
 use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{envelope, http_error, http_success};
-use crate::ingress::{Attribution, Invocation, Trigger, decode, route};
+use crate::ingress::{Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
 use crate::queue::{WatchQueue, WorkQueue};
 use crate::results::Publisher;
 use crate::secrets::WebhookSecretStore;
 use lambda_runtime::LambdaEvent;
+use record::Record;
 use serde_json::Value;
 use std::time::Instant;
 
@@ -148,16 +150,9 @@ impl App {
     /// An event that does not decode: logged, counted, answered with `e`.
     fn rejected(&self, e: Error, request_id: &str, started: Instant) -> Error {
         crate::telemetry::error(&e);
-        let error = bounded(&e.to_string(), 1024);
-        tracing::warn!(
-            request_id,
-            trigger = "unknown",
-            outcome = "rejected",
-            error_code = e.code(),
-            error,
-            latency_ms = started.elapsed().as_millis() as u64,
-            "invocation"
-        );
+        Record::new(request_id, "unknown", started)
+            .error(&e)
+            .write();
         e
     }
 
@@ -229,16 +224,15 @@ impl App {
             },
             Err(e) => (Err(e.clone()), None),
         };
-        let latency_ms = started.elapsed().as_millis() as u64;
         crate::telemetry::outcome(&result);
-        log_invocation(
-            &request_id,
-            &trigger,
-            operation,
-            &resource,
-            &result,
-            latency_ms,
-        );
+        Record {
+            action: Some(operation.unwrap_or("none")),
+            resource: Some(bounded(&resource, 256)),
+            who: trigger.attribution(),
+            ..Record::new(&request_id, trigger.kind(), started)
+        }
+        .result(&result)
+        .write();
 
         // Every scan started is watched until it ends (SCAN_RESULTS).
         let requested = crate::ingress::requested::requested(&trigger);
@@ -281,91 +275,6 @@ fn own_queue_arn(settings: &Settings, url: Option<&str>, region: Option<String>)
         .work_queue_arn
         .clone()
         .or_else(|| url.and_then(|u| crate::domain::gate::queue_arn(u, region.as_deref())))
-}
-
-/// The one log line of an invocation: what was asked, by whom, and what
-/// came of it. Every value is bounded; no body, header or credential. The
-/// fields are written once; the level follows the outcome (error for a
-/// failure worth a retry or a 5xx, warn for a refusal, info otherwise).
-fn log_invocation(
-    request_id: &str,
-    trigger: &Trigger,
-    action: Option<&str>,
-    resource: &str,
-    result: &Result<Outcome, Error>,
-    latency_ms: u64,
-) {
-    let kind = trigger.kind();
-    let action = action.unwrap_or("none");
-    let who: Attribution = trigger.attribution();
-    let resource = bounded(resource, 256);
-    let outcome;
-    let (mut reason, mut repository, mut git_ref) = (None, None, None);
-    let (mut failed_items, mut error_code, mut retryable, mut error) = (None, None, None, None);
-    let level = match result {
-        Ok(o) => {
-            let failed = o.failed_items();
-            outcome = match o {
-                Outcome::DryRun(_) => "planned",
-                Outcome::Skipped(_) => "skipped",
-                _ if failed > 0 => "failed",
-                _ => "completed",
-            };
-            match o {
-                // A skip names its reason; anything else counts its failed items.
-                Outcome::Skipped(s) => {
-                    reason = Some(bounded(&s.reason, 256));
-                    repository = s.repository.as_deref();
-                    git_ref = s.git_ref.as_deref().map(|r| bounded(r, 128));
-                }
-                _ => failed_items = Some(failed),
-            }
-            tracing::Level::INFO
-        }
-        Err(e) => {
-            error_code = Some(e.code());
-            error = Some(bounded(&e.to_string(), 1024));
-            if e.retryable() || e.http_status() >= 500 {
-                outcome = "failed";
-                retryable = Some(e.retryable());
-                tracing::Level::ERROR
-            } else {
-                outcome = "rejected";
-                tracing::Level::WARN
-            }
-        }
-    };
-    macro_rules! invocation {
-        ($level:ident) => {
-            tracing::$level!(
-                request_id,
-                trigger = kind,
-                action,
-                resource,
-                caller = who.caller.as_deref(),
-                api_request_id = who.api_request_id.as_deref(),
-                source_ip = who.source_ip.as_deref(),
-                event_source = who.event_source.as_deref(),
-                event_account = who.event_account.as_deref(),
-                event_id = who.event_id.as_deref(),
-                outcome,
-                reason,
-                repository,
-                git_ref,
-                failed_items,
-                error_code,
-                retryable,
-                error,
-                latency_ms,
-                "invocation"
-            )
-        };
-    }
-    match level {
-        tracing::Level::ERROR => invocation!(error),
-        tracing::Level::WARN => invocation!(warn),
-        _ => invocation!(info),
-    }
 }
 
 /// Non-HTTP callers (async invoke, Step Functions, EventBridge) get a Lambda

@@ -275,11 +275,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         };
         Ok(ResolveSettings {
             project_map,
-            cache_ttl: Duration::from_secs(self.number(
-                "RESOLVE_CACHE_TTL_SECONDS",
-                d.cache_ttl.as_secs() as usize,
-                0..=86_400,
-            )? as u64),
+            cache_ttl: self.seconds("RESOLVE_CACHE_TTL_SECONDS", d.cache_ttl, 86_400)?,
             cache_size: self.number("RESOLVE_CACHE_SIZE", d.cache_size, 0..=100_000)?,
         })
     }

@@ -8,12 +8,12 @@
 //! that nothing of the request is logged.
 
 use super::App;
+use super::record::Record;
 use crate::config::WEBHOOK_ANSWER_WITHIN;
 use crate::domain::completion::Requested;
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, Outcome, Provider};
-use crate::ingress::answer::ErrorAnswer;
 use crate::ingress::encode::{HttpAnswer, envelope, http_error, http_success};
 use crate::ingress::http::HttpRequest;
 use crate::ingress::webhook::{self, Asks, Delivery, WEBHOOK_ROUTES};
@@ -36,16 +36,13 @@ impl App {
         // (signed or not) waits for no secret and holds no more than this.
         let Some(_slot) = Slot::take(&self.webhook_slots, self.settings.webhooks.concurrency)
         else {
-            let (provider, latency_ms) = (provider.key(), latency_ms(started));
-            tracing::warn!(
-                request_id,
-                trigger = "webhook",
-                provider,
-                outcome = "rejected",
-                error_code = BUSY,
-                latency_ms,
-                "invocation"
-            );
+            Record {
+                provider: Some(provider.key()),
+                outcome: Some("rejected"),
+                error_code: Some(BUSY),
+                ..Record::new(request_id, "webhook", started)
+            }
+            .write();
             let body = serde_json::json!({"error": {"code": BUSY, "retryable": true,
                 "message": "too many webhook deliveries in flight (WEBHOOK_CONCURRENCY); retry later"}});
             let answer = HttpAnswer {
@@ -172,36 +169,37 @@ impl Drop for Slot {
     }
 }
 
-fn latency_ms(started: Instant) -> u64 {
-    started.elapsed().as_millis() as u64
-}
-
 /// Not verified (or not served): the code only, nothing the request carried.
 fn rejected(request_id: &str, provider: Provider, e: &Error, started: Instant) {
-    let (provider, error_code, latency_ms) = (provider.key(), e.code(), latency_ms(started));
-    if e.http_status() >= 500 {
-        tracing::error!(request_id, trigger = "webhook", provider, outcome = "failed", error_code, error = %e, latency_ms, "invocation");
-    } else {
-        tracing::warn!(request_id, trigger = "webhook", provider, outcome = "rejected", error_code, error = %e, latency_ms, "invocation");
+    Record {
+        provider: Some(provider.key()),
+        ..Record::new(request_id, "webhook", started)
+    }
+    .error(e)
+    .write();
+}
+
+/// A delivery's record: who sent it, which event, which delivery.
+fn delivered<'a>(request_id: &'a str, delivery: &'a Delivery, started: Instant) -> Record<'a> {
+    Record {
+        provider: Some(delivery.provider.key()),
+        event: Some(delivery.event.as_str()),
+        delivery_id: delivery.id.as_deref(),
+        ..Record::new(request_id, "webhook", started)
     }
 }
 
 fn acknowledged(request_id: &str, delivery: &Delivery, started: Instant) {
     let (outcome, reason) = match &delivery.asks {
-        Asks::Ignored(reason) => ("ignored", Some(reason.as_str())),
+        Asks::Ignored(reason) => ("ignored", Some(reason.clone())),
         _ => ("received", None),
     };
-    tracing::info!(
-        request_id,
-        trigger = "webhook",
-        provider = delivery.provider.key(),
-        event = delivery.event.as_str(),
-        delivery_id = delivery.id.as_deref(),
-        outcome,
+    Record {
+        outcome: Some(outcome),
         reason,
-        latency_ms = latency_ms(started),
-        "invocation"
-    );
+        ..delivered(request_id, delivery, started)
+    }
+    .write();
 }
 
 fn ran(
@@ -211,37 +209,11 @@ fn ran(
     result: &Result<Outcome, Error>,
     started: Instant,
 ) {
-    let (provider, event, delivery_id) = (
-        delivery.provider.key(),
-        delivery.event.as_str(),
-        delivery.id.as_deref(),
-    );
-    let (action_name, resource) = (action.operation().name(), action.describe());
-    let latency_ms = latency_ms(started);
-    match result {
-        Ok(Outcome::Skipped(s)) => {
-            tracing::info!(request_id, trigger = "webhook", provider, event, delivery_id, action = action_name, resource, outcome = "skipped", reason = %s.reason, git_ref = s.git_ref.as_deref(), latency_ms, "invocation");
-        }
-        Ok(outcome) => {
-            let outcome = match outcome {
-                Outcome::DryRun(_) => "planned",
-                _ => "completed",
-            };
-            tracing::info!(
-                request_id,
-                trigger = "webhook",
-                provider,
-                event,
-                delivery_id,
-                action = action_name,
-                resource,
-                outcome,
-                latency_ms,
-                "invocation"
-            );
-        }
-        Err(e) => {
-            tracing::error!(request_id, trigger = "webhook", provider, event, delivery_id, action = action_name, resource, outcome = "failed", error_code = e.code(), retryable = e.retryable(), error = %e, latency_ms, "invocation");
-        }
+    Record {
+        action: Some(action.operation().name()),
+        resource: Some(action.describe()),
+        ..delivered(request_id, delivery, started)
     }
+    .result(result)
+    .write();
 }

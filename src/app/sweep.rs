@@ -5,6 +5,7 @@
 //! `PartialFailure`: a fan-out never ends as a success that drops them.
 
 use super::App;
+use super::record::Record;
 use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
@@ -15,7 +16,6 @@ use crate::queue::bodies as work;
 use crate::queue::later::{expired, later_messages, unix_now};
 use crate::queue::message::{self as sqs, QueuedMessage};
 use crate::queue::{Outgoing, Rest, Split, Unsent, WorkQueue};
-use futures::StreamExt;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -186,11 +186,11 @@ impl App {
         deadline: Deadline,
         started: Instant,
     ) -> Value {
-        let verdicts: Vec<Verdict> = futures::stream::iter(&messages)
-            .map(|m| self.consume_one(m, request_id, deadline))
-            .buffered(self.settings.batch.concurrency.max(1))
-            .collect()
-            .await;
+        let concurrency = self.settings.batch.concurrency;
+        let verdicts: Vec<Verdict> = sqs::handle_each(&messages, concurrency, |m| {
+            self.consume_one(m, request_id, deadline)
+        })
+        .await;
         let mut again = vec![false; messages.len()];
         let (mut later, mut dead, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
         let mut owners: (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
@@ -278,19 +278,17 @@ impl App {
                 again[owners[i]] = true;
             }
         }
-        let failed = crate::queue::message::named(&messages, &again);
-        crate::telemetry::batch(failed.len(), rejected);
-        tracing::info!(
-            request_id,
-            trigger = "sqs",
-            messages = messages.len(),
-            retried = failed.len(),
-            rejected,
-            later_items = items,
-            latency_ms = started.elapsed().as_millis() as u64,
-            "invocation"
-        );
-        sqs::batch_response(&failed)
+        let (retried, response) = sqs::partial_response(&messages, &again);
+        crate::telemetry::batch(retried, rejected);
+        Record {
+            messages: Some(messages.len()),
+            retried: Some(retried),
+            rejected: Some(rejected),
+            later_items: Some(items),
+            ..Record::new(request_id, "sqs", started)
+        }
+        .write();
+        response
     }
 
     async fn consume_one(

@@ -8,6 +8,7 @@
 
 use super::App;
 use super::admission::Asker;
+use super::record::Record;
 use crate::domain::completion::{self, Next, Requested, Watch};
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
@@ -15,7 +16,6 @@ use crate::queue::QueuedMessage;
 use crate::queue::later::unix_now;
 use crate::queue::message as sqs;
 use crate::results::Publisher;
-use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -155,22 +155,20 @@ impl App {
         deadline: Deadline,
         started: Instant,
     ) -> Value {
-        let again: Vec<bool> = futures::stream::iter(&messages)
-            .map(|m| self.look(m, request_id, deadline))
-            .buffered(self.settings.batch.concurrency.max(1))
-            .collect()
-            .await;
-        let failed = crate::queue::message::named(&messages, &again);
-        tracing::info!(
-            request_id,
-            trigger = "sqs",
-            queue = "watch",
-            messages = messages.len(),
-            watching = failed.len(),
-            latency_ms = started.elapsed().as_millis() as u64,
-            "invocation"
-        );
-        sqs::batch_response(&failed)
+        let concurrency = self.settings.batch.concurrency;
+        let again = sqs::handle_each(&messages, concurrency, |m| {
+            self.look(m, request_id, deadline)
+        })
+        .await;
+        let (watching, response) = sqs::partial_response(&messages, &again);
+        Record {
+            queue: Some("watch"),
+            messages: Some(messages.len()),
+            watching: Some(watching),
+            ..Record::new(request_id, "sqs", started)
+        }
+        .write();
+        response
     }
 
     /// One look at a watched scan: `true` to look again (the message is

@@ -75,6 +75,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
+    /// A duration in milliseconds, 0-`max`.
     pub(super) fn ms(
         &self,
         name: &str,
@@ -83,5 +84,16 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     ) -> Result<Duration, ConfigError> {
         self.number(name, default.as_millis() as usize, 0..=max)
             .map(|v| Duration::from_millis(v as u64))
+    }
+
+    /// A duration in seconds, 0-`max`.
+    pub(super) fn seconds(
+        &self,
+        name: &str,
+        default: Duration,
+        max: usize,
+    ) -> Result<Duration, ConfigError> {
+        self.number(name, default.as_secs() as usize, 0..=max)
+            .map(|v| Duration::from_secs(v as u64))
     }
 }

@@ -91,22 +91,14 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         };
         Ok(WebhookSettings {
             secret_arn,
-            secret_ttl: Duration::from_secs(self.number(
-                "WEBHOOK_SECRET_TTL_SECONDS",
-                d.secret_ttl.as_secs() as usize,
-                0..=86_400,
-            )? as u64),
+            secret_ttl: self.seconds("WEBHOOK_SECRET_TTL_SECONDS", d.secret_ttl, 86_400)?,
             dry_run_secrets,
-            secret_failure_cache: Duration::from_secs(self.number(
+            secret_failure_cache: self.seconds(
                 "WEBHOOK_SECRET_FAILURE_SECONDS",
-                d.secret_failure_cache.as_secs() as usize,
-                0..=300,
-            )? as u64),
-            secret_grace: Duration::from_secs(self.number(
-                "WEBHOOK_SECRET_GRACE_SECONDS",
-                d.secret_grace.as_secs() as usize,
-                0..=86_400,
-            )? as u64),
+                d.secret_failure_cache,
+                300,
+            )?,
+            secret_grace: self.seconds("WEBHOOK_SECRET_GRACE_SECONDS", d.secret_grace, 86_400)?,
             concurrency: self.number("WEBHOOK_CONCURRENCY", d.concurrency, 1..=1000)?,
         })
     }

@@ -13,7 +13,9 @@ use crate::ingress::body::json_object;
 use crate::ingress::direct;
 use crate::ingress::wire::{type_name, unsupported};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use futures::StreamExt;
 use serde_json::{Map, Value};
+use std::future::Future;
 
 /// `eventSource` of every record Lambda delivers from an SQS queue.
 pub const EVENT_SOURCE: &str = "aws:sqs";
@@ -129,25 +131,35 @@ pub fn route(message: &QueuedMessage, cfg: &Limits) -> Result<Action, Error> {
     direct::route(&action, &fields, cfg, &origin)
 }
 
-/// The ids of the messages whose `again` is set: those to name in the
-/// partial batch response.
-pub fn named(messages: &[QueuedMessage], again: &[bool]) -> Vec<String> {
-    messages
-        .iter()
-        .zip(again)
-        .filter(|(_, a)| **a)
-        .map(|(m, _)| m.message_id.clone())
+/// The batch processor: `handle` runs on each message of a batch, at most
+/// `concurrency` at once (the batch's messages share the bound); one verdict
+/// per message, in order.
+pub async fn handle_each<'m, T, Fut>(
+    messages: &'m [QueuedMessage],
+    concurrency: usize,
+    handle: impl FnMut(&'m QueuedMessage) -> Fut,
+) -> Vec<T>
+where
+    Fut: Future<Output = T>,
+{
+    futures::stream::iter(messages)
+        .map(handle)
+        .buffered(concurrency.max(1))
         .collect()
+        .await
 }
 
-/// `{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}`: Lambda
-/// deletes every other message of the batch and delivers these again.
-pub fn batch_response(failed: &[String]) -> Value {
+/// The partial batch response, `{"batchItemFailures": [{"itemIdentifier":
+/// messageId}, ...]}`, naming the messages whose `again` is set: Lambda
+/// deletes every other message of the batch and delivers these again. With
+/// how many it names.
+pub fn partial_response(messages: &[QueuedMessage], again: &[bool]) -> (usize, Value) {
     let mut response = SqsBatchResponse::default();
-    for id in failed {
+    for (m, _) in messages.iter().zip(again).filter(|(_, a)| **a) {
         let mut failure = BatchItemFailure::default();
-        failure.item_identifier = id.clone();
+        failure.item_identifier = m.message_id.clone();
         response.batch_item_failures.push(failure);
     }
-    serde_json::to_value(response).unwrap_or(Value::Null)
+    let named = response.batch_item_failures.len();
+    (named, serde_json::to_value(response).unwrap_or(Value::Null))
 }

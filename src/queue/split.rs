@@ -58,24 +58,10 @@ impl Split {
                 }
             }
             (Action::StartCodeSecurityScans(scans), Outcome::Scans(items)) => {
-                let (done, left, rest) = partition(scans, items);
-                Split {
-                    finished: Outcome::Scans(done),
-                    rest: rest.map(|r| Rest {
-                        action: Action::StartCodeSecurityScans(r),
-                        results: Outcome::Scans(left),
-                    }),
-                }
+                fan_out(scans, items, Action::StartCodeSecurityScans, Outcome::Scans)
             }
             (Action::StartAssessmentRuns(runs), Outcome::Runs(items)) => {
-                let (done, left, rest) = partition(runs, items);
-                Split {
-                    finished: Outcome::Runs(done),
-                    rest: rest.map(|r| Rest {
-                        action: Action::StartAssessmentRuns(r),
-                        results: Outcome::Runs(left),
-                    }),
-                }
+                fan_out(runs, items, Action::StartAssessmentRuns, Outcome::Runs)
             }
             (_, outcome) => Split {
                 finished: outcome,
@@ -108,14 +94,15 @@ impl Split {
     }
 }
 
-/// The fan-out's items paired with their results (the executor keeps the
-/// action's order): finished results, unfinished results, and the
-/// unfinished items themselves.
-#[allow(clippy::type_complexity)]
-fn partition<A: Clone, T>(
+/// A fan-out of `asked` (made into an action by `action`) split by its
+/// `results` (made into an outcome by `outcome`); the executor keeps the
+/// action's order.
+fn fan_out<A: Clone, T>(
     asked: &[A],
     results: Vec<FanOutItem<T>>,
-) -> (Vec<FanOutItem<T>>, Vec<FanOutItem<T>>, Option<Vec<A>>) {
+    action: fn(Vec<A>) -> Action,
+    outcome: fn(Vec<FanOutItem<T>>) -> Outcome,
+) -> Split {
     assert_eq!(asked.len(), results.len(), "one result per fan-out item");
     let (mut done, mut left, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     for (a, r) in asked.iter().zip(results) {
@@ -126,7 +113,13 @@ fn partition<A: Clone, T>(
             done.push(r);
         }
     }
-    (done, left, (!rest.is_empty()).then_some(rest))
+    Split {
+        finished: outcome(done),
+        rest: (!rest.is_empty()).then(|| Rest {
+            action: action(rest),
+            results: outcome(left),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,7 @@ async fn logs_and_metrics_tell_what_happened_and_nothing_secret() {
     assert_eq!(line["action"], "StartCodeSecurityScan");
     assert_eq!(line["resource"], PROJECT);
     assert_eq!(line["outcome"], "completed");
+    assert_eq!(line["level"], "INFO");
     assert!(line["latency_ms"].is_u64());
     for secret in [
         "AKIASECRETSECRET",
@@ -192,6 +193,7 @@ async fn logs_and_metrics_tell_what_happened_and_nothing_secret() {
         .find(|l| l["message"] == "invocation")
         .unwrap();
     assert_eq!(line["outcome"], "rejected");
+    assert_eq!(line["level"], "WARN");
     assert_eq!(line["error_code"], "NoSuchEntityException");
     assert_eq!(line["resource"], TEMPLATE_ARN);
 
