@@ -90,6 +90,11 @@ impl Logs {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 
+    /// The lines so far, and the log emptied for the next step.
+    pub fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+
     /// The last invocation line.
     pub fn invocation(&self) -> Value {
         self.text()

@@ -2,11 +2,15 @@
 //! by version stage, counting calls), signatures, and deliveries built from
 //! the bundled webhook events.
 
-use super::load_event;
+use super::stateful::{Inspector, stateful_stand_in};
+use super::{PROJECT, PROJECT2, live_app_with, load_event};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
+use inspector_scan_router::config::WebhookSettings;
+use inspector_scan_router::{App, Settings};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wiremock::matchers::{header, method};
@@ -187,4 +191,36 @@ pub fn base64_body(mut e: Value) -> Value {
 /// The body of a bundled event, parsed.
 pub fn payload_of(file: &str) -> Value {
     serde_json::from_str(load_event(file)["body"].as_str().unwrap()).unwrap()
+}
+
+/// Settings for webhooks signed with the secret at [`SECRET_ARN`], read
+/// again after `ttl`, the last good one kept for `grace` through an outage;
+/// the bundled pushes' repositories mapped to their projects.
+pub fn secret_settings(ttl: Duration, grace: Duration) -> Settings {
+    let mut s = Settings {
+        webhooks: WebhookSettings {
+            secret_arn: Some(SECRET_ARN.into()),
+            secret_ttl: ttl,
+            secret_grace: grace,
+            ..WebhookSettings::default()
+        },
+        ..Settings::default()
+    };
+    s.resolve.project_map = HashMap::from([
+        ("octo-org/payments-api".to_string(), PROJECT.to_string()),
+        ("deploy-bot".to_string(), PROJECT2.to_string()),
+    ]);
+    s
+}
+
+/// The stateful Inspector and a Secrets Manager stand-in on one endpoint,
+/// and the function aimed at it.
+pub async fn with_vault(
+    vault: &SecretsManager,
+    settings: Settings,
+) -> (MockServer, Inspector, App) {
+    let (server, inspector) = stateful_stand_in(HashMap::new()).await;
+    vault.mount(&server).await;
+    let app = live_app_with(&server, settings, 1).await;
+    (server, inspector, app)
 }

@@ -17,28 +17,8 @@ use std::time::{Duration, Instant};
 use wiremock::MockServer;
 
 fn settings(ttl_seconds: u64) -> Settings {
-    let mut s = Settings {
-        webhooks: WebhookSettings {
-            secret_arn: Some(SECRET_ARN.into()),
-            secret_ttl: Duration::from_secs(ttl_seconds),
-            ..WebhookSettings::default()
-        },
-        ..Settings::default()
-    };
-    s.resolve.project_map = HashMap::from([
-        ("octo-org/payments-api".to_string(), PROJECT.to_string()),
-        ("deploy-bot".to_string(), PROJECT2.to_string()),
-    ]);
-    s
-}
-
-/// The stateful Inspector and a Secrets Manager stand-in on one endpoint,
-/// and the function aimed at it.
-async fn setup(vault: &SecretsManager, settings: Settings) -> (MockServer, Inspector, App) {
-    let (server, inspector) = stateful_stand_in(HashMap::new()).await;
-    vault.mount(&server).await;
-    let app = live_app_with(&server, settings, 1).await;
-    (server, inspector, app)
+    let grace = WebhookSettings::default().secret_grace;
+    secret_settings(Duration::from_secs(ttl_seconds), grace)
 }
 
 fn scans(inspector: &Inspector) -> usize {
@@ -78,7 +58,7 @@ async fn githubs_published_test_vector_verifies_through_the_handler() {
     // GitHub's documented example: this secret, this payload, this signature.
     let vault =
         SecretsManager::holding(&secret_json(Some("It's a Secret to Everybody"), None), None);
-    let (server, _, app) = setup(&vault, settings(300)).await;
+    let (server, _, app) = with_vault(&vault, settings(300)).await;
     let signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
     assert_eq!(
         sign("It's a Secret to Everybody", b"Hello, World!"),
@@ -119,7 +99,7 @@ async fn githubs_published_test_vector_verifies_through_the_handler() {
 async fn a_push_starts_one_scan_and_a_redelivery_starts_none() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (server, inspector, app) = setup(&vault, settings(300)).await;
+    let (server, inspector, app) = with_vault(&vault, settings(300)).await;
     let (status, first) = send(&app, load_event(GH_PUSH)).await;
     assert_eq!(status, 202, "{first}");
     assert_eq!(first["projectId"], PROJECT);
@@ -168,7 +148,7 @@ async fn a_push_starts_one_scan_and_a_redelivery_starts_none() {
 async fn gitlab_push_starts_a_scan_keyed_as_its_eventbridge_delivery() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, inspector, app) = with_vault(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GL_PUSH)).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["projectId"], PROJECT2);
@@ -185,7 +165,7 @@ async fn gitlab_push_starts_a_scan_keyed_as_its_eventbridge_delivery() {
 async fn wrong_missing_or_truncated_signatures_and_tokens_are_401_and_call_nothing() {
     let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (server, inspector, app) = setup(&vault, settings(300)).await;
+    let (server, inspector, app) = with_vault(&vault, settings(300)).await;
     let body = github_push_body();
     let good = sign(LOCAL_GITHUB_SECRET, body.as_bytes());
     let wrong_secret = sign("not-the-secret", body.as_bytes());
@@ -292,7 +272,7 @@ async fn a_signature_made_with_the_previous_secret_version_is_accepted() {
     let new = secret_json(Some("github-new"), Some("gitlab-new"));
     let old = secret_json(Some("github-old"), Some("gitlab-old"));
     let vault = SecretsManager::holding(&new, Some(&old));
-    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, inspector, app) = with_vault(&vault, settings(300)).await;
     let body = github_push_body();
     for (secret, status) in [
         ("github-old", 202),
@@ -322,7 +302,7 @@ async fn a_signature_made_with_the_previous_secret_version_is_accepted() {
 async fn ping_tag_pushes_and_other_events_answer_without_calling_inspector() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (server, _, app) = setup(&vault, settings(300)).await;
+    let (server, _, app) = with_vault(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event("webhook-github-ping.json")).await;
     assert_eq!(
         (status, body),
@@ -399,7 +379,7 @@ async fn ping_tag_pushes_and_other_events_answer_without_calling_inspector() {
 async fn form_encoded_and_base64_bodies_are_verified_over_the_bytes_sent() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, inspector, app) = with_vault(&vault, settings(300)).await;
     let json_body = github_push_body();
     let form: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("payload", &json_body)
@@ -425,7 +405,7 @@ async fn form_encoded_and_base64_bodies_are_verified_over_the_bytes_sent() {
 async fn function_url_and_rest_api_deliveries_are_handled_alike() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, inspector, app) = with_vault(&vault, settings(300)).await;
     // A function URL: no stage in the path.
     let mut url = load_event(GH_PUSH);
     url["rawPath"] = "/webhooks/github".into();
@@ -453,7 +433,7 @@ async fn function_url_and_rest_api_deliveries_are_handled_alike() {
 async fn the_secret_is_fetched_at_the_first_webhook_and_kept_for_its_ttl() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, _, app) = setup(&vault, settings(300)).await;
+    let (_server, _, app) = with_vault(&vault, settings(300)).await;
     let other =
         json!({"action": "StartCodeSecurityScan", "projectId": PROJECT, "idempotencyKey": "k-1"});
     app.handle(event(other)).await.unwrap();
@@ -480,7 +460,7 @@ async fn the_secret_is_fetched_at_the_first_webhook_and_kept_for_its_ttl() {
 
     // TTL 0: fetched for every delivery.
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, _, app) = setup(&vault, settings(0)).await;
+    let (_server, _, app) = with_vault(&vault, settings(0)).await;
     for _ in 0..3 {
         send(&app, load_event("webhook-github-ping.json")).await;
     }
@@ -491,7 +471,7 @@ async fn the_secret_is_fetched_at_the_first_webhook_and_kept_for_its_ttl() {
 async fn a_provider_without_a_secret_has_no_route() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&secret_json(Some(LOCAL_GITHUB_SECRET), Some("")), None);
-    let (server, _, app) = setup(&vault, settings(300)).await;
+    let (server, _, app) = with_vault(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GL_PUSH)).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -504,7 +484,7 @@ async fn a_provider_without_a_secret_has_no_route() {
     let mut plain = settings(300);
     plain.webhooks = WebhookSettings::default();
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_, _, app) = setup(&vault, plain).await;
+    let (_, _, app) = with_vault(&vault, plain).await;
     for file in WEBHOOK_EVENTS {
         assert_eq!(send(&app, load_event(file)).await.0, 404, "{file}");
     }
@@ -522,7 +502,7 @@ async fn the_body_size_limit_comes_before_the_secret_and_the_signature() {
     let vault = SecretsManager::holding(&local_secret(), None);
     let mut s = settings(300);
     s.limits.max_body_bytes = 1024;
-    let (server, _, app) = setup(&vault, s).await;
+    let (server, _, app) = with_vault(&vault, s).await;
     let big = format!("{{\"padding\": \"{}\"}}", "x".repeat(2048));
     for delivery in [
         signed_github("push", &big, LOCAL_GITHUB_SECRET, "d-1"),
@@ -544,7 +524,7 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
     let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     vault.set(|v| v.failing = Some((400, "AccessDeniedException")));
-    let (_server, _inspector, app) = setup(&vault, settings(300)).await;
+    let (_server, _inspector, app) = with_vault(&vault, settings(300)).await;
     let (status, body) = send(&app, load_event(GH_PUSH)).await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(
@@ -565,7 +545,7 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
     let mut s = settings(300);
     s.webhooks.secret_failure_cache = Duration::ZERO;
     vault.set(|v| v.failing = Some((400, "AccessDeniedException")));
-    let (_server, inspector, app) = setup(&vault, s).await;
+    let (_server, inspector, app) = with_vault(&vault, s).await;
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 500);
     vault.set(|v| v.failing = None);
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 202);
@@ -576,7 +556,7 @@ async fn secret_failures_are_5xx_and_never_show_a_value() {
         r#"{"github": ["sentinel-6b1d"], "gitlab": "sentinel-7c2e"}"#,
         None,
     );
-    let (_, _, app) = setup(&vault, settings(300)).await;
+    let (_, _, app) = with_vault(&vault, settings(300)).await;
     let r = app.handle(event(load_event(GH_PUSH))).await.unwrap();
     assert_eq!(r["statusCode"], 500);
     let log = logs.text();
@@ -665,7 +645,7 @@ async fn a_scan_that_cannot_start_within_the_senders_window_is_a_503_in_time() {
 async fn the_delivery_id_is_logged_once_verified() {
     let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, _, app) = setup(&vault, settings(300)).await;
+    let (_server, _, app) = with_vault(&vault, settings(300)).await;
     send(&app, load_event(GH_PUSH)).await;
     send(&app, load_event(GL_PUSH)).await;
     let log = logs.text();

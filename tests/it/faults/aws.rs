@@ -168,35 +168,9 @@ async fn connection_resets_are_retried_then_reported() {
     assert_eq!(*accepted.lock().unwrap(), 3, "three attempts");
 }
 
+/// Closing `s` sends a TCP reset (SO_LINGER on, with a zero timeout).
 fn socket_reset(s: &std::net::TcpStream) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let linger = [1i32, 0i32]; // struct linger { l_onoff = 1, l_linger = 0 }
-    // SAFETY: setsockopt with a valid fd and a correctly sized struct linger.
-    let rc = unsafe {
-        libc_setsockopt(
-            s.as_raw_fd(),
-            1,  /* SOL_SOCKET */
-            13, /* SO_LINGER */
-            linger.as_ptr().cast(),
-            8,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-unsafe extern "C" {
-    #[link_name = "setsockopt"]
-    fn libc_setsockopt(
-        fd: i32,
-        level: i32,
-        name: i32,
-        value: *const std::ffi::c_void,
-        len: u32,
-    ) -> i32;
+    socket2::SockRef::from(s).set_linger(Some(Duration::ZERO))
 }
 
 #[tokio::test]

@@ -6,42 +6,14 @@
 use crate::common;
 
 use common::logs::Logs;
-use common::stateful::*;
 use common::webhooks::*;
 use common::*;
-use inspector_scan_router::config::WebhookSettings;
-use inspector_scan_router::{App, Settings};
+use inspector_scan_router::App;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::time::Duration;
-use wiremock::MockServer;
 
 const GH_PUSH: &str = "webhook-github-push.json";
 const GL_PUSH: &str = "webhook-gitlab-push.json";
-
-fn settings(ttl: Duration, grace: Duration) -> Settings {
-    let mut s = Settings {
-        webhooks: WebhookSettings {
-            secret_arn: Some(SECRET_ARN.into()),
-            secret_ttl: ttl,
-            secret_grace: grace,
-            ..WebhookSettings::default()
-        },
-        ..Settings::default()
-    };
-    s.resolve.project_map = HashMap::from([
-        ("octo-org/payments-api".to_string(), PROJECT.to_string()),
-        ("deploy-bot".to_string(), PROJECT2.to_string()),
-    ]);
-    s
-}
-
-async fn setup(vault: &SecretsManager, settings: Settings) -> (MockServer, Inspector, App) {
-    let (server, inspector) = stateful_stand_in(HashMap::new()).await;
-    vault.mount(&server).await;
-    let app = live_app_with(&server, settings, 1).await;
-    (server, inspector, app)
-}
 
 async fn send(app: &App, delivery: Value) -> (u64, Value) {
     let r = app.handle(event(delivery)).await.expect("HTTP answers");
@@ -58,7 +30,8 @@ fn without(file: &str, header: &str) -> Value {
 async fn a_delivery_without_a_signature_header_reads_no_secret() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (server, inspector, app) = setup(&vault, settings(Duration::ZERO, Duration::ZERO)).await;
+    let (server, inspector, app) =
+        with_vault(&vault, secret_settings(Duration::ZERO, Duration::ZERO)).await;
     let body = load_event(GH_PUSH)["body"].as_str().unwrap().to_string();
     for delivery in [
         without(GH_PUSH, "x-hub-signature-256"),
@@ -82,8 +55,8 @@ async fn after_a_good_read_an_outage_is_bridged_by_the_last_secrets() {
     let (logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     // TTL 0: every delivery fetches; grace 300 s.
-    let s = settings(Duration::ZERO, Duration::from_secs(300));
-    let (_server, inspector, app) = setup(&vault, s).await;
+    let s = secret_settings(Duration::ZERO, Duration::from_secs(300));
+    let (_server, inspector, app) = with_vault(&vault, s).await;
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 202);
     vault.set(|v| v.failing = Some((500, "InternalServiceError")));
     // Still verified, with the values read before: a good delivery scans,
@@ -98,9 +71,9 @@ async fn after_a_good_read_an_outage_is_bridged_by_the_last_secrets() {
     assert!(!log.contains(LOCAL_GITHUB_SECRET) && !log.contains(LOCAL_GITLAB_TOKEN));
 
     // Past TTL + grace: no longer.
-    let s = settings(Duration::ZERO, Duration::ZERO);
+    let s = secret_settings(Duration::ZERO, Duration::ZERO);
     let vault = SecretsManager::holding(&local_secret(), None);
-    let (_server, _, app) = setup(&vault, s).await;
+    let (_server, _, app) = with_vault(&vault, s).await;
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 202);
     vault.set(|v| v.failing = Some((500, "InternalServiceError")));
     assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 500);
@@ -111,7 +84,8 @@ async fn a_failed_read_is_remembered() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     vault.set(|v| v.failing = Some((500, "InternalServiceError")));
-    let (_server, _, app) = setup(&vault, settings(Duration::ZERO, Duration::ZERO)).await;
+    let (_server, _, app) =
+        with_vault(&vault, secret_settings(Duration::ZERO, Duration::ZERO)).await;
     for _ in 0..5 {
         assert_eq!(send(&app, load_event(GH_PUSH)).await.0, 500);
     }
@@ -127,9 +101,9 @@ async fn a_flood_of_deliveries_holds_no_more_than_the_webhooks_share() {
     let (_logs, _turn) = Logs::capture().await;
     let vault = SecretsManager::holding(&local_secret(), None);
     vault.set(|v| v.delay = Duration::from_millis(300));
-    let mut s = settings(Duration::from_secs(300), Duration::ZERO);
+    let mut s = secret_settings(Duration::from_secs(300), Duration::ZERO);
     s.webhooks.concurrency = 2;
-    let (_server, _, app) = setup(&vault, s).await;
+    let (_server, _, app) = with_vault(&vault, s).await;
     let deliveries = (0..5).map(|_| send(&app, load_event(GH_PUSH)));
     let answers = futures::future::join_all(deliveries).await;
     let busy: Vec<_> = answers.iter().filter(|(s, _)| *s == 503).collect();
