@@ -61,9 +61,11 @@ impl App {
             .zip(settings.queue.url.as_deref())
             .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
         let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
-        let region = sdk.and_then(|s| s.region()).map(|r| r.to_string());
-        let work_queue_arn =
-            own_queue_arn(&settings, settings.queue.url.as_deref(), region.clone());
+        let work_queue_arn = own_queue_arn(
+            settings.trust.work_queue_arn.as_deref(),
+            settings.queue.url.as_deref(),
+            sdk,
+        );
         let mut app = Self {
             settings,
             executor,
@@ -89,14 +91,8 @@ impl App {
         if !r.enabled {
             return self;
         }
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .or_else(|| std::env::var("AWS_REGION").ok());
-        self.watch_queue_arn = r
-            .watch_queue_arn
-            .clone()
-            .or_else(|| crate::domain::gate::queue_arn(watch_url, region.as_deref()));
+        self.watch_queue_arn =
+            own_queue_arn(r.watch_queue_arn.as_deref(), Some(watch_url), Some(sdk));
         self.watches = Some(WatchQueue::new(sdk, watch_url));
         self.publisher = Some(Publisher::new(sdk, &r.event_bus, &r.event_source));
         self
@@ -106,8 +102,8 @@ impl App {
     /// (tests point it somewhere other than Inspector).
     pub fn with_queue_sdk(mut self, sdk: &aws_config::SdkConfig, url: &str) -> Self {
         self.queue = Some(sweep::queue(sdk, url, &self.settings));
-        let region = sdk.region().map(|r| r.to_string());
-        self.work_queue_arn = own_queue_arn(&self.settings, Some(url), region);
+        let configured = self.settings.trust.work_queue_arn.as_deref();
+        self.work_queue_arn = own_queue_arn(configured, Some(url), Some(sdk));
         self
     }
 
@@ -171,17 +167,15 @@ impl App {
                         // Refused whole (a non-retryable error, nothing run)
                         // unless every record comes from one of the
                         // function's own queues.
+                        let batch = Batch {
+                            messages,
+                            request_id: &request_id,
+                            deadline,
+                            started,
+                        };
                         match self.admit_batch(&sources, &request_id)? {
-                            OwnQueue::Work => {
-                                Ok(self.consume(messages, &request_id, deadline, started).await)
-                            }
-                            OwnQueue::Watch => Ok(Box::pin(self.consume_watches(
-                                messages,
-                                &request_id,
-                                deadline,
-                                started,
-                            ))
-                            .await),
+                            OwnQueue::Work => Ok(self.consume(&batch).await),
+                            OwnQueue::Watch => Ok(Box::pin(self.consume_watches(&batch)).await),
                         }
                     }
                     Err(e) => Err(self.rejected(e, &request_id, started)),
@@ -267,14 +261,31 @@ impl App {
     }
 }
 
-/// The queue SQS batches are accepted from (see [`App::work_queue_arn`]).
-fn own_queue_arn(settings: &Settings, url: Option<&str>, region: Option<String>) -> Option<String> {
-    let region = region.or_else(|| std::env::var("AWS_REGION").ok());
-    settings
-        .trust
-        .work_queue_arn
-        .clone()
-        .or_else(|| url.and_then(|u| crate::domain::gate::queue_arn(u, region.as_deref())))
+/// A batch from one of the function's own queues, and the invocation that
+/// brought it.
+struct Batch<'a> {
+    messages: Vec<crate::queue::QueuedMessage>,
+    request_id: &'a str,
+    deadline: Deadline,
+    started: Instant,
+}
+
+/// One of the function's own queues, by ARN (batches are accepted only
+/// from these): as configured, else made from its URL and the region (the
+/// SDK's, else `AWS_REGION`).
+fn own_queue_arn(
+    configured: Option<&str>,
+    url: Option<&str>,
+    sdk: Option<&aws_config::SdkConfig>,
+) -> Option<String> {
+    if let Some(arn) = configured {
+        return Some(arn.to_string());
+    }
+    let region = sdk
+        .and_then(|s| s.region())
+        .map(|r| r.to_string())
+        .or_else(|| std::env::var("AWS_REGION").ok());
+    url.and_then(|u| crate::domain::gate::queue_arn(u, region.as_deref()))
 }
 
 /// Non-HTTP callers (async invoke, Step Functions, EventBridge) get a Lambda

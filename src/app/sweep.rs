@@ -4,8 +4,8 @@
 //! message. Without a queue, unfinished items fail the invocation with
 //! `PartialFailure`: a fan-out never ends as a success that drops them.
 
-use super::App;
 use super::record::Record;
+use super::{App, Batch};
 use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
@@ -17,7 +17,7 @@ use crate::queue::later::{expired, later_messages, unix_now};
 use crate::queue::message::{self as sqs, QueuedMessage};
 use crate::queue::{Outgoing, Rest, Split, Unsent, WorkQueue};
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The work queue's client, with the function's limits.
 pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings) -> WorkQueue {
@@ -179,18 +179,13 @@ impl App {
     /// A batch from the work queue: each message routed and run on its own,
     /// up to `BATCH_CONCURRENCY` at once; the answer names the messages to
     /// deliver again.
-    pub(super) async fn consume(
-        &self,
-        messages: Vec<QueuedMessage>,
-        request_id: &str,
-        deadline: Deadline,
-        started: Instant,
-    ) -> Value {
-        let concurrency = self.settings.batch.concurrency;
-        let verdicts: Vec<Verdict> = sqs::handle_each(&messages, concurrency, |m| {
-            self.consume_one(m, request_id, deadline)
-        })
-        .await;
+    pub(super) async fn consume(&self, batch: &Batch<'_>) -> Value {
+        let (messages, request_id) = (&batch.messages, batch.request_id);
+        let verdicts: Vec<Verdict> =
+            sqs::handle_each(messages, self.settings.batch.concurrency, |m| {
+                self.consume_one(m, request_id, batch.deadline)
+            })
+            .await;
         let mut again = vec![false; messages.len()];
         let (mut later, mut dead, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
         let mut owners: (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
@@ -278,14 +273,14 @@ impl App {
                 again[owners[i]] = true;
             }
         }
-        let (retried, response) = sqs::partial_response(&messages, &again);
+        let (retried, response) = sqs::partial_response(messages, &again);
         crate::telemetry::batch(retried, rejected);
         Record {
             messages: Some(messages.len()),
             retried: Some(retried),
             rejected: Some(rejected),
             later_items: Some(items),
-            ..Record::new(request_id, "sqs", started)
+            ..Record::new(request_id, "sqs", batch.started)
         }
         .write();
         response

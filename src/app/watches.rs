@@ -6,9 +6,9 @@
 //! is published once through the results adapter, a scan still running is
 //! kept for the next look.
 
-use super::App;
 use super::admission::Asker;
 use super::record::Record;
+use super::{App, Batch};
 use crate::domain::completion::{self, Next, Requested, Watch};
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
@@ -17,7 +17,7 @@ use crate::queue::later::unix_now;
 use crate::queue::message as sqs;
 use crate::results::Publisher;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The scans an outcome started, as watches asked for by `requested`.
 fn watches(outcome: &Outcome, requested: &Requested) -> Vec<Watch> {
@@ -148,24 +148,18 @@ impl App {
 
     /// A batch from the watch queue: each watch looked at, up to
     /// `BATCH_CONCURRENCY` at once; the answer names those to look at again.
-    pub(super) async fn consume_watches(
-        &self,
-        messages: Vec<QueuedMessage>,
-        request_id: &str,
-        deadline: Deadline,
-        started: Instant,
-    ) -> Value {
-        let concurrency = self.settings.batch.concurrency;
-        let again = sqs::handle_each(&messages, concurrency, |m| {
-            self.look(m, request_id, deadline)
+    pub(super) async fn consume_watches(&self, batch: &Batch<'_>) -> Value {
+        let messages = &batch.messages;
+        let again = sqs::handle_each(messages, self.settings.batch.concurrency, |m| {
+            self.look(m, batch.request_id, batch.deadline)
         })
         .await;
-        let (watching, response) = sqs::partial_response(&messages, &again);
+        let (watching, response) = sqs::partial_response(messages, &again);
         Record {
             queue: Some("watch"),
             messages: Some(messages.len()),
             watching: Some(watching),
-            ..Record::new(request_id, "sqs", started)
+            ..Record::new(batch.request_id, "sqs", batch.started)
         }
         .write();
         response
