@@ -17,13 +17,12 @@ import argparse
 import http.server
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from emulator import free_port, invoke, wait_ready  # noqa: E402
+from emulator import invoke, running  # noqa: E402
 
 ARN = ("arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/"
        "codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f")
@@ -93,7 +92,6 @@ def main():
     args = ap.parse_args()
     quota = Quota(args.quota)
     server = stand_in(quota, 0.05)
-    port = free_port()
     env = dict(os.environ)
     env.update({
         "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
@@ -102,24 +100,18 @@ def main():
         "AWS_LAMBDA_LOG_LEVEL": "warn", "PRECONNECT": "none", "DRY_RUN": "false",
         "MAX_BATCH_ITEMS": str(max(args.items, 10000)),
     })
-    proc = subprocess.Popen(
-        [args.rie, "--log-level", "error", "--runtime-interface-emulator-address",
-         f"127.0.0.1:{port}", args.bootstrap],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_ready(port, proc)
-        items = [{"scanConfigurationArn": ARN,
-                  "resource": {"projectId": f"project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}"}}
-                 for i in range(args.items)]
-        payload = json.dumps({"action": "BatchDisassociateCodeSecurityScanConfiguration",
-                              "idempotencyKey": "bench-sweep",
-                              "disassociateConfigurationRequests": items}).encode()
-        started = time.monotonic()
-        answer = json.loads(invoke(port, payload, timeout=120))
-        wall = time.monotonic() - started
+        with running(args.rie, args.bootstrap, env, quiet=True) as (port, _):
+            items = [{"scanConfigurationArn": ARN,
+                      "resource": {"projectId": f"project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}"}}
+                     for i in range(args.items)]
+            payload = json.dumps({"action": "BatchDisassociateCodeSecurityScanConfiguration",
+                                  "idempotencyKey": "bench-sweep",
+                                  "disassociateConfigurationRequests": items}).encode()
+            started = time.monotonic()
+            answer = json.loads(invoke(port, payload, timeout=120))
+            wall = time.monotonic() - started
     finally:
-        proc.kill()
-        proc.wait()
         server.shutdown()
     ideal = -(-args.items // 25) / args.quota
     once = sum(1 for n in quota.answered.values() if n == 1)

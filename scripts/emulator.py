@@ -4,6 +4,7 @@ the results event each planned scan would end in, then a summary table
 (event, status, action).
 Exits non-zero if the emulator fails or an invocation gets no answer."""
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -39,6 +40,38 @@ def wait_ready(port, proc, deadline=20):
         except OSError:
             time.sleep(0.05)
     sys.exit("emulator did not start listening")
+
+
+@contextlib.contextmanager
+def running(rie, bootstrap, env=None, quiet=None):
+    """The bootstrap under the emulator, on free ports of its own (so two
+    emulators never meet), with Lambda's environment defaults under `env`
+    (default: this process's). Yields (port, env) once it listens; stopped
+    on leaving. Its output goes to /dev/null when `quiet` (default:
+    EMULATOR_QUIET is set)."""
+    env = dict(os.environ if env is None else env)
+    env.setdefault("AWS_REGION", "us-east-1")
+    env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", "30")
+    env.setdefault("AWS_LAMBDA_LOG_FORMAT", "text")
+    if quiet is None:
+        quiet = bool(env.get("EMULATOR_QUIET"))
+    port, runtime_port = free_port(), free_port()
+    log = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen(
+        [rie, "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+         "--runtime-api-address", f"127.0.0.1:{runtime_port}", bootstrap],
+        env=env, stdout=log, stderr=subprocess.STDOUT if quiet else None,
+    )
+    try:
+        wait_ready(port, proc)
+        yield port, env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def status_of(answer):
@@ -101,21 +134,10 @@ def main():
     args = ap.parse_args()
     root = pathlib.Path(__file__).resolve().parent.parent
     files = [pathlib.Path(e) for e in args.events] or sorted((root / "events").glob("*.json"))
-    port = free_port()
-    env = dict(os.environ)
-    env.setdefault("AWS_REGION", "us-east-1")
-    env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", "30")
-    env.setdefault("AWS_LAMBDA_LOG_FORMAT", "text")
-    log = open(os.devnull, "w") if os.environ.get("EMULATOR_QUIET") else None
-    proc = subprocess.Popen(
-        [args.rie, "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{port}", args.bootstrap],
-        env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
-    )
     failed = 0
     rows = []  # (event, status, action) for the summary table
     planned = []  # (event, results) of the scans a dry run would watch
-    try:
-        wait_ready(port, proc)
+    with running(args.rie, args.bootstrap) as (port, env):
         dry = env.get("DRY_RUN", "")
         print(f"== emulator on :{port}, bootstrap {args.bootstrap}, DRY_RUN={dry or 'unset'}", flush=True)
         for f in files:
@@ -148,12 +170,6 @@ def main():
                   f"each scan ends in one results event like:", flush=True)
             print(json.dumps(results["event"], indent=2), flush=True)
         print_table(rows)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     sys.exit(1 if failed else 0)
 
 

@@ -17,7 +17,6 @@ import http.server
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -26,7 +25,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from emulator import free_port, wait_ready  # noqa: E402
+from emulator import running  # noqa: E402
 
 CALLER_ARN = "arn:aws:iam::123456789012:user/schemathesis"
 # The one Authorization value taken for a valid SigV4 signature (scripts/openapi_hooks.py sends it).
@@ -132,32 +131,12 @@ def main():
     args = ap.parse_args()
     # SIGTERM (scripts/check-openapi's cleanup) ends the emulator too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    rie_port, runtime_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.setdefault("AWS_REGION", "us-east-1")
-    env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", "30")
-    env.setdefault("AWS_LAMBDA_LOG_FORMAT", "text")
-    log = open(os.devnull, "w") if env.get("EMULATOR_QUIET") else None
-    proc = subprocess.Popen(
-        [args.rie, "--log-level", "error", "--runtime-interface-emulator-address",
-         f"127.0.0.1:{rie_port}", "--runtime-api-address", f"127.0.0.1:{runtime_port}",
-         args.bootstrap],
-        env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
-    )
-    try:
-        wait_ready(rie_port, proc)
-        invoke = f"http://127.0.0.1:{rie_port}/2015-03-31/functions/function/invocations"
+    with running(args.rie, args.bootstrap) as (port, _):
+        invoke = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(invoke))
         with open(args.port_file, "w") as f:
             f.write(str(server.server_address[1]))
         server.serve_forever()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
 
 if __name__ == "__main__":
     main()
