@@ -752,92 +752,142 @@ fn scan_results_are_wired() {
     use inspector_scan_router::telemetry::{
         SCANS_FINISHED, SCANS_STARTED, WATCH_AGE, WATCHES_TIMED_OUT,
     };
-    // Read as text: its lines are checked as the template writes them.
-    let t = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
-    let queue = resource_text(&t, "ScanWatchQueue");
-    for line in [
-        "FifoQueue: true",
-        "SqsManagedSseEnabled: true",
-        "DelaySeconds: !Ref ScanWatchFirstDelaySeconds",
-        "deadLetterTargetArn: !GetAtt ScanWatchDeadLetterQueue.Arn",
-        "maxReceiveCount: 100",
+    let t = template();
+    let queue = props(t, "ScanWatchQueue");
+    assert_eq!(queue["FifoQueue"], true);
+    assert_eq!(queue["SqsManagedSseEnabled"], true);
+    assert_eq!(
+        queue["DelaySeconds"],
+        yaml("!Ref ScanWatchFirstDelaySeconds")
+    );
+    assert_eq!(
+        queue["RedrivePolicy"],
+        yaml("{deadLetterTargetArn: !GetAtt ScanWatchDeadLetterQueue.Arn, maxReceiveCount: 100}")
+    );
+    let dlq = props(t, "ScanWatchDeadLetterQueue");
+    assert_eq!(
+        (&dlq["FifoQueue"], &dlq["SqsManagedSseEnabled"]),
+        (&yaml("true"), &yaml("true"))
+    );
+    let alarm = props(t, "ScanWatchDeadLetterAlarm");
+    assert_eq!(
+        alarm["Dimensions"],
+        yaml("[{Name: QueueName, Value: !GetAtt ScanWatchDeadLetterQueue.QueueName}]")
+    );
+    assert_eq!(alarm["AlarmActions"], alarm_actions());
+
+    for (var, value) in [
+        ("SCAN_RESULTS", "!Ref ScanResults"),
+        ("SCAN_WATCH_QUEUE_URL", "!Ref ScanWatchQueue"),
+        ("SCAN_WATCH_QUEUE_ARN", "!GetAtt ScanWatchQueue.Arn"),
+        (
+            "SCAN_WATCH_FIRST_DELAY_SECONDS",
+            "!Ref ScanWatchFirstDelaySeconds",
+        ),
+        ("SCAN_WATCH_MAX_HOURS", "!Ref ScanWatchMaxHours"),
+        (
+            "RESULTS_EVENT_BUS",
+            "!If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]",
+        ),
+        ("RESULTS_EVENT_SOURCE", "!Ref ResultsEventSource"),
     ] {
-        assert!(queue.contains(line), "{line}: {queue}");
+        assert_eq!(env(t)[var], yaml(value), "{var}");
     }
-    let dlq = resource_text(&t, "ScanWatchDeadLetterQueue");
-    assert!(dlq.contains("FifoQueue: true") && dlq.contains("SqsManagedSseEnabled: true"));
-    let alarm = resource_text(&t, "ScanWatchDeadLetterAlarm");
-    assert!(alarm.contains("Value: !GetAtt ScanWatchDeadLetterQueue.QueueName"));
-    assert!(
-        alarm
-            .contains("AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]")
+    let mapping = &function(t)["Events"]["ScanWatchQueue"];
+    assert_eq!(mapping["Type"], "SQS");
+    assert_eq!(
+        mapping["Properties"]["Queue"],
+        yaml("!GetAtt ScanWatchQueue.Arn")
+    );
+    assert_eq!(
+        mapping["Properties"]["FunctionResponseTypes"],
+        yaml("[ReportBatchItemFailures]")
     );
 
-    let function = resource_text(&t, "ScanRouterFunction");
-    for line in [
-        "SCAN_RESULTS: !Ref ScanResults",
-        "SCAN_WATCH_QUEUE_URL: !Ref ScanWatchQueue",
-        "SCAN_WATCH_QUEUE_ARN: !GetAtt ScanWatchQueue.Arn",
-        "SCAN_WATCH_FIRST_DELAY_SECONDS: !Ref ScanWatchFirstDelaySeconds",
-        "SCAN_WATCH_MAX_HOURS: !Ref ScanWatchMaxHours",
-        "RESULTS_EVENT_BUS: !If [CreateEventBus, !Ref CommandBus, !Ref EventBusName]",
-        "RESULTS_EVENT_SOURCE: !Ref ResultsEventSource",
-    ] {
-        assert!(function.contains(line), "{line}");
-    }
-    let events = &function[function.find("      Events:").unwrap()..];
-    let mapping = &events[events.find("        ScanWatchQueue:").unwrap()..];
-    let mapping = &mapping[..mapping.find("        StartScan:").unwrap()];
-    for line in [
-        "Type: SQS",
-        "Queue: !GetAtt ScanWatchQueue.Arn",
-        "FunctionResponseTypes: [ReportBatchItemFailures]",
-    ] {
-        assert!(mapping.contains(line), "{line}: {mapping}");
-    }
+    // Watches sent and kept; results put on the function's own bus only.
     let grant = |sid: &str| {
-        let start = function.find(&format!("- Sid: {sid}\n")).expect(sid);
-        let rest = &function[start..];
-        rest[..rest[1..].find("- Sid:").map_or(rest.len(), |e| e + 1)].to_string()
+        statements(t)
+            .into_iter()
+            .map(|(_, s)| s)
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no statement {sid}"))
     };
     let watch = grant("ScanWatchQueue");
-    assert!(watch.contains(inspector_scan_router::queue::SEND_ACTION));
-    assert!(watch.contains(inspector_scan_router::queue::watch::HOLD_ACTION));
-    assert!(watch.contains("Resource: !GetAtt ScanWatchQueue.Arn"));
-    let put = grant("ResultsEvents");
-    assert!(put.contains(&format!(
-        "Action: {}",
-        inspector_scan_router::results::PUT_EVENTS_ACTION
-    )));
-    assert!(put.contains("!GetAtt CommandBus.Arn") && put.contains("event-bus/${EventBusName}"));
-    assert!(!put.contains("Resource: \"*\""), "the bus only");
     assert_eq!(
-        t.matches("Action: events:PutEvents").count(),
+        watch["Action"],
+        yaml(&format!(
+            "[{}, {}]",
+            inspector_scan_router::queue::SEND_ACTION,
+            inspector_scan_router::queue::watch::HOLD_ACTION
+        ))
+    );
+    assert_eq!(watch["Resource"], yaml("!GetAtt ScanWatchQueue.Arn"));
+    let put = grant("ResultsEvents");
+    assert_eq!(
+        put["Action"],
+        inspector_scan_router::results::PUT_EVENTS_ACTION
+    );
+    let (bus, created, named) = if_parts(&put["Resource"]);
+    assert_eq!(bus, "CreateEventBus");
+    assert_eq!(*created, yaml("!GetAtt CommandBus.Arn"));
+    assert!(
+        show(named).ends_with(":event-bus/${EventBusName}"),
+        "{}",
+        show(named)
+    );
+    let puts: Vec<_> = mappings(t)
+        .into_iter()
+        .filter(|m| {
+            m.get("Action")
+                .is_some_and(|a| strings(a).contains(&"events:PutEvents"))
+        })
+        .collect();
+    assert_eq!(
+        puts.len(),
         2,
         "the role's grant and the bus policy's for trusted accounts, no other"
     );
 
-    let rule = resource_text(&t, "FindingsNotifyRule");
-    assert!(rule.contains("Condition: NotifyOnFindingsEnabled"));
-    assert!(rule.contains("source: [!Ref ResultsEventSource]"));
-    assert!(rule.contains("detail-type: [Code Security Scan Completed]"));
-    assert!(rule.contains("critical: [{numeric: [\">\", 0]}]"));
-    assert!(rule.contains("high: [{numeric: [\">\", 0]}]"));
-    assert!(t.contains("AllowedValues: [\"off\", critical, high]"));
-    // The function's own rules never match its results: their sources are
-    // the command and push sources, and the results source is a parameter
-    // of its own whose default is none of them.
-    assert!(t.contains("Default: inspector-scan-router"));
+    // The findings rule: results events with findings at or above the
+    // chosen severity, matched numerically, under its switch.
+    assert_eq!(
+        resource(t, "FindingsNotifyRule")["Condition"],
+        "NotifyOnFindingsEnabled"
+    );
+    let (_, critical_only, high_too) = if_parts(&props(t, "FindingsNotifyRule")["EventPattern"]);
+    let above_zero = yaml("[{numeric: ['>', 0]}]");
+    for pattern in [critical_only, high_too] {
+        assert_eq!(pattern["source"], yaml("[!Ref ResultsEventSource]"));
+        assert_eq!(
+            pattern["detail-type"],
+            yaml("[Code Security Scan Completed]")
+        );
+    }
+    assert_eq!(critical_only["detail"]["findings"]["critical"], above_zero);
+    assert_eq!(
+        high_too["detail"]["findings"]["$or"],
+        yaml("[{critical: [{numeric: ['>', 0]}]}, {high: [{numeric: ['>', 0]}]}]")
+    );
+    assert_eq!(
+        parameter(t, "NotifyOnFindings")["AllowedValues"],
+        yaml("['off', critical, high]")
+    );
+    // The function's own rules never match its results: the results source
+    // is a parameter of its own whose default is none of theirs.
+    assert_eq!(
+        parameter(t, "ResultsEventSource")["Default"],
+        "inspector-scan-router"
+    );
     assert_eq!(
         inspector_scan_router::domain::completion::DETAIL_TYPE,
         "Code Security Scan Completed"
     );
 
-    let dashboard = resource_text(&t, "SweepDashboard");
+    let dashboard = show(&props(t, "SweepDashboard")["DashboardBody"]);
     for metric in [SCANS_STARTED, SCANS_FINISHED, WATCHES_TIMED_OUT, WATCH_AGE] {
         assert!(dashboard.contains(metric), "the dashboard shows {metric}");
     }
-    assert!(dashboard.contains("\"FAILED\""));
+    assert!(dashboard.contains("FAILED"));
 }
 
 /// The routes declared as API Gateway resources of their own (those behind
@@ -897,18 +947,4 @@ fn switched_off_operations_have_no_route() {
         2,
         "only the switched routes are declared apart"
     );
-}
-
-/// A resource's block of template.yaml as written (for a test that checks
-/// lines as the template writes them).
-fn resource_text(t: &str, name: &str) -> String {
-    let start = t
-        .find(&format!("\n  {name}:\n"))
-        .unwrap_or_else(|| panic!("{name}"));
-    let rest = &t[start + 1..];
-    let end = Regex::new(r"\n  [A-Za-z]+:\n")
-        .unwrap()
-        .find(&rest[1..])
-        .map_or(rest.len(), |m| m.start() + 1);
-    rest[..end].to_string()
 }
