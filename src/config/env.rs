@@ -82,8 +82,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         default: Duration,
         max: usize,
     ) -> Result<Duration, ConfigError> {
-        self.number(name, default.as_millis() as usize, 0..=max)
-            .map(|v| Duration::from_millis(v as u64))
+        self.duration(name, default, max, 1)
     }
 
     /// A duration in seconds, 0-`max`.
@@ -93,7 +92,19 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         default: Duration,
         max: usize,
     ) -> Result<Duration, ConfigError> {
-        self.number(name, default.as_secs() as usize, 0..=max)
-            .map(|v| Duration::from_secs(v as u64))
+        self.duration(name, default, max, 1000)
+    }
+
+    /// A duration in units of `unit_ms` milliseconds, 0-`max` units.
+    fn duration(
+        &self,
+        name: &str,
+        default: Duration,
+        max: usize,
+        unit_ms: u64,
+    ) -> Result<Duration, ConfigError> {
+        let default = (default.as_millis() as u64 / unit_ms) as usize;
+        self.number(name, default, 0..=max)
+            .map(|v| Duration::from_millis(v as u64 * unit_ms))
     }
 }
