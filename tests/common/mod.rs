@@ -78,6 +78,14 @@ pub async fn live_app(server: &MockServer) -> App {
     live_app_with(server, Settings::default(), 1).await
 }
 
+/// What the function aimed at `server` answers to the bundled event `file`.
+pub async fn handled(
+    server: &MockServer,
+    file: &str,
+) -> Result<Value, inspector_scan_router::domain::Error> {
+    live_app(server).await.handle(event(load_event(file))).await
+}
+
 pub async fn live_app_with(server: &MockServer, settings: Settings, max_attempts: u32) -> App {
     live_app_at(&server.uri(), settings, max_attempts).await
 }

@@ -339,9 +339,7 @@ async fn a_failing_run_look_up_leaves_the_original_error() {
             .mount(&server)
             .await;
     }
-    let app = live_app(&server).await;
-    let r = app
-        .handle(event(load_event("http-start-assessment-run.json")))
+    let r = handled(&server, "http-start-assessment-run.json")
         .await
         .unwrap();
     assert_eq!(r["statusCode"], 400);

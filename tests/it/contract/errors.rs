@@ -113,16 +113,13 @@ async fn classic_errors_map_to_http_statuses() {
             .respond_with(aws_json_error(wire_status, code))
             .mount(&server)
             .await;
-        let app = live_app(&server).await;
-        let r = app
-            .handle(event(load_event("http-start-assessment-run.json")))
+        let r = handled(&server, "http-start-assessment-run.json")
             .await
             .unwrap();
         assert_eq!(r["statusCode"], expected, "{code}");
         assert_eq!(http_body(&r)["error"]["code"], code);
 
-        let err = app
-            .handle(event(load_event("direct-start-assessment-run.json")))
+        let err = handled(&server, "direct-start-assessment-run.json")
             .await
             .unwrap_err();
         assert_eq!(err.code(), code);
@@ -153,11 +150,7 @@ async fn get_scan_not_found_is_404() {
         .respond_with(rest_json_error(404, "ResourceNotFoundException"))
         .mount(&server)
         .await;
-    let app = live_app(&server).await;
-    let r = app
-        .handle(event(load_event("http-get-scan.json")))
-        .await
-        .unwrap();
+    let r = handled(&server, "http-get-scan.json").await.unwrap();
     assert_eq!(r["statusCode"], 404);
 }
 

@@ -51,7 +51,8 @@ async fn trigger_events_are_all_tested_here() {
     for f in TRIGGER_EVENTS {
         assert!(events_dir().join(f).is_file(), "{f}");
         assert!(
-            source.contains(&format!("load_event(\"{f}\"")),
+            source.contains(&format!("load_event(\"{f}\""))
+                || source.contains(&format!("handled(&server,\"{f}\")")),
             "no test in tests/it/contract/triggers.rs drives {f}"
         );
     }
@@ -196,9 +197,7 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
     let mut coverage = payments_coverage();
     coverage.get_mut("payments-api").unwrap()[1].1 = "third/payments-api".into();
     let (server, _) = stateful_stand_in(coverage).await;
-    let app = live_app(&server).await;
-    let err = app
-        .handle(event(load_event("eventbridge-github-push.json")))
+    let err = handled(&server, "eventbridge-github-push.json")
         .await
         .unwrap_err();
     assert_eq!(err.code(), "RepositoryNotFound");
@@ -209,9 +208,7 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
         c.1 = "payments-api".into();
     }
     let (server, _) = stateful_stand_in(coverage).await;
-    let app = live_app(&server).await;
-    let err = app
-        .handle(event(load_event("eventbridge-github-push.json")))
+    let err = handled(&server, "eventbridge-github-push.json")
         .await
         .unwrap_err();
     assert_eq!(err.code(), "AmbiguousRepository");
@@ -221,8 +218,7 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
     );
     assert!(!err.retryable());
 
-    let err = app
-        .handle(event(load_event("scheduler-start-scans-repositories.json")))
+    let err = handled(&server, "scheduler-start-scans-repositories.json")
         .await
         .unwrap_err();
     assert_eq!(err.code(), "PartialFailure");
