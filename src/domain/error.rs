@@ -232,8 +232,11 @@ pub const MAX_SHOWN: usize = 128;
 pub const MAX_MESSAGE: usize = 512;
 
 /// The one way a value from outside (a caller's, a service's) is shown in
-/// a message or a log: control characters escaped (`\u{1b}`), so it can
-/// neither forge a line nor drive a terminal, and cut to `max` characters.
+/// a message or a log, cut to `max` characters: control characters, line
+/// and paragraph separators and invisible formatting characters (bidi
+/// overrides, zero-width ones) escaped (`\u{1b}`, `\u{2028}`), and so are
+/// `"` and `\`, so a value can neither forge a line, hide text, drive a
+/// terminal, nor close the quotes it is shown in.
 pub fn bounded(text: &str, max: usize) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
@@ -241,13 +244,23 @@ pub fn bounded(text: &str, max: usize) -> String {
             out.push_str("...");
             break;
         }
-        if c.is_control() {
+        if invisible(c) {
+            out.extend(c.escape_unicode());
+        } else if c.is_control() || c == '"' || c == '\\' {
             out.extend(c.escape_debug());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Characters that show nothing, or break or reorder a line: separators,
+/// bidi controls, zero-width characters, the byte-order mark, soft hyphen.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// A service's message without account ids or ARNs (of resources the

@@ -148,6 +148,13 @@ mod tests {
     #[test]
     fn a_value_is_shown_escaped_and_cut() {
         assert_eq!(bounded("a\u{1b}[31m\n", MAX_SHOWN), "a\\u{1b}[31m\\n");
+        // Quotes cannot be closed early; separators, bidi overrides and
+        // zero-width characters are shown, not obeyed.
+        assert_eq!(bounded(r#"x" ok "y\"#, MAX_SHOWN), r#"x\" ok \"y\\"#);
+        assert_eq!(
+            bounded("a\u{2028}b\u{202e}c\u{200b}d", MAX_SHOWN),
+            "a\\u{2028}b\\u{202e}c\\u{200b}d"
+        );
         let long = bounded(&"y".repeat(500), MAX_SHOWN);
         assert_eq!(long, format!("{}...", "y".repeat(MAX_SHOWN)));
     }
