@@ -140,6 +140,7 @@ impl App {
         Deadline {
             at,
             margin: self.settings.deadline_margin,
+            lane: crate::domain::Lane::Interactive,
         }
     }
 
@@ -170,7 +171,7 @@ impl App {
                         let batch = Batch {
                             messages,
                             request_id: &request_id,
-                            deadline,
+                            deadline: deadline.bulk(),
                             started,
                         };
                         match self.admit_batch(&sources, &request_id)? {

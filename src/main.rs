@@ -51,17 +51,23 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = App::new(settings, sdk.as_ref());
     app.preconnect().await;
     tracing::info!(dry_run = app.settings.dry_run, "initialised");
-    let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let request_id = event.context.request_id.clone();
-        let result = app.handle(event).await;
-        if let Err(e) = metrics
-            .set_property("RequestId", request_id)
-            .flush(std::io::stdout().lock())
-        {
-            tracing::warn!(error = %e, "could not write metrics");
+    // One App (its clients and pacer) for every invocation: one at a time on
+    // Lambda, `AWS_LAMBDA_MAX_CONCURRENCY` at once on Lambda Managed
+    // Instances (the runtime polls that many events; unset or 1: one).
+    let app = std::sync::Arc::new(app);
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| {
+        let app = app.clone();
+        async move {
+            let request_id = event.context.request_id.clone();
+            let result = app.handle(event).await;
+            if let Err(e) = metrics
+                .set_property("RequestId", request_id)
+                .flush(std::io::stdout().lock())
+            {
+                tracing::warn!(error = %e, "could not write metrics");
+            }
+            result
         }
-        result
     }))
     .await
 }

@@ -142,6 +142,7 @@ impl App {
         Deadline {
             at: Some(invocation.map_or(window, |at| at.min(window))),
             margin,
+            lane: lambda.lane,
         }
     }
 }

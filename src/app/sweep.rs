@@ -182,8 +182,8 @@ impl App {
     pub(super) async fn consume(&self, batch: &Batch<'_>) -> Value {
         let (messages, request_id) = (&batch.messages, batch.request_id);
         let verdicts: Vec<Verdict> =
-            sqs::handle_each(messages, self.settings.batch.concurrency, |m| {
-                self.consume_one(m, request_id, batch.deadline)
+            sqs::handle_each(messages, self.settings.batch.concurrency, |i| {
+                self.consume_one(&messages[i], request_id, batch.deadline)
             })
             .await;
         let mut again = vec![false; messages.len()];
@@ -313,6 +313,24 @@ impl App {
             Ok(outcome) => Split::of(action, outcome),
             Err(e) => {
                 crate::telemetry::error(&e);
+                // A single start that may pass later comes back later, like
+                // a fan-out's unfinished items: its receives are not used up.
+                if let Some(rest) = Rest::of_error(action, &e) {
+                    tracing::info!(
+                        request_id,
+                        message_id,
+                        sweep = message.sweep.as_deref(),
+                        attempt = message.attempt,
+                        receive_count,
+                        action = op,
+                        resource,
+                        outcome = "later",
+                        error_code = e.code(),
+                        unfinished = 1,
+                        "message"
+                    );
+                    return Verdict::Later(rest.action);
+                }
                 let retry = e.retryable();
                 let outcome = if retry { "retry" } else { "failed" };
                 tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");

@@ -150,8 +150,8 @@ impl App {
     /// `BATCH_CONCURRENCY` at once; the answer names those to look at again.
     pub(super) async fn consume_watches(&self, batch: &Batch<'_>) -> Value {
         let messages = &batch.messages;
-        let again = sqs::handle_each(messages, self.settings.batch.concurrency, |m| {
-            self.look(m, batch.request_id, batch.deadline)
+        let again = sqs::handle_each(messages, self.settings.batch.concurrency, |i| {
+            self.look(&messages[i], batch.request_id, batch.deadline)
         })
         .await;
         let (watching, response) = sqs::partial_response(messages, &again);

@@ -3,19 +3,44 @@
 use super::error::Error;
 use std::time::{Duration, Instant};
 
+/// Who is waiting for a call, as the pacer sees it: someone now (an HTTP
+/// request, a webhook, one start), or a fan-out, a queue message or a scan
+/// watch, which can come back later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lane {
+    /// Never queues behind bulk work; a call that would wait past its
+    /// deadline is answered as throttled at once.
+    #[default]
+    Interactive,
+    /// Paced at the rate found, bounded in flight; what the deadline cuts
+    /// off comes back later.
+    Bulk,
+}
+
 /// When the invocation must have answered by, and how much time a call
-/// needs: no call starts when less than `margin` is left.
+/// needs: no call starts when less than `margin` is left. `lane` says who
+/// waits for its calls.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline {
     pub at: Option<Instant>,
     pub margin: Duration,
+    pub lane: Lane,
 }
 
 impl Deadline {
     pub const NONE: Deadline = Deadline {
         at: None,
         margin: Duration::ZERO,
+        lane: Lane::Interactive,
     };
+
+    /// The same deadline for bulk work (a fan-out's items, a queue message).
+    pub fn bulk(self) -> Deadline {
+        Deadline {
+            lane: Lane::Bulk,
+            ..self
+        }
+    }
 
     /// Is there time to start another call?
     pub fn allows_call(&self) -> bool {

@@ -15,7 +15,7 @@ pub mod resend;
 pub mod validate;
 
 pub use action::*;
-pub use deadline::Deadline;
+pub use deadline::{Deadline, Lane};
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use gate::Permitted;
 pub use operation::{Operation, Service};

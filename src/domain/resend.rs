@@ -95,6 +95,7 @@ mod tests {
         let spent = Deadline {
             at: Some(Instant::now()),
             margin: Duration::from_secs(1),
+            ..Deadline::NONE
         };
         let results = resend_unsettled(
             2,

@@ -107,8 +107,11 @@ pub async fn disassociate(
     deadline: Deadline,
 ) -> BatchOutcome {
     let chunks: Vec<&[DisassociateItem]> = d.items.chunks(DISASSOCIATE_BATCH_LIMIT).collect();
-    let results: Vec<Vec<ItemResult>> = futures::stream::iter(chunks.iter().copied())
-        .map(|chunk| with_retries(api, settings, chunk, deadline))
+    // Indices, not references, through the stream: a closure over a
+    // borrowed item defeats rustc's `Send` proof (rust-lang/rust#102211),
+    // which the concurrent runtime needs.
+    let results: Vec<Vec<ItemResult>> = futures::stream::iter(0..chunks.len())
+        .map(|i| with_retries(api, settings, chunks[i], deadline))
         .buffered(settings.concurrency.max(1))
         .collect()
         .await;

@@ -47,8 +47,12 @@ impl Inspector {
                 .await
                 .map(Outcome::ScanStarted),
             Action::StartCodeSecurityScans(scans) => {
-                let items = futures::stream::iter(scans)
-                    .map(|s| async move {
+                let deadline = deadline.bulk();
+                // Indices through the stream, not references: see
+                // `disassociate` (rust-lang/rust#102211).
+                let items = futures::stream::iter(0..scans.len())
+                    .map(|i| async move {
+                        let s = &scans[i];
                         let key = match &s.target {
                             ScanTarget::ProjectId(p) => ("projectId", p.clone()),
                             ScanTarget::Repository(r) => ("repository", r.clone()),
@@ -64,15 +68,20 @@ impl Inspector {
             Action::GetCodeSecurityScan(g) => {
                 get_scan(clients, g, deadline).await.map(Outcome::Scan)
             }
-            Action::BatchDisassociate(d) => Ok(Outcome::Disassociated(
-                disassociate(&Live { clients, deadline }, &self.batch, d, deadline).await,
-            )),
+            Action::BatchDisassociate(d) => {
+                let deadline = deadline.bulk();
+                Ok(Outcome::Disassociated(
+                    disassociate(&Live { clients, deadline }, &self.batch, d, deadline).await,
+                ))
+            }
             Action::StartAssessmentRun(r) => start_run(clients, r, deadline)
                 .await
                 .map(Outcome::RunStarted),
             Action::StartAssessmentRuns(runs) => {
-                let items = futures::stream::iter(runs)
-                    .map(|r| async move {
+                let deadline = deadline.bulk();
+                let items = futures::stream::iter(0..runs.len())
+                    .map(|i| async move {
+                        let r = &runs[i];
                         let result = start_run(clients, r, deadline).await;
                         FanOutItem {
                             key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),

@@ -131,18 +131,20 @@ pub fn route(message: &QueuedMessage, cfg: &Limits) -> Result<Action, Error> {
     direct::route(&action, &fields, cfg, &origin)
 }
 
-/// The batch processor: `handle` runs on each message of a batch, at most
+/// The batch processor: `handle` runs on each message of a batch (given its
+/// index: a closure over a borrowed message defeats rustc's `Send` proof,
+/// rust-lang/rust#102211, which the concurrent runtime needs), at most
 /// `concurrency` at once (the batch's messages share the bound); one verdict
 /// per message, in order.
-pub async fn handle_each<'m, T, Fut>(
-    messages: &'m [QueuedMessage],
+pub async fn handle_each<T, Fut>(
+    messages: &[QueuedMessage],
     concurrency: usize,
-    handle: impl FnMut(&'m QueuedMessage) -> Fut,
+    handle: impl FnMut(usize) -> Fut,
 ) -> Vec<T>
 where
     Fut: Future<Output = T>,
 {
-    futures::stream::iter(messages)
+    futures::stream::iter(0..messages.len())
         .map(handle)
         .buffered(concurrency.max(1))
         .collect()

@@ -5,7 +5,9 @@
 //! each item's client token and run name, so doing it again, however often,
 //! starts nothing twice.
 
-use crate::domain::{Action, BatchOutcome, Disassociate, DisassociateItem, FanOutItem, Outcome};
+use crate::domain::{
+    Action, BatchOutcome, Disassociate, DisassociateItem, Error, FanOutItem, Outcome, ScanTarget,
+};
 
 /// An outcome split by what is left to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,42 @@ impl Split {
     /// How many items are left to do.
     pub fn unfinished_items(&self) -> usize {
         self.rest.as_ref().map_or(0, |r| r.action.items())
+    }
+}
+
+impl Rest {
+    /// A queued single start (a scan with its own token, a Classic run with
+    /// its name) that failed in a way that may pass later (throttled, 5xx,
+    /// timed out, not attempted before the deadline), as the one-item
+    /// fan-out that does it later: throttling is never failure, for any
+    /// message. `None` for an error for good, or an operation never queued.
+    pub fn of_error(action: &Action, e: &Error) -> Option<Rest> {
+        if !e.retryable() {
+            return None;
+        }
+        Some(match action {
+            Action::StartCodeSecurityScan(s) => {
+                let key = match &s.target {
+                    ScanTarget::ProjectId(p) => ("projectId", p.clone()),
+                    ScanTarget::Repository(r) => ("repository", r.clone()),
+                };
+                Rest {
+                    action: Action::StartCodeSecurityScans(vec![s.clone()]),
+                    results: Outcome::Scans(vec![FanOutItem {
+                        key,
+                        result: Err(e.clone()),
+                    }]),
+                }
+            }
+            Action::StartAssessmentRun(r) => Rest {
+                action: Action::StartAssessmentRuns(vec![r.clone()]),
+                results: Outcome::Runs(vec![FanOutItem {
+                    key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
+                    result: Err(e.clone()),
+                }]),
+            },
+            _ => return None,
+        })
     }
 }
 

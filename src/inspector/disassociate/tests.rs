@@ -157,6 +157,7 @@ async fn nothing_is_sent_past_the_deadline() {
     let near = Deadline {
         at: Some(Instant::now() + Duration::from_millis(10)),
         margin: Duration::from_secs(1),
+        ..Deadline::NONE
     };
     let out = disassociate(&fake, &settings(2), &batch(30), near).await;
     assert!(fake.calls().is_empty());
