@@ -367,3 +367,41 @@ async fn http_stays_synchronous_with_a_queue() {
     accounted(&http_body(&r), 60);
     assert!(sqs.calls().is_empty(), "nothing queued for an HTTP caller");
 }
+
+/// Throttling is never failure, for every message: a queued Classic run
+/// and a queued single scan (each alone in its message, with its own run
+/// name or token) that Inspector throttles come back later as new delayed
+/// messages with the same name or token; neither is named in
+/// `batchItemFailures`, so neither uses up a receive.
+#[tokio::test]
+async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_receive() {
+    let throttling = MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(aws_error_answer(400, "ThrottlingException"))
+        .mount(&throttling)
+        .await;
+    let sqs = SendStandIn::default();
+    let sqs_server = sqs.serve().await;
+    let mut s = settings();
+    s.trust.switches.classic = true;
+    let app = app_with_queue(&throttling, &sqs_server, s).await;
+    let run = json!({"action": "StartAssessmentRun", "assessmentTemplateArn": TEMPLATE_ARN,
+                     "assessmentRunName": "weekly-2026-48"});
+    let token = "a".repeat(40);
+    let scan = json!({"action": "StartCodeSecurityScan", "projectId": PROJECT, "clientToken": token});
+    let answer = app
+        .handle(event(sqs_event(&[
+            message("run-1", run.to_string()),
+            message("scan-1", scan.to_string()),
+        ])))
+        .await
+        .unwrap();
+    assert_eq!(failed_ids(&answer), Vec::<String>::new(), "{answer}");
+    let mut later: Vec<Value> = sqs
+        .accepted()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    later.sort_by_key(|b| b["action"].to_string());
+    assert_eq!(later, vec![run, scan], "each back once, as it was");
+}
