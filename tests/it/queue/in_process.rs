@@ -388,7 +388,8 @@ async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_recei
     let run = json!({"action": "StartAssessmentRun", "assessmentTemplateArn": TEMPLATE_ARN,
                      "assessmentRunName": "weekly-2026-48"});
     let token = "a".repeat(40);
-    let scan = json!({"action": "StartCodeSecurityScan", "projectId": PROJECT, "clientToken": token});
+    let scan =
+        json!({"action": "StartCodeSecurityScan", "projectId": PROJECT, "clientToken": token});
     let answer = app
         .handle(event(sqs_event(&[
             message("run-1", run.to_string()),
