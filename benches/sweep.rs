@@ -9,6 +9,9 @@
 //! template's 180 s visibility timeout). The queue is the tests' in-process
 //! SQS reached through the real aws-sdk-sqs.
 //!
+//! `INLINE` (default: the function's 100,000) forces larger sweeps through
+//! the work queue from their first item.
+//!
 //! Beside it, a sequential loop of the same calls in one process (the SDK's
 //! standard retry mode, a throttled call sent again until it succeeds).
 //! Reported: wall time against the quota-limited ideal (calls needed ÷
@@ -70,6 +73,8 @@ async fn function(items: usize, quota: usize, consumers: usize) -> serde_json::V
         s.limits.max_batch_items = items;
         s.queue.url = Some(url.clone());
         s.queue.dead_letter_url = Some(dlq.clone());
+        // INLINE: items a fan-out may run inline; larger is queued whole.
+        s.queue.inline_max_items = env("INLINE", s.queue.inline_max_items);
         s
     };
     let sqs_sdk = sdk_config(&sqs.server.uri(), 3).await;
