@@ -20,7 +20,7 @@
 //!   afterwards; never above its cap (the ceiling, else twice the highest
 //!   rate the service accepted) so it stays finite whatever the clock does;
 //! - **a throttle is weighed by the traffic behind it**: when the
-//!   environment was using most of its rate, it says where the quota is
+//!   environment was sending at half its rate or more, it says where the quota is
 //!   (the first cuts to 70 % of what the service accepted, later ones by
 //!   10 %, at most once a second); after sparse calls it says little, so the
 //!   rate is cut by 10 % at most, never below what the service accepted, and
@@ -101,6 +101,9 @@ pub struct Rate {
     /// The rate before sparse cuts: grown back to fast.
     restore_to: f64,
     accepted: VecDeque<Instant>,
+    /// When calls were let go, over the same window: the traffic behind a
+    /// throttle.
+    sent: VecDeque<Instant>,
     /// The highest rate the service accepted (calls a second over `WINDOW`).
     best: f64,
 }
@@ -123,6 +126,7 @@ impl Rate {
             last_throttle: None,
             restore_to: 0.0,
             accepted: VecDeque::new(),
+            sent: VecDeque::new(),
             best: 0.0,
         }
     }
@@ -204,10 +208,12 @@ impl Rate {
         };
         if self.tokens >= need {
             self.tokens -= 1.0;
+            remember(&mut self.sent, now);
             return None;
         }
         self.starved = Some(now);
         if lane == Lane::Interactive && !self.limiting(now) {
+            remember(&mut self.sent, now);
             return None;
         }
         Some(Duration::from_secs_f64((need - self.tokens) / self.rate))
@@ -215,24 +221,14 @@ impl Rate {
 
     /// Calls a second the service accepted over the last [`WINDOW`].
     fn measured(&mut self, now: Instant) -> f64 {
-        while self
-            .accepted
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) > WINDOW)
-        {
-            self.accepted.pop_front();
-        }
-        self.accepted.len() as f64 / WINDOW.as_secs_f64()
+        per_second(&mut self.accepted, now)
     }
 
     /// A call the service accepted.
     pub fn accepted(&mut self, now: Instant) {
         self.refill(now);
         self.grow(now);
-        if self.accepted.len() >= MAX_SEEN {
-            self.accepted.pop_front();
-        }
-        self.accepted.push_back(now);
+        remember(&mut self.accepted, now);
         let measured = self.measured(now);
         self.best = self.best.max(measured);
     }
@@ -254,7 +250,8 @@ impl Rate {
         }
         self.last_cut = Some(now);
         let measured = self.measured(now);
-        if measured >= self.rate * DENSE {
+        let sent = per_second(&mut self.sent, now);
+        if sent >= self.rate * DENSE {
             // The environment was using most of its rate: the quota is near.
             self.rate = if self.probing {
                 self.rate.min(measured) * FIRST_CUT
@@ -272,6 +269,25 @@ impl Rate {
         }
         self.rate = self.rate.clamp(MIN_RATE.min(self.cap()), self.cap());
     }
+}
+
+/// Remembers a moment (the oldest forgotten past [`MAX_SEEN`]).
+fn remember(times: &mut VecDeque<Instant>, now: Instant) {
+    if times.len() >= MAX_SEEN {
+        times.pop_front();
+    }
+    times.push_back(now);
+}
+
+/// Moments a second over the last [`WINDOW`] (older ones forgotten).
+fn per_second(times: &mut VecDeque<Instant>, now: Instant) -> f64 {
+    while times
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) > WINDOW)
+    {
+        times.pop_front();
+    }
+    times.len() as f64 / WINDOW.as_secs_f64()
 }
 
 /// One per function environment (built once per cold start, shared by

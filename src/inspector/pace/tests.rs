@@ -80,9 +80,11 @@ fn a_throttle_after_dense_traffic_cuts_to_what_was_accepted() {
     let mut r = Rate::new(Some(100.0));
     r.probing = true;
     r.rate = 20.0;
-    // 15 a second accepted for two seconds: the quota is about there.
+    // 15 a second sent and accepted for two seconds: the quota is about there.
     for i in 0..30 {
-        r.accepted(at(t0, i as f64 / 15.0));
+        let now = at(t0, i as f64 / 15.0);
+        assert_eq!(r.take(now, Lane::Bulk), None);
+        r.accepted(now);
     }
     r.throttled(at(t0, 2.0));
     let cut = r.rate();
@@ -240,6 +242,21 @@ fn two_environments_share_one_quota_with_few_throttles() {
         0,
         2000,
     );
+    assert!(
+        service.share() < 0.05,
+        "throttled share {}",
+        service.share()
+    );
+    assert!(took < 220_000, "{took} ms for 200 s of quota");
+}
+
+#[test]
+fn four_environments_share_one_quota_with_few_throttles() {
+    // Each environment's throttles come from the others' calls: weighed by
+    // what it sent, not by what it got through, they still cut its rate.
+    let mut service = Service::new(Some(10.0));
+    let mut envs: Vec<Rate> = (0..4).map(|_| Rate::new(None)).collect();
+    let took = sweep(&mut envs, &mut service, 0, 2000);
     assert!(
         service.share() < 0.05,
         "throttled share {}",
