@@ -69,7 +69,7 @@ async fn runtime_api(events: &[(String, Value)]) -> MockServer {
     server
 }
 
-fn start(runtime: &MockServer, inspector: &str, concurrency: &str) -> Function {
+fn start(runtime: &MockServer, inspector: &str, concurrency: &str, ceiling: &str) -> Function {
     let child = Command::new(env!("CARGO_BIN_EXE_inspector-scan-router"))
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", runtime.address().to_string())
@@ -84,6 +84,7 @@ fn start(runtime: &MockServer, inspector: &str, concurrency: &str) -> Function {
         .env("AWS_SECRET_ACCESS_KEY", "concurrency-test")
         .env("PRECONNECT", "none")
         .env("SCAN_RESULTS", "off")
+        .env("INSPECTOR_MAX_CALLS_PER_SECOND", ceiling)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -120,11 +121,13 @@ async fn answers(runtime: &MockServer, n: usize) -> Vec<(String, Value)> {
 }
 
 /// Four single starts handed out at once: with a concurrency of 4 all four
-/// are in flight at Inspector together; with 1 (or unset) one at a time.
-/// Every invocation is answered, each with its own scan.
+/// are in flight at Inspector together; with 1 one at a time. With a
+/// ceiling of 1 call a second (a bucket of 2) the four invocations share one
+/// pacer: two go at once, the others a second apart (four pacers would let
+/// all four go). Every invocation is answered, each with its own scan.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_invocations_run_at_once_in_one_environment() {
-    for (concurrency, expected) in [("4", 4), ("1", 1)] {
+    for (concurrency, ceiling, expected) in [("4", "0", 4), ("1", "0", 1), ("4", "1", 2)] {
         let answer: common::in_flight::Answer = Arc::new(|_path: &str, body: &Value| {
             json!({"scanId": format!("scan-{}", body["clientToken"].as_str().unwrap_or("")),
                    "status": "IN_PROGRESS"})
@@ -138,7 +141,7 @@ async fn several_invocations_run_at_once_in_one_environment() {
             })
             .collect();
         let runtime = runtime_api(&events).await;
-        let _function = start(&runtime, &inspector, concurrency);
+        let _function = start(&runtime, &inspector, concurrency, ceiling);
         let mut got = answers(&runtime, 4).await;
         got.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(got.len(), 4, "concurrency {concurrency}: {got:?}");
@@ -150,7 +153,7 @@ async fn several_invocations_run_at_once_in_one_environment() {
         assert_eq!(
             counts.max(),
             expected,
-            "concurrency {concurrency}: calls in flight at once"
+            "concurrency {concurrency}, ceiling {ceiling}: calls in flight at once"
         );
     }
 }
