@@ -140,3 +140,88 @@ fn every_bundled_event_is_mentioned() {
     }
     assert!(missing.is_empty(), "events not mentioned: {missing:?}");
 }
+
+/// GitHub's anchor for a heading: lower case, spaces to hyphens, every
+/// other character but letters, digits, `-` and `_` dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The anchors of a markdown file's headings (outside code blocks).
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut fenced = false;
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            out.insert(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_link_between_the_docs_resolves() {
+    let mut files = vec![root().join("README.md"), root().join("tests/README.md")];
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    let link = Regex::new(r"\]\(([^)\s]+)\)").unwrap();
+    let (mut checked, mut broken) = (0, Vec::new());
+    for file in &files {
+        let text = read(file);
+        for c in link.captures_iter(&text) {
+            let target = &c[1];
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            let resolved = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            checked += 1;
+            if !resolved.exists() {
+                broken.push(format!("{}: {target} (no such file)", file.display()));
+            } else if !fragment.is_empty()
+                && resolved.extension().is_some_and(|e| e == "md")
+                && !anchors(&read(&resolved)).contains(fragment)
+            {
+                broken.push(format!("{}: {target} (no such heading)", file.display()));
+            }
+        }
+    }
+    assert!(checked > 20, "the links were found: {checked}");
+    assert!(broken.is_empty(), "links that lead nowhere: {broken:#?}");
+}
+
+#[test]
+fn every_metric_the_code_writes_is_documented() {
+    let telemetry = read(&root().join("src/telemetry.rs"));
+    let metric = Regex::new(r#"pub const [A-Z_]+: &str = "([A-Za-z]+)";"#).unwrap();
+    let names: Vec<String> = metric
+        .captures_iter(&telemetry)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(names.len() > 10, "the metrics were found: {names:?}");
+    let docs = all_docs();
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !docs.contains(&format!("`{n}`")))
+        .collect();
+    assert!(missing.is_empty(), "metrics written but not documented: {missing:?}");
+}
