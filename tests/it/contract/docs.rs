@@ -223,5 +223,8 @@ fn every_metric_the_code_writes_is_documented() {
         .iter()
         .filter(|n| !docs.contains(&format!("`{n}`")))
         .collect();
-    assert!(missing.is_empty(), "metrics written but not documented: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "metrics written but not documented: {missing:?}"
+    );
 }
