@@ -32,7 +32,8 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 pub struct App {
     pub settings: Settings,
-    pub executor: Executor,
+    /// Private: every path reaches it through the gate (`app/admission.rs`).
+    executor: Executor,
     /// The work queue (`WORK_QUEUE_URL`); none in a dry run.
     pub queue: Option<WorkQueue>,
     /// Fetched at the first webhook, not here.

@@ -366,6 +366,15 @@ impl Settings {
         if self.preconnect.timeout > s.operation_timeout && !self.preconnect.services.is_empty() {
             return conflict("PRECONNECT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS");
         }
+        // A results event with a command or push source would be taken for
+        // one by the function's own rules (and by anyone trusting that source).
+        let source = &self.results.event_source;
+        if self.trust.command_sources.contains(source) || self.trust.push_sources.contains(source) {
+            return conflict(
+                "RESULTS_EVENT_SOURCE is one of COMMAND_SOURCES or PUSH_SOURCES: results events \
+                 would be taken for commands or pushes",
+            );
+        }
         webhooks::check(self)
     }
 }

@@ -124,7 +124,6 @@ impl App {
             scan_id: watch.scan_id.clone(),
             status: Some("SUCCESSFUL".to_string()),
             status_reason: None,
-            account_id: None,
             created_at: None,
             updated_at: None,
             last_commit_id: requested.commit.clone(),
@@ -180,7 +179,9 @@ impl App {
                 return true;
             }
         };
-        let action = Action::GetCodeSecurityScan(GetScan {
+        // The findings action: the scan's status and, once it succeeded,
+        // the findings the results event carries.
+        let action = Action::GetCodeSecurityScanFindings(GetScan {
             project_id: watch.project_id.clone(),
             scan_id: watch.scan_id.clone(),
         });
@@ -194,9 +195,9 @@ impl App {
             return false;
         };
         let seen = match Box::pin(self.executor.execute(&permit, deadline)).await {
-            Ok(Outcome::Scan(d)) => Ok(d),
+            Ok(Outcome::Findings(f)) => Ok(f.scan),
             Ok(_) => Err(Error::Internal {
-                message: "GetCodeSecurityScan answered with something else".to_string(),
+                message: "the findings action answered with something else".to_string(),
             }),
             Err(e) => Err(e),
         };

@@ -86,8 +86,21 @@ fn operation_for(method: &str, path: &str) -> Operation {
             idempotency_key: false,
             successes: &[Success(
                 200,
-                "The scan (DRY_RUN=true: the call it would have made)",
+                "The scan's status, without its findings (DRY_RUN=true: the call it would have made)",
                 &["ScanDetails", "DryRun"],
+                &[],
+            )],
+            kind: api(false, true, false),
+        },
+        ("GET", "/scans/{projectId}/{scanId}/findings") => Operation {
+            id: "GetCodeSecurityScanFindings",
+            summary: "Read a scan's status and, once it is SUCCESSFUL, its project's findings by severity",
+            request: None,
+            idempotency_key: false,
+            successes: &[Success(
+                200,
+                "The scan's status and findings (DRY_RUN=true: the calls it would have made)",
+                &["ScanFindings", "DryRun"],
                 &[],
             )],
             kind: api(false, true, false),

@@ -236,7 +236,6 @@ mod tests {
             scan_id: "s-1".into(),
             status: Some(status.into()),
             status_reason: None,
-            account_id: None,
             created_at: None,
             updated_at: None,
             last_commit_id: Some("abc".into()),

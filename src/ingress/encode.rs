@@ -28,7 +28,7 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
             ));
             202
         }
-        Outcome::Scan(_) => 200,
+        Outcome::Scan(_) | Outcome::Findings(_) => 200,
         Outcome::Disassociated(b) if b.failed_associations.is_empty() => 200,
         Outcome::Disassociated(_) => 207,
         Outcome::RunStarted(r) if r.already_started => 200,

@@ -204,7 +204,7 @@ pub fn secret_settings(ttl: Duration, grace: Duration) -> Settings {
             secret_grace: grace,
             ..WebhookSettings::default()
         },
-        ..Settings::default()
+        ..super::settings()
     };
     s.resolve.project_map = HashMap::from([
         ("octo-org/payments-api".to_string(), PROJECT.to_string()),

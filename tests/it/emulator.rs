@@ -97,6 +97,11 @@ async fn start(
     // The bundled events come from account 123456789012; the emulator's
     // function ARN names another.
     .env("TRUSTED_ACCOUNTS", "123456789012")
+    // Fail closed unless said: the bundled events use every operation.
+    .env("HTTP_AUTH", "IAM")
+    .env("DISASSOCIATION_ENABLED", "true")
+    .env("CLASSIC_ENABLED", "true")
+    .env("DISASSOCIATION_COMMANDS_ENABLED", "true")
     .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
     // The bundled SQS event's queue: batches from any other are refused.
     .env(

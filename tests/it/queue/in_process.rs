@@ -19,7 +19,7 @@ use wiremock::MockServer;
 const QUEUE_URL: &str = "http://127.0.0.1:9/123456789012/work";
 
 fn settings() -> Settings {
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.batch.item_retry_rounds = 0;
     s.queue.url = Some(QUEUE_URL.into());
     s.queue.inline_max_items = 100;
@@ -78,7 +78,7 @@ fn queued_projects(bodies: &[String]) -> Vec<String> {
 async fn the_bundled_sqs_event_does_both_messages() {
     let server = stand_in().await;
     let bundled = load_event("sqs-work-queue.json");
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.trust.work_queue_arn = bundled["Records"][0]["eventSourceARN"]
         .as_str()
         .map(str::to_string);
@@ -107,7 +107,7 @@ async fn the_bundled_sqs_event_does_both_messages() {
 async fn malformed_messages_fail_every_time_without_holding_up_the_batch() {
     let script = Disassociation::default();
     let server = script.serve().await;
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.trust.work_queue_arn = Some(QUEUE_ARN.into());
     let app = live_app_with(&server, s, 1).await;
     let batch = [
