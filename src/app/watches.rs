@@ -10,6 +10,7 @@ use super::admission::Asker;
 use super::record::Record;
 use super::{App, Batch};
 use crate::domain::completion::{self, Next, Requested, Watch};
+use crate::domain::error::{MAX_MESSAGE, bounded};
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
 use crate::queue::QueuedMessage;
@@ -169,14 +170,23 @@ impl App {
     async fn look(&self, m: &QueuedMessage, request_id: &str, deadline: Deadline) -> bool {
         let message_id = m.message_id.as_str();
         let timing = self.settings.results.timing();
-        let watch: Watch = match serde_json::from_str(&m.body) {
+        // Validated like any input: a watch that does not parse or does not
+        // hold (ids, startedAt, bounded values) was not written by the
+        // function; it is deleted and logged, nothing looked at or published.
+        let checked = serde_json::from_str::<Watch>(&m.body)
+            .map_err(|e| bounded(&e.to_string(), MAX_MESSAGE))
+            .and_then(|w| w.check(&timing, unix_now()).map(|()| w));
+        let watch = match checked {
             Ok(w) => w,
-            Err(e) => {
-                // Only the function writes here: kept out of the way until
-                // the queue's redrive policy dead-letters it.
-                tracing::error!(request_id, message_id, error = %e, "a watch that does not parse");
-                self.hold(m, timing.max_delay, request_id).await;
-                return true;
+            Err(why) => {
+                crate::telemetry::error(&Error::invalid_field("watch", why.clone()));
+                tracing::error!(
+                    request_id,
+                    message_id,
+                    error = why,
+                    "a bad watch: deleted, nothing published"
+                );
+                return false;
             }
         };
         // The findings action: the scan's status and, once it succeeded,
