@@ -66,8 +66,9 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 ),
                 Success(
                     202,
-                    "Started: one scan (with Location), or every scan of a list",
-                    &["ScanStarted", "ScanFanOut"],
+                    "Started: one scan (with Location), or every scan of a list; a list above \
+                     HTTP_INLINE_MAX_ITEMS is queued whole",
+                    &["ScanStarted", "ScanFanOut", "Queued"],
                     &["Location"],
                 ),
                 Success(
@@ -115,6 +116,12 @@ fn operation_for(method: &str, path: &str) -> Operation {
                     200,
                     "Every item succeeded (DRY_RUN=true: the calls it would have made)",
                     &["BatchOutcome", "DryRun"],
+                    &[],
+                ),
+                Success(
+                    202,
+                    "More items than HTTP_INLINE_MAX_ITEMS: queued whole, done by the work queue",
+                    &["Queued"],
                     &[],
                 ),
                 Success(

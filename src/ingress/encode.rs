@@ -46,6 +46,20 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
     }
 }
 
+/// A fan-out queued whole (`HTTP_INLINE_MAX_ITEMS`): `202` with how many
+/// items and messages went to the work queue (`settled`: the summary the
+/// queue side made).
+pub fn http_queued(settled: &Value) -> HttpAnswer {
+    HttpAnswer {
+        status: 202,
+        headers: Vec::new(),
+        body: json!({
+            "queued": settled["queued"].as_u64().unwrap_or_default(),
+            "messages": settled["messages"].as_u64().unwrap_or_default(),
+        }),
+    }
+}
+
 pub fn http_error(e: &Error) -> HttpAnswer {
     let mut headers = Vec::new();
     if let Error::MethodNotAllowed { allow, .. } = e {

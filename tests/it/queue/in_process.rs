@@ -367,3 +367,39 @@ async fn http_stays_synchronous_with_a_queue() {
     accounted(&http_body(&r), 60);
     assert!(sqs.calls().is_empty(), "nothing queued for an HTTP caller");
 }
+
+/// Quota protected: an HTTP fan-out above `HTTP_INLINE_MAX_ITEMS` does not
+/// hold an environment while it runs; it is queued whole and answered `202`
+/// with what was queued. Nothing reaches Inspector inline.
+#[tokio::test]
+async fn an_http_fan_out_above_its_bound_is_queued_and_answered_at_once() {
+    let server = Disassociation::default().serve().await;
+    let sqs = SendStandIn::default();
+    let sqs_server = sqs.serve().await;
+    let mut s = settings();
+    s.queue.http_inline_max_items = 100;
+    let app = app_with_queue(&server, &sqs_server, s).await;
+    let mut e = load_event("http-disassociate.json");
+    e["isBase64Encoded"] = false.into();
+    e["body"] = json!({"disassociateConfigurationRequests": disassociate_items(160)})
+        .to_string()
+        .into();
+    let r = app.handle(event(e)).await.unwrap();
+    assert_eq!(r["statusCode"], 202, "{r}");
+    let messages = 160usize.div_ceil(25);
+    assert_eq!(http_body(&r), json!({"queued": 160, "messages": messages}));
+    assert!(requests(&server).await.is_empty(), "nothing run inline");
+    let bodies = sqs.accepted();
+    assert_eq!(bodies.len(), messages);
+    let items: usize = bodies
+        .iter()
+        .map(|b| {
+            let v: Value = serde_json::from_str(b).unwrap();
+            v["disassociateConfigurationRequests"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(items, 160, "every item queued once");
+}
