@@ -232,6 +232,9 @@ async fn at_trace_the_logs_name_the_caller_and_carry_no_secret() {
         &[
             ("AWS_LAMBDA_LOG_LEVEL", "trace"),
             ("AWS_LAMBDA_LOG_FORMAT", "json"),
+            // Both kinds of caller in one run: no one mode required, said
+            // explicitly (a JWT's scope is still checked).
+            ("HTTP_AUTH", "NONE"),
         ],
         Some(log),
     )
