@@ -98,7 +98,7 @@ def main():
         "AWS_SECRET_ACCESS_KEY": "bench", "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_LOG_LEVEL": "warn", "PRECONNECT": "none", "DRY_RUN": "false",
-        "MAX_BATCH_ITEMS": str(max(args.items, 10000)),
+        "MAX_BATCH_ITEMS": str(max(args.items, 10000)), "DISASSOCIATION_ENABLED": "true",
     })
     try:
         with running(args.rie, args.bootstrap, env, quiet=True) as (port, _):

@@ -34,7 +34,9 @@ fn main() {
             .respond_with(Echo)
             .mount(&server)
             .await;
-        let settings = Settings::from_env().expect("settings");
+        let mut settings = Settings::from_env().expect("settings");
+        // Disassociation is off unless switched on (DISASSOCIATION_ENABLED).
+        settings.trust.switches.disassociation = true;
         let concurrency = settings.batch.concurrency;
         let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))

@@ -20,6 +20,8 @@ fn bench(c: &mut Criterion) {
                 dry_run: true,
                 ..Settings::default()
             };
+            // Every operation switched on, as a deployment that uses them says.
+            s.trust.switches = inspector_scan_router::domain::gate::Switches::ON;
             s.limits.assessment_template_arns =
                 vec!["arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b".into()];
             // The local test secrets the bundled webhook events are signed with.

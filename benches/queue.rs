@@ -18,7 +18,6 @@ mod common;
 use common::queue::{depth, drain};
 use common::sqs::SqsStandIn;
 use common::{Disassociation, direct_disassociate, event, live_app_with, sdk_config};
-use inspector_scan_router::Settings;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,7 +44,7 @@ fn main() {
         let sqs = SqsStandIn::start().await;
         sqs.queue("work-dlq", None);
         let url = sqs.queue("work", Some(("work-dlq", 5)));
-        let mut s = Settings::default();
+        let mut s = crate::common::settings();
         s.batch.concurrency = BATCH;
         s.limits.max_batch_items = ITEMS;
         s.queue.url = Some(url.clone());

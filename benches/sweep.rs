@@ -28,7 +28,6 @@ use common::{
     CONFIG_ARN, Disassociation, TokenBucket, direct_disassociate, event_with_deadline,
     live_app_with, project, sdk_config,
 };
-use inspector_scan_router::Settings;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -69,7 +68,7 @@ async fn function(items: usize, quota: usize, consumers: usize) -> serde_json::V
     let dlq = sqs.queue("work-dlq", None);
     let url = sqs.queue("work", Some(("work-dlq", 5)));
     let settings = || {
-        let mut s = Settings::default();
+        let mut s = crate::common::settings();
         s.limits.max_batch_items = items;
         s.queue.url = Some(url.clone());
         s.queue.dead_letter_url = Some(dlq.clone());

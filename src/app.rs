@@ -16,7 +16,7 @@ use crate::domain::error::bounded;
 use crate::domain::gate::OwnQueue;
 use crate::domain::{Deadline, Error, Outcome};
 use crate::ingress::answer::ErrorAnswer;
-use crate::ingress::encode::{envelope, http_error, http_success};
+use crate::ingress::encode::{envelope, http_error, http_queued, http_success};
 use crate::ingress::{Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
@@ -32,7 +32,8 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 pub struct App {
     pub settings: Settings,
-    pub executor: Executor,
+    /// Private: every path reaches it through the gate (`app/admission.rs`).
+    executor: Executor,
     /// The work queue (`WORK_QUEUE_URL`); none in a dry run.
     pub queue: Option<WorkQueue>,
     /// Fetched at the first webhook, not here.
@@ -239,9 +240,23 @@ impl App {
             return Err(e);
         }
         match (&trigger, result) {
-            (Trigger::Http(req), Ok(outcome)) => {
-                Ok(envelope(req.flavor, http_success(req, &outcome)))
-            }
+            (Trigger::Http(req), Ok(outcome)) => match rest {
+                // A fan-out above HTTP_INLINE_MAX_ITEMS: queued whole, 202.
+                Some(rest) => {
+                    let permit = routed.expect("an outcome implies a permitted action");
+                    let queued = self
+                        .settle(&trigger, permit.action(), outcome, Some(rest), &request_id)
+                        .await;
+                    Ok(envelope(
+                        req.flavor,
+                        match queued {
+                            Ok(answer) => http_queued(&answer),
+                            Err(e) => http_error(&e),
+                        },
+                    ))
+                }
+                None => Ok(envelope(req.flavor, http_success(req, &outcome))),
+            },
             (Trigger::Http(req), Err(e)) => Ok(envelope(req.flavor, http_error(&e))),
             (_, Ok(outcome)) => {
                 let permit = routed.expect("an outcome implies a permitted action");

@@ -94,8 +94,13 @@ pub struct ResolveSettings {
     pub project_map: HashMap<String, String>,
     /// `RESOLVE_CACHE_TTL_SECONDS`: how long a repository -> project lookup is kept.
     pub cache_ttl: Duration,
-    /// `RESOLVE_CACHE_SIZE`: most cached lookups.
+    /// `RESOLVE_CACHE_SIZE`: most cached lookups (and most names
+    /// remembered unknown).
     pub cache_size: usize,
+    /// `RESOLVE_NEGATIVE_CACHE_SECONDS`: a repository name just found
+    /// unknown is answered `RepositoryNotFound` this long without a
+    /// ListCoverage call (0: not remembered).
+    pub negative_ttl: Duration,
 }
 
 /// `PRECONNECT` / `PRECONNECT_TIMEOUT_MS`.
@@ -179,6 +184,7 @@ impl Default for ResolveSettings {
             project_map: HashMap::new(),
             cache_ttl: Duration::from_secs(300),
             cache_size: 1000,
+            negative_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -277,6 +283,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             project_map,
             cache_ttl: self.seconds("RESOLVE_CACHE_TTL_SECONDS", d.cache_ttl, 86_400)?,
             cache_size: self.number("RESOLVE_CACHE_SIZE", d.cache_size, 0..=100_000)?,
+            negative_ttl: self.seconds("RESOLVE_NEGATIVE_CACHE_SECONDS", d.negative_ttl, 3_600)?,
         })
     }
 
@@ -365,6 +372,15 @@ impl Settings {
         }
         if self.preconnect.timeout > s.operation_timeout && !self.preconnect.services.is_empty() {
             return conflict("PRECONNECT_TIMEOUT_MS is longer than OPERATION_TIMEOUT_MS");
+        }
+        // A results event with a command or push source would be taken for
+        // one by the function's own rules (and by anyone trusting that source).
+        let source = &self.results.event_source;
+        if self.trust.command_sources.contains(source) || self.trust.push_sources.contains(source) {
+            return conflict(
+                "RESULTS_EVENT_SOURCE is one of COMMAND_SOURCES or PUSH_SOURCES: results events \
+                 would be taken for commands or pushes",
+            );
         }
         webhooks::check(self)
     }

@@ -79,7 +79,7 @@ pub fn outcome(result: &Result<Outcome, Error>) {
             count(DISASSOCIATIONS_FAILED, b.failed_associations.len());
         }
         Outcome::Skipped(_) => count(EVENTS_SKIPPED, 1),
-        Outcome::Scan(_) | Outcome::DryRun(_) => {}
+        Outcome::Scan(_) | Outcome::Findings(_) | Outcome::DryRun(_) => {}
     }
 }
 

@@ -46,8 +46,9 @@ enum Verdict {
 }
 
 impl App {
-    /// Runs `action`, or (a non-HTTP fan-out too large to run inline, with
-    /// a queue) leaves all of it to the queue. HTTP is never split.
+    /// Runs `action`, or (a fan-out too large to run inline, with a queue:
+    /// `INLINE_MAX_ITEMS`, for HTTP `HTTP_INLINE_MAX_ITEMS`) leaves all of it
+    /// to the queue. HTTP is otherwise never split.
     pub(super) async fn execute(
         &self,
         trigger: &Trigger,
@@ -56,9 +57,12 @@ impl App {
     ) -> Result<Split, Error> {
         let action = permit.action();
         let http = matches!(trigger, Trigger::Http(_));
-        if !http
-            && self.queue.is_some()
-            && action.items() > self.settings.queue.inline_max_items
+        let inline_max = match http {
+            true => self.settings.queue.http_inline_max_items,
+            false => self.settings.queue.inline_max_items,
+        };
+        if self.queue.is_some()
+            && action.items() > inline_max
             && let Some(split) = Split::deferred(action)
         {
             return Ok(split);

@@ -10,6 +10,7 @@ use super::admission::Asker;
 use super::record::Record;
 use super::{App, Batch};
 use crate::domain::completion::{self, Next, Requested, Watch};
+use crate::domain::error::{MAX_MESSAGE, bounded};
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
 use crate::queue::QueuedMessage;
@@ -124,7 +125,6 @@ impl App {
             scan_id: watch.scan_id.clone(),
             status: Some("SUCCESSFUL".to_string()),
             status_reason: None,
-            account_id: None,
             created_at: None,
             updated_at: None,
             last_commit_id: requested.commit.clone(),
@@ -170,17 +170,28 @@ impl App {
     async fn look(&self, m: &QueuedMessage, request_id: &str, deadline: Deadline) -> bool {
         let message_id = m.message_id.as_str();
         let timing = self.settings.results.timing();
-        let watch: Watch = match serde_json::from_str(&m.body) {
+        // Validated like any input: a watch that does not parse or does not
+        // hold (ids, startedAt, bounded values) was not written by the
+        // function; it is deleted and logged, nothing looked at or published.
+        let checked = serde_json::from_str::<Watch>(&m.body)
+            .map_err(|e| bounded(&e.to_string(), MAX_MESSAGE))
+            .and_then(|w| w.check(&timing, unix_now()).map(|()| w));
+        let watch = match checked {
             Ok(w) => w,
-            Err(e) => {
-                // Only the function writes here: kept out of the way until
-                // the queue's redrive policy dead-letters it.
-                tracing::error!(request_id, message_id, error = %e, "a watch that does not parse");
-                self.hold(m, timing.max_delay, request_id).await;
-                return true;
+            Err(why) => {
+                crate::telemetry::error(&Error::invalid_field("watch", why.clone()));
+                tracing::error!(
+                    request_id,
+                    message_id,
+                    error = why,
+                    "a bad watch: deleted, nothing published"
+                );
+                return false;
             }
         };
-        let action = Action::GetCodeSecurityScan(GetScan {
+        // The findings action: the scan's status and, once it succeeded,
+        // the findings the results event carries.
+        let action = Action::GetCodeSecurityScanFindings(GetScan {
             project_id: watch.project_id.clone(),
             scan_id: watch.scan_id.clone(),
         });
@@ -194,9 +205,9 @@ impl App {
             return false;
         };
         let seen = match Box::pin(self.executor.execute(&permit, deadline)).await {
-            Ok(Outcome::Scan(d)) => Ok(d),
+            Ok(Outcome::Findings(f)) => Ok(f.scan),
             Ok(_) => Err(Error::Internal {
-                message: "GetCodeSecurityScan answered with something else".to_string(),
+                message: "the findings action answered with something else".to_string(),
             }),
             Err(e) => Err(e),
         };

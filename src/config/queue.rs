@@ -15,6 +15,10 @@ pub struct QueueSettings {
     /// `INLINE_MAX_ITEMS`: with a queue, a non-HTTP fan-out of more items
     /// than this is queued instead of run inline.
     pub inline_max_items: usize,
+    /// `HTTP_INLINE_MAX_ITEMS`: with a queue, an HTTP fan-out of more items
+    /// than this is queued whole and answered `202` at once, instead of
+    /// holding an environment (and API Gateway's 30 s) while it runs.
+    pub http_inline_max_items: usize,
     /// `QUEUE_SEND_ATTEMPTS`: how often entries SendMessageBatch reports
     /// failed are sent, the first time included, before the invocation fails.
     pub send_attempts: u32,
@@ -37,6 +41,7 @@ impl Default for QueueSettings {
         Self {
             url: None,
             inline_max_items: 100_000,
+            http_inline_max_items: 100,
             send_attempts: 3,
             dead_letter_url: None,
             throttled_retry: Duration::from_secs(24 * 3600),
@@ -58,6 +63,11 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(QueueSettings {
             url: queue_url("WORK_QUEUE_URL")?,
             inline_max_items: self.number("INLINE_MAX_ITEMS", d.inline_max_items, 1..=100_000)?,
+            http_inline_max_items: self.number(
+                "HTTP_INLINE_MAX_ITEMS",
+                d.http_inline_max_items,
+                1..=100_000,
+            )?,
             send_attempts: self.number("QUEUE_SEND_ATTEMPTS", d.send_attempts as usize, 1..=10)?
                 as u32,
             dead_letter_url: queue_url("WORK_DEAD_LETTER_QUEUE_URL")?,

@@ -126,3 +126,38 @@ fn work_queue_settings() {
         );
     }
 }
+
+#[test]
+fn unset_is_closed_iam_and_every_switch_off() {
+    use crate::domain::gate::{HttpAuth, Switches};
+    let t = with(&[]).unwrap().trust;
+    assert_eq!(t.http_auth, HttpAuth::Iam, "HTTP_AUTH unset means IAM");
+    assert_eq!(t.switches, Switches::OFF, "every switch unset means off");
+    let t = with(&[
+        ("HTTP_AUTH", "none"),
+        ("DISASSOCIATION_ENABLED", "true"),
+        ("CLASSIC_ENABLED", "true"),
+        ("DISASSOCIATION_COMMANDS_ENABLED", "true"),
+    ])
+    .unwrap()
+    .trust;
+    assert_eq!(t.http_auth, HttpAuth::None, "NONE only when said");
+    assert_eq!(t.switches, Switches::ON);
+}
+
+#[test]
+fn a_results_source_that_is_a_command_or_push_source_fails_init() {
+    for pairs in [
+        &[("RESULTS_EVENT_SOURCE", "com.example.ci")][..],
+        &[("RESULTS_EVENT_SOURCE", "github.com")][..],
+        &[
+            ("COMMAND_SOURCES", "ci.one,ci.two"),
+            ("RESULTS_EVENT_SOURCE", "ci.two"),
+        ][..],
+    ] {
+        let e = with(pairs).expect_err("a conflict");
+        assert_eq!(e.variable, "RESULTS_EVENT_SOURCE", "{e}");
+        assert!(e.to_string().contains("COMMAND_SOURCES"), "{e}");
+    }
+    assert!(with(&[("RESULTS_EVENT_SOURCE", "ci.results")]).is_ok());
+}

@@ -22,10 +22,10 @@ pub struct Trust {
     /// route (`<prefix>scans.start`, ...).
     pub jwt_scope_prefix: String,
     /// `HTTP_AUTH` (`IAM`, `JWT` or `NONE`): the identity every HTTP API
-    /// request must carry; unset, none is required (local runs).
-    pub http_auth: Option<HttpAuth>,
+    /// request must carry; unset, IAM (fail closed: `NONE` must be said).
+    pub http_auth: HttpAuth,
     /// `DISASSOCIATION_ENABLED`, `CLASSIC_ENABLED`,
-    /// `DISASSOCIATION_COMMANDS_ENABLED`; unset, on.
+    /// `DISASSOCIATION_COMMANDS_ENABLED`; unset, off (fail closed).
     pub switches: Switches,
     /// `WORK_QUEUE_ARN`: the only queue SQS batches are accepted from;
     /// unset, the ARN of the queue behind `WORK_QUEUE_URL`.
@@ -40,8 +40,8 @@ impl Default for Trust {
             push_sources: vec!["github.com".to_string(), "gitlab.com".to_string()],
             allowed_scan_configuration_arns: None,
             jwt_scope_prefix: String::new(),
-            http_auth: None,
-            switches: Switches::default(),
+            http_auth: HttpAuth::Iam,
+            switches: Switches::OFF,
             work_queue_arn: None,
         }
     }
@@ -111,16 +111,21 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 "a scope prefix without spaces",
             ));
         }
+        // Fail closed: unset is IAM, and every switch unset is off.
         let http_auth = match get("HTTP_AUTH") {
-            None => None,
-            Some(v) => Some(
-                HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?,
-            ),
+            None => d.http_auth,
+            Some(v) => {
+                HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?
+            }
         };
+        let off = Switches::OFF;
         let switches = Switches {
-            disassociation: self.flag("DISASSOCIATION_ENABLED", true)?,
-            classic: self.flag("CLASSIC_ENABLED", true)?,
-            disassociation_commands: self.flag("DISASSOCIATION_COMMANDS_ENABLED", true)?,
+            disassociation: self.flag("DISASSOCIATION_ENABLED", off.disassociation)?,
+            classic: self.flag("CLASSIC_ENABLED", off.classic)?,
+            disassociation_commands: self.flag(
+                "DISASSOCIATION_COMMANDS_ENABLED",
+                off.disassociation_commands,
+            )?,
         };
         let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
         if let Some(arn) = &work_queue_arn

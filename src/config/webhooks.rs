@@ -34,6 +34,10 @@ pub struct WebhookSettings {
     /// `WEBHOOK_CONCURRENCY`: webhook deliveries handled at once by one
     /// instance of the function; more are answered 503 at once.
     pub concurrency: usize,
+    /// `WEBHOOK_PREVIOUS_SECRET_HOURS`: after a rotation, the previous
+    /// version (`AWSPREVIOUS`) is accepted this long after the current one
+    /// was created, then no more.
+    pub previous_secret_window: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -45,6 +49,7 @@ impl Default for WebhookSettings {
             secret_failure_cache: Duration::from_secs(5),
             secret_grace: Duration::from_secs(900),
             concurrency: 4,
+            previous_secret_window: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -100,6 +105,14 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             )?,
             secret_grace: self.seconds("WEBHOOK_SECRET_GRACE_SECONDS", d.secret_grace, 86_400)?,
             concurrency: self.number("WEBHOOK_CONCURRENCY", d.concurrency, 1..=1000)?,
+            previous_secret_window: Duration::from_secs(
+                self.number(
+                    "WEBHOOK_PREVIOUS_SECRET_HOURS",
+                    (d.previous_secret_window.as_secs() / 3600) as usize,
+                    0..=720,
+                )? as u64
+                    * 3600,
+            ),
         })
     }
 }

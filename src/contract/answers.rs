@@ -230,6 +230,13 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                    "properties": {"event": string, "received": {"const": true}}}),
         ),
         (
+            "Queued",
+            json!({"type": "object", "required": ["queued", "messages"], "additionalProperties": false,
+                   "description": "A list above HTTP_INLINE_MAX_ITEMS (100): queued whole to the work queue, done there",
+                   "properties": {"queued": {"type": "integer", "minimum": 1},
+                                  "messages": {"type": "integer", "minimum": 1}}}),
+        ),
+        (
             "WebhookIgnored",
             json!({"type": "object", "required": ["event", "ignored", "reason"], "additionalProperties": false,
                    "properties": {"event": string, "ignored": {"const": true}, "reason": string}}),

@@ -66,8 +66,9 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 ),
                 Success(
                     202,
-                    "Started: one scan (with Location), or every scan of a list",
-                    &["ScanStarted", "ScanFanOut"],
+                    "Started: one scan (with Location), or every scan of a list; a list above \
+                     HTTP_INLINE_MAX_ITEMS is queued whole",
+                    &["ScanStarted", "ScanFanOut", "Queued"],
                     &["Location"],
                 ),
                 Success(
@@ -86,8 +87,21 @@ fn operation_for(method: &str, path: &str) -> Operation {
             idempotency_key: false,
             successes: &[Success(
                 200,
-                "The scan (DRY_RUN=true: the call it would have made)",
+                "The scan's status, without its findings (DRY_RUN=true: the call it would have made)",
                 &["ScanDetails", "DryRun"],
+                &[],
+            )],
+            kind: api(false, true, false),
+        },
+        ("GET", "/scans/{projectId}/{scanId}/findings") => Operation {
+            id: "GetCodeSecurityScanFindings",
+            summary: "Read a scan's status and, once it is SUCCESSFUL, its project's findings by severity",
+            request: None,
+            idempotency_key: false,
+            successes: &[Success(
+                200,
+                "The scan's status and findings (DRY_RUN=true: the calls it would have made)",
+                &["ScanFindings", "DryRun"],
                 &[],
             )],
             kind: api(false, true, false),
@@ -102,6 +116,12 @@ fn operation_for(method: &str, path: &str) -> Operation {
                     200,
                     "Every item succeeded (DRY_RUN=true: the calls it would have made)",
                     &["BatchOutcome", "DryRun"],
+                    &[],
+                ),
+                Success(
+                    202,
+                    "More items than HTTP_INLINE_MAX_ITEMS: queued whole, done by the work queue",
+                    &["Queued"],
                     &[],
                 ),
                 Success(

@@ -10,7 +10,9 @@ use crate::domain::error::FieldError;
 use crate::domain::validate::{
     PROJECT_ID_PATTERN, REPOSITORY_PATTERN, SCAN_CONFIGURATION_ARN_PATTERN,
 };
-use crate::domain::{BatchOutcome, PlannedCall, RunStarted, ScanDetails, ScanStarted};
+use crate::domain::{
+    BatchOutcome, PlannedCall, RunStarted, ScanDetails, ScanFindings, ScanStarted,
+};
 use crate::ingress::actions::IDEMPOTENCY_KEY;
 use crate::ingress::wire::{DisassociateInput, StartRunInput, StartScanInput};
 use schemars::generate::{Contract, SchemaSettings};
@@ -67,6 +69,7 @@ pub fn components(limits: &Limits) -> Map<String, Value> {
     let mut responses = generator(Contract::Serialize);
     responses.subschema_for::<ScanStarted>();
     responses.subschema_for::<ScanDetails>();
+    responses.subschema_for::<ScanFindings>();
     responses.subschema_for::<BatchOutcome>();
     responses.subschema_for::<RunStarted>();
     responses.subschema_for::<PlannedCall>();

@@ -12,6 +12,9 @@ pub enum Action {
     /// Fan-out: one scan per target, one result per target.
     StartCodeSecurityScans(Vec<StartScan>),
     GetCodeSecurityScan(GetScan),
+    /// A scan's status and, once `SUCCESSFUL`, its project's findings by
+    /// severity: a route and scope of their own (`findings.read`).
+    GetCodeSecurityScanFindings(GetScan),
     BatchDisassociate(Disassociate),
     StartAssessmentRun(StartRun),
     /// Fan-out: one run per template, one result per template.
@@ -34,7 +37,9 @@ impl Action {
         match self {
             Action::StartCodeSecurityScan(s) => s.target.key().to_string(),
             Action::StartCodeSecurityScans(v) => format!("{} targets", v.len()),
-            Action::GetCodeSecurityScan(g) => format!("{}/{}", g.project_id, g.scan_id),
+            Action::GetCodeSecurityScan(g) | Action::GetCodeSecurityScanFindings(g) => {
+                format!("{}/{}", g.project_id, g.scan_id)
+            }
             Action::BatchDisassociate(d) => format!("{} items", d.items.len()),
             Action::StartAssessmentRun(r) => r.assessment_template_arn.clone(),
             Action::StartAssessmentRuns(v) => format!("{} templates", v.len()),
@@ -48,6 +53,7 @@ impl Action {
             | Action::StartCodeSecurityScans(_)
             | Action::Skip(_) => Operation::StartCodeSecurityScan,
             Action::GetCodeSecurityScan(_) => Operation::GetCodeSecurityScan,
+            Action::GetCodeSecurityScanFindings(_) => Operation::ListFindingAggregations,
             Action::BatchDisassociate(_) => {
                 Operation::BatchDisassociateCodeSecurityScanConfiguration
             }

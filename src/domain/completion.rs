@@ -3,9 +3,10 @@
 //! it comes back, and what the event says; no I/O (the watch queue is
 //! `queue::watch`, the event bus `results`, the wiring `app/watches.rs`).
 
-use super::error::{MAX_SHOWN, bounded};
+use super::error::{MAX_SHOWN, bounded, is_bounded};
 pub use super::outcome::Findings;
 use super::outcome::ScanDetails;
+use super::validate::{is_project_id, is_scan_id};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -72,6 +73,54 @@ pub struct Watch {
     /// When the function started it (Unix seconds).
     pub started_at: u64,
     pub requested: Requested,
+}
+
+/// How far in the future a watch's `startedAt` may be (clocks of two
+/// environments), in seconds.
+pub const CLOCK_SKEW: u64 = 60;
+
+impl Watch {
+    /// A watch read back from the queue, validated like any input before
+    /// anything is looked at or published: `scanId` and `projectId` by their
+    /// patterns, `startedAt` neither in the future nor older than the watch's
+    /// end (`SCAN_WATCH_MAX_HOURS`, plus one largest delay for the last look
+    /// to arrive), every value of `requested` as the function bounded it.
+    /// `Err` names what is wrong (values are not quoted).
+    pub fn check(&self, t: &Timing, now: u64) -> Result<(), String> {
+        if !is_scan_id(&self.scan_id) {
+            return Err("scanId does not match its pattern".to_string());
+        }
+        if !is_project_id(&self.project_id) {
+            return Err("projectId does not match its pattern".to_string());
+        }
+        if self.started_at > now.saturating_add(CLOCK_SKEW) {
+            return Err("startedAt is in the future".to_string());
+        }
+        let oldest = t.max_age.saturating_add(t.max_delay).as_secs();
+        if now.saturating_sub(self.started_at) > oldest {
+            return Err(format!(
+                "startedAt is older than the watch's end (SCAN_WATCH_MAX_HOURS, {oldest} s)"
+            ));
+        }
+        let r = &self.requested;
+        if r.trigger.is_empty() {
+            return Err("requested.trigger is empty".to_string());
+        }
+        for (name, value) in [
+            ("trigger", Some(&r.trigger)),
+            ("caller", r.caller.as_ref()),
+            ("repository", r.repository.as_ref()),
+            ("commit", r.commit.as_ref()),
+            ("ref", r.git_ref.as_ref()),
+            ("eventId", r.event_id.as_ref()),
+            ("idempotencyKey", r.idempotency_key.as_ref()),
+        ] {
+            if value.is_some_and(|v| !is_bounded(v, MAX_SHOWN)) {
+                return Err(format!("requested.{name} is not bounded"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The watch's timing: `SCAN_WATCH_FIRST_DELAY_SECONDS`, the largest delay
@@ -236,7 +285,6 @@ mod tests {
             scan_id: "s-1".into(),
             status: Some(status.into()),
             status_reason: None,
-            account_id: None,
             created_at: None,
             updated_at: None,
             last_commit_id: Some("abc".into()),
@@ -302,5 +350,78 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso8601(1_795_233_600), "2026-11-21T04:00:00Z");
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn a_watch_is_checked_like_any_input() {
+        let now = 1_000_000;
+        let good = Watch {
+            scan_id: "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3".into(),
+            project_id: "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d".into(),
+            started_at: now - 600,
+            requested: Requested {
+                caller: Some(bounded("iam:arn:aws:sts::1:assumed-role/\"x\"", MAX_SHOWN)),
+                ..Requested::by("http")
+            },
+        };
+        let t = timing();
+        assert_eq!(good.check(&t, now), Ok(()));
+        let oldest = (t.max_age + t.max_delay).as_secs();
+        let at = |started_at| Watch {
+            started_at,
+            ..good.clone()
+        };
+        assert_eq!(at(now - oldest).check(&t, now), Ok(()), "the last look");
+        assert_eq!(at(now + CLOCK_SKEW).check(&t, now), Ok(()));
+        let bad = [
+            (at(0), "older"),
+            (at(now - oldest - 1), "older"),
+            (at(now + CLOCK_SKEW + 1), "future"),
+            (
+                Watch {
+                    scan_id: "../x".into(),
+                    ..good.clone()
+                },
+                "scanId",
+            ),
+            (
+                Watch {
+                    project_id: "project-1".into(),
+                    ..good.clone()
+                },
+                "projectId",
+            ),
+            (
+                Watch {
+                    requested: Requested {
+                        repository: Some("a".repeat(2000)),
+                        ..good.requested.clone()
+                    },
+                    ..good.clone()
+                },
+                "requested.repository",
+            ),
+            (
+                Watch {
+                    requested: Requested {
+                        commit: Some("line\nforged".into()),
+                        ..good.requested.clone()
+                    },
+                    ..good.clone()
+                },
+                "requested.commit",
+            ),
+            (
+                Watch {
+                    requested: Requested::by(""),
+                    ..good.clone()
+                },
+                "trigger",
+            ),
+        ];
+        for (watch, why) in bad {
+            let e = watch.check(&t, now).unwrap_err();
+            assert!(e.contains(why), "{why}: {e}");
+        }
     }
 }

@@ -255,6 +255,21 @@ pub fn bounded(text: &str, max: usize) -> String {
     out
 }
 
+/// The most characters [`bounded`] makes of a value cut to `max`: every
+/// character escaped as `\u{10ffff}`, and the `...`.
+pub fn bounded_len(max: usize) -> usize {
+    max.saturating_mul(10).saturating_add(3)
+}
+
+/// Could `text` be what [`bounded`] made of a value cut to `max`? No
+/// control or invisible character, and no longer than it makes. For values
+/// read back from the function's own messages, which were bounded when
+/// written: one that is not was not written by the function.
+pub fn is_bounded(text: &str, max: usize) -> bool {
+    text.chars().count() <= bounded_len(max)
+        && !text.chars().any(|c| c.is_control() || invisible(c))
+}
+
 /// Characters that show nothing, or break or reorder a line: separators,
 /// bidi controls, zero-width characters, the byte-order mark, soft hyphen.
 fn invisible(c: char) -> bool {

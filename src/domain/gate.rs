@@ -23,7 +23,9 @@ pub enum HttpAuth {
     /// A JWT: an HTTP API JWT authorizer's claims, or a REST API Cognito
     /// authorizer's claims.
     Jwt,
-    /// No requirement (a Lambda authorizer, a local run).
+    /// No requirement: only when something else authenticated the caller
+    /// (a Lambda authorizer) or for a local run. Never the default: it must
+    /// be said (`HTTP_AUTH=NONE`).
     None,
 }
 
@@ -61,15 +63,26 @@ pub struct Switches {
 }
 
 impl Default for Switches {
-    /// Unset, everything is on (local runs and tests); the template always
-    /// sets all three.
+    /// Unset, everything is off (fail closed): an operation runs only where
+    /// it was switched on by name; the template always sets all three.
     fn default() -> Self {
-        Self {
-            disassociation: true,
-            classic: true,
-            disassociation_commands: true,
-        }
+        Self::OFF
     }
+}
+
+impl Switches {
+    /// Every switchable operation refused.
+    pub const OFF: Switches = Switches {
+        disassociation: false,
+        classic: false,
+        disassociation_commands: false,
+    };
+    /// Every switchable operation allowed (local runs and tests say so).
+    pub const ON: Switches = Switches {
+        disassociation: true,
+        classic: true,
+        disassociation_commands: true,
+    };
 }
 
 /// The rules the gate applies, borrowed from the settings.
@@ -79,8 +92,8 @@ pub struct Rules<'a> {
     pub allowed_scan_configuration_arns: Option<&'a [String]>,
     /// `JWT_SCOPE_PREFIX`.
     pub jwt_scope_prefix: &'a str,
-    /// `HTTP_AUTH`; `None` when unset (no requirement).
-    pub http_auth: Option<HttpAuth>,
+    /// `HTTP_AUTH`; unset, IAM (fail closed: `NONE` must be said).
+    pub http_auth: HttpAuth,
     pub switches: Switches,
 }
 
@@ -146,9 +159,9 @@ fn forbidden(message: impl Into<String>) -> Error {
 /// its body's faults) and again in [`decide`].
 pub fn authenticate(rules: &Rules, principal: Option<Principal>) -> Result<(), Error> {
     let (needed, name) = match rules.http_auth {
-        None | Some(HttpAuth::None) => return Ok(()),
-        Some(HttpAuth::Iam) => (Principal::Iam, "an IAM (SigV4) identity"),
-        Some(HttpAuth::Jwt) => (Principal::Jwt, "a JWT"),
+        HttpAuth::None => return Ok(()),
+        HttpAuth::Iam => (Principal::Iam, "IAM (SigV4) identity"),
+        HttpAuth::Jwt => (Principal::Jwt, "JWT"),
     };
     if principal == Some(needed) {
         Ok(())
@@ -193,26 +206,8 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
             }
         }
     }
-    let switches = rules.switches;
-    match &action {
-        Action::BatchDisassociate(_) if !switches.disassociation => {
-            return Err(forbidden(
-                "disassociation is switched off (DISASSOCIATION_ENABLED=false); deploy with EnableDisassociation=true to switch it on",
-            ));
-        }
-        Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) if !switches.classic => {
-            return Err(forbidden(format!(
-                "Inspector Classic assessment runs are switched off (CLASSIC_ENABLED=false): Classic reached end of support on {CLASSIC_END_OF_SUPPORT}; deploy with EnableClassic=true to switch them on"
-            )));
-        }
-        Action::BatchDisassociate(_)
-            if matches!(through, Through::EventBridge) && !switches.disassociation_commands =>
-        {
-            return Err(forbidden(
-                "EventBridge commands may not disassociate (DISASSOCIATION_COMMANDS_ENABLED=false); deploy with EnableDisassociationCommands=true to switch it on",
-            ));
-        }
-        _ => {}
+    if let Some(refusal) = switched_off(rules.switches, through, &action) {
+        return Err(forbidden(refusal));
     }
     if let (Action::BatchDisassociate(d), Some(allowed)) =
         (&action, rules.allowed_scan_configuration_arns)
@@ -244,6 +239,40 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
         }
     }
     Ok(Permitted { action })
+}
+
+/// Why `action` is switched off for `through`, if it is. One arm per
+/// action and no catch-all: a new action does not compile until its switch
+/// (or the lack of one) is written here.
+fn switched_off(switches: Switches, through: Through, action: &Action) -> Option<String> {
+    match action {
+        Action::BatchDisassociate(_) if !switches.disassociation => Some(
+            "disassociation is switched off (DISASSOCIATION_ENABLED=false); deploy with EnableDisassociation=true to switch it on"
+                .to_string(),
+        ),
+        Action::BatchDisassociate(_)
+            if matches!(through, Through::EventBridge) && !switches.disassociation_commands =>
+        {
+            Some(
+                "EventBridge commands may not disassociate (DISASSOCIATION_COMMANDS_ENABLED=false); deploy with EnableDisassociationCommands=true to switch it on"
+                    .to_string(),
+            )
+        }
+        Action::BatchDisassociate(_) => None,
+        Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) if !switches.classic => {
+            Some(format!(
+                "Inspector Classic assessment runs are switched off (CLASSIC_ENABLED=false): Classic reached end of support on {CLASSIC_END_OF_SUPPORT}; deploy with EnableClassic=true to switch them on"
+            ))
+        }
+        Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => None,
+        // Not switchable: starting and reading scans, a scan's findings
+        // (its own route and scope), and nothing to do.
+        Action::StartCodeSecurityScan(_)
+        | Action::StartCodeSecurityScans(_)
+        | Action::GetCodeSecurityScan(_)
+        | Action::GetCodeSecurityScanFindings(_)
+        | Action::Skip(_) => None,
+    }
 }
 
 /// Which of the function's own queues a batch came from.

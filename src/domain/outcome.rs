@@ -33,17 +33,34 @@ pub struct ScanDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_commit_id: Option<String>,
     /// The project's active findings by severity, once the scan is
-    /// `SUCCESSFUL` (`ListFindingAggregations`).
+    /// `SUCCESSFUL` (`ListFindingAggregations`): filled in only by the
+    /// findings action, never part of this (status) answer; the results
+    /// event carries it.
+    #[serde(skip)]
+    pub findings: Option<Findings>,
+}
+
+/// A scan's findings: `GET /scans/{projectId}/{scanId}/findings` (scope
+/// `findings.read`). `findings` once the scan is `SUCCESSFUL`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ScanFindings {
+    pub project_id: String,
+    pub scan_id: String,
+    pub status: Option<String>,
+    /// The project's active findings by severity, once the scan is `SUCCESSFUL`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub findings: Option<Findings>,
+    /// The scan as read, for the results event (not part of the answer).
+    #[serde(skip)]
+    pub scan: ScanDetails,
 }
 
 /// A project's active findings by severity (`ListFindingAggregations`).
@@ -120,6 +137,7 @@ pub struct PlannedCall {
 pub enum Outcome {
     ScanStarted(ScanStarted),
     Scan(ScanDetails),
+    Findings(ScanFindings),
     Disassociated(BatchOutcome),
     RunStarted(RunStarted),
     Scans(Vec<FanOutItem<ScanStarted>>),

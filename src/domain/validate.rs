@@ -120,6 +120,11 @@ pub fn is_scan_configuration_arn(value: &str) -> bool {
     SCAN_CONFIGURATION_ARN.is_match(value)
 }
 
+/// A project id: `project-<uuid>`, lowercase hex.
+pub fn is_project_id(value: &str) -> bool {
+    PROJECT_ID.is_match(value)
+}
+
 /// A scan id: 1-128 characters, letters, digits, `_` and `-`.
 pub fn is_scan_id(value: &str) -> bool {
     SCAN_ID.is_match(value)

@@ -45,6 +45,8 @@ impl Origin {
 pub enum Request {
     Scan(StartScanInput),
     Get(GetScanInput),
+    /// A scan's findings (HTTP only: its own route and scope).
+    Findings(GetScanInput),
     Disassociate(DisassociateInput),
     Run(StartRunInput),
 }
@@ -79,7 +81,7 @@ impl Request {
     fn key(&self) -> Result<Option<&str>, Error> {
         let key = match self {
             Request::Scan(r) => &r.idempotency_key,
-            Request::Get(r) => &r.idempotency_key,
+            Request::Get(r) | Request::Findings(r) => &r.idempotency_key,
             Request::Disassociate(r) => &r.idempotency_key,
             Request::Run(r) => &r.idempotency_key,
         };
@@ -131,6 +133,7 @@ pub fn action_for(request: Request, cfg: &Limits, origin: &Origin) -> Result<Act
     Ok(match request {
         Request::Scan(input) => scan_action(input, cfg, origin)?,
         Request::Get(input) => Action::GetCodeSecurityScan(input.validate()?),
+        Request::Findings(input) => Action::GetCodeSecurityScanFindings(input.validate()?),
         Request::Disassociate(input) => {
             Action::BatchDisassociate(input.validate(cfg.max_batch_items)?)
         }

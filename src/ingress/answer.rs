@@ -96,6 +96,7 @@ impl OutcomeAnswer for Outcome {
         let v = match self {
             Outcome::ScanStarted(s) => serde_json::to_value(s),
             Outcome::Scan(s) => serde_json::to_value(s),
+            Outcome::Findings(f) => serde_json::to_value(f),
             Outcome::Disassociated(b) => serde_json::to_value(b),
             Outcome::RunStarted(r) => serde_json::to_value(r),
             Outcome::Scans(items) => {

@@ -28,7 +28,7 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
             ));
             202
         }
-        Outcome::Scan(_) => 200,
+        Outcome::Scan(_) | Outcome::Findings(_) => 200,
         Outcome::Disassociated(b) if b.failed_associations.is_empty() => 200,
         Outcome::Disassociated(_) => 207,
         Outcome::RunStarted(r) if r.already_started => 200,
@@ -43,6 +43,20 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
         status,
         headers,
         body: outcome.to_json(),
+    }
+}
+
+/// A fan-out queued whole (`HTTP_INLINE_MAX_ITEMS`): `202` with how many
+/// items and messages went to the work queue (`settled`: the summary the
+/// queue side made).
+pub fn http_queued(settled: &Value) -> HttpAnswer {
+    HttpAnswer {
+        status: 202,
+        headers: Vec::new(),
+        body: json!({
+            "queued": settled["queued"].as_u64().unwrap_or_default(),
+            "messages": settled["messages"].as_u64().unwrap_or_default(),
+        }),
     }
 }
 

@@ -52,7 +52,7 @@ const fn webhook(path: &'static str, provider: Provider) -> Route {
 }
 
 /// Every HTTP route the function serves.
-pub const ROUTES: [Route; 6] = [
+pub const ROUTES: [Route; 7] = [
     api(
         "POST",
         "/scans",
@@ -64,6 +64,12 @@ pub const ROUTES: [Route; 6] = [
         "/scans/{projectId}/{scanId}",
         Operation::GetCodeSecurityScan,
         "scans.read",
+    ),
+    api(
+        "GET",
+        "/scans/{projectId}/{scanId}/findings",
+        Operation::ListFindingAggregations,
+        "findings.read",
     ),
     api(
         "POST",

@@ -109,8 +109,8 @@ impl ClassifyRetry for RetryAfterHeader {
 /// passes (see [`super::pace`]).
 #[derive(Debug, Clone)]
 pub struct Clients {
-    pub v2: aws_sdk_inspector2::Client,
-    pub classic: aws_sdk_inspector::Client,
+    pub(super) v2: aws_sdk_inspector2::Client,
+    pub(super) classic: aws_sdk_inspector::Client,
     pub pacer: Arc<Pacer>,
     /// Sends of a throttled call, the first included.
     attempts: u32,
@@ -119,7 +119,11 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub fn new(sdk: &aws_config::SdkConfig, settings: &SdkSettings, batch: &BatchSettings) -> Self {
+    pub(super) fn new(
+        sdk: &aws_config::SdkConfig,
+        settings: &SdkSettings,
+        batch: &BatchSettings,
+    ) -> Self {
         let retry_after = RetryAfterHeader::for_settings(settings);
         let v2 = aws_sdk_inspector2::config::Builder::from(sdk)
             .retry_classifier(retry_after)

@@ -9,7 +9,7 @@ use super::plan::plan;
 use super::preconnect::{Opened, preconnect};
 use super::resolve::Resolver;
 use super::runs::start_run;
-use super::scans::{get_scan, start_scan};
+use super::scans::{get_findings, get_scan, start_scan};
 use crate::config::{BatchSettings, ResolveSettings, SdkSettings};
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted, ScanTarget, Service};
 use futures::StreamExt;
@@ -19,7 +19,7 @@ use std::time::Duration;
 /// The live adapter over the SDK clients. Built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Inspector {
-    pub clients: Clients,
+    clients: Clients,
     batch: BatchSettings,
     resolver: Arc<Resolver>,
 }
@@ -68,6 +68,9 @@ impl Inspector {
             Action::GetCodeSecurityScan(g) => {
                 get_scan(clients, g, deadline).await.map(Outcome::Scan)
             }
+            Action::GetCodeSecurityScanFindings(g) => get_findings(clients, g, deadline)
+                .await
+                .map(Outcome::Findings),
             Action::BatchDisassociate(d) => {
                 let deadline = deadline.bulk();
                 Ok(Outcome::Disassociated(

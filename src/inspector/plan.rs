@@ -61,6 +61,16 @@ pub fn plan(action: &Action, resolver: &Resolver) -> Vec<PlannedCall> {
             Operation::GetCodeSecurityScan,
             json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
         )],
+        Action::GetCodeSecurityScanFindings(g) => vec![
+            call(
+                Operation::GetCodeSecurityScan,
+                json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
+            ),
+            call(
+                Operation::ListFindingAggregations,
+                json!({"aggregationType": "CODE_REPOSITORY", "aggregationRequest": {"codeRepositoryAggregation": {"resourceIds": [{"comparison": "EQUALS", "value": g.project_id}]}}}),
+            ),
+        ],
         Action::BatchDisassociate(d) => d
             .items
             .chunks(DISASSOCIATE_BATCH_LIMIT)

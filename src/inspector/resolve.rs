@@ -21,12 +21,41 @@ pub struct Resolver {
     ttl: Duration,
     capacity: usize,
     cache: Mutex<HashMap<String, (String, Instant)>>,
+    /// `RESOLVE_NEGATIVE_CACHE_SECONDS`: how long a name just found unknown
+    /// is answered `RepositoryNotFound` without a ListCoverage call.
+    unknown_ttl: Duration,
+    /// Names found unknown, and when (at most `capacity` of them).
+    unknown: Mutex<HashMap<String, Instant>>,
 }
 
 impl Clone for Resolver {
     fn clone(&self) -> Self {
-        Self::new(self.map.clone(), self.ttl, self.capacity)
+        Self::new(self.map.clone(), self.ttl, self.capacity).with_unknown_ttl(self.unknown_ttl)
     }
+}
+
+/// Inserts `key` into a bounded map of timed entries: expired ones dropped
+/// first, then the oldest when it is still full.
+fn insert_bounded<V>(
+    map: &mut HashMap<String, V>,
+    key: &str,
+    value: V,
+    capacity: usize,
+    at: impl Fn(&V) -> Instant,
+    ttl: Duration,
+) {
+    map.retain(|_, v| at(v).elapsed() < ttl);
+    if map.len() >= capacity && !map.contains_key(key) {
+        // Full of live entries: drop the oldest.
+        if let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, v)| at(v))
+            .map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+    }
+    map.insert(key.to_string(), value);
 }
 
 /// The last path segment: `owner/name` -> `name`.
@@ -49,11 +78,45 @@ impl Resolver {
             ttl,
             capacity,
             cache: Mutex::new(HashMap::new()),
+            unknown_ttl: Duration::ZERO,
+            unknown: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Names found unknown are remembered this long (zero: not at all).
+    pub fn with_unknown_ttl(mut self, ttl: Duration) -> Self {
+        self.unknown_ttl = ttl;
+        self
+    }
+
     pub fn from_settings(s: &ResolveSettings) -> Self {
-        Self::new(s.project_map.clone(), s.cache_ttl, s.cache_size)
+        Self::new(s.project_map.clone(), s.cache_ttl, s.cache_size).with_unknown_ttl(s.negative_ttl)
+    }
+
+    /// Was `repository` found unknown within `RESOLVE_NEGATIVE_CACHE_SECONDS`?
+    pub fn known_unknown(&self, repository: &str) -> bool {
+        self.unknown.lock().is_ok_and(|unknown| {
+            unknown
+                .get(repository)
+                .is_some_and(|at| at.elapsed() < self.unknown_ttl)
+        })
+    }
+
+    fn remember_unknown(&self, repository: &str) {
+        if self.capacity == 0 || self.unknown_ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut unknown) = self.unknown.lock() {
+            let (capacity, ttl) = (self.capacity, self.unknown_ttl);
+            insert_bounded(
+                &mut unknown,
+                repository,
+                Instant::now(),
+                capacity,
+                |at| *at,
+                ttl,
+            );
+        }
     }
 
     /// The configured map: `owner/name` first, then the bare `name`.
@@ -77,20 +140,14 @@ impl Resolver {
         let Ok(mut cache) = self.cache.lock() else {
             return;
         };
-        cache.retain(|_, (_, at)| at.elapsed() < self.ttl);
-        if cache.len() >= self.capacity && !cache.contains_key(repository) {
-            // Full of live entries: drop the oldest.
-            if let Some(oldest) = cache
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(k, _)| k.clone())
-            {
-                cache.remove(&oldest);
-            }
-        }
-        cache.insert(
-            repository.to_string(),
-            (project.to_string(), Instant::now()),
+        let entry = (project.to_string(), Instant::now());
+        insert_bounded(
+            &mut cache,
+            repository,
+            entry,
+            self.capacity,
+            |(_, at)| *at,
+            self.ttl,
         );
     }
 
@@ -115,14 +172,23 @@ impl Resolver {
         {
             return Ok(p);
         }
+        // A name just found unknown costs no ListCoverage call: a stream of
+        // made-up names cannot spend Inspector's quota.
+        if self.known_unknown(repository) {
+            return choose(repository, Vec::new());
+        }
         let mut candidates = list_coverage(client, bare(repository), deadline).await?;
         if candidates.is_empty() && bare(repository) != repository {
             // Some integrations name projects by their full path.
             candidates = list_coverage(client, repository, deadline).await?;
         }
-        let project = choose(repository, candidates)?;
-        self.remember(repository, &project);
-        Ok(project)
+        let chosen = choose(repository, candidates);
+        match &chosen {
+            Ok(project) => self.remember(repository, project),
+            Err(e) if e.code() == "RepositoryNotFound" => self.remember_unknown(repository),
+            Err(_) => {}
+        }
+        chosen
     }
 }
 

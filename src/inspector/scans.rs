@@ -6,7 +6,8 @@ use super::errors::aws_error;
 use super::findings::findings;
 use super::resolve::Resolver;
 use crate::domain::{
-    Deadline, Error, GetScan, Operation, ScanDetails, ScanStarted, ScanTarget, StartScan,
+    Deadline, Error, GetScan, Operation, ScanDetails, ScanFindings, ScanStarted, ScanTarget,
+    StartScan,
 };
 use aws_sdk_inspector2::types::CodeSecurityResource;
 use aws_smithy_types::date_time::Format;
@@ -75,21 +76,37 @@ pub async fn get_scan(
     let time =
         |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
     let status = out.status().map(|s| s.as_str().to_string());
-    // A finished scan is read with what it found.
-    let findings = match status.as_deref() {
-        Some("SUCCESSFUL") => Some(findings(clients, &g.project_id, deadline).await?),
-        _ => None,
-    };
+    // The account id Inspector answers with is never passed on, and the
+    // findings are the findings action's (their own route and scope).
     Ok(ScanDetails {
         project_id: g.project_id.clone(),
         scan_id: out.scan_id().unwrap_or(&g.scan_id).to_string(),
         status,
         status_reason: out.status_reason().map(str::to_string),
-        account_id: out.account_id().map(str::to_string),
         created_at: time(out.created_at()),
         updated_at: time(out.updated_at()),
         last_commit_id: out.last_commit_id().map(str::to_string),
-        findings,
+        findings: None,
+    })
+}
+
+/// A scan's status and, once it is `SUCCESSFUL`, its project's findings by
+/// severity (`ListFindingAggregations`).
+pub async fn get_findings(
+    clients: &Clients,
+    g: &GetScan,
+    deadline: Deadline,
+) -> Result<ScanFindings, Error> {
+    let mut scan = get_scan(clients, g, deadline).await?;
+    if scan.status.as_deref() == Some("SUCCESSFUL") {
+        scan.findings = Some(findings(clients, &g.project_id, deadline).await?);
+    }
+    Ok(ScanFindings {
+        project_id: scan.project_id.clone(),
+        scan_id: scan.scan_id.clone(),
+        status: scan.status.clone(),
+        findings: scan.findings,
+        scan,
     })
 }
 

@@ -16,9 +16,9 @@ pub mod manager;
 use crate::config::{SdkSettings, WebhookSettings};
 use crate::domain::{Error, WebhookSecrets};
 use futures::lock::Mutex;
-use manager::SecretsManager;
+use manager::{Fetched, SecretsManager};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Where the webhook secrets come from.
 #[derive(Debug)]
@@ -51,7 +51,7 @@ struct Inner {
 #[derive(Debug, Default)]
 struct Kept {
     /// When the copy was fetched, and the copy.
-    good: Option<(Instant, Arc<WebhookSecrets>)>,
+    good: Option<(Instant, Arc<Fetched>)>,
     /// When the last fetch failed, and how.
     failed: Option<(Instant, Error)>,
 }
@@ -65,9 +65,12 @@ impl WebhookSecretStore {
         sdk_settings: &SdkSettings,
     ) -> Self {
         let source = match (sdk, &settings.secret_arn, &settings.dry_run_secrets) {
-            (Some(sdk), Some(arn), _) => {
-                Source::SecretsManager(Box::new(SecretsManager::new(sdk, arn, sdk_settings)))
-            }
+            (Some(sdk), Some(arn), _) => Source::SecretsManager(Box::new(SecretsManager::new(
+                sdk,
+                arn,
+                sdk_settings,
+                settings.previous_secret_window,
+            ))),
             (None, _, Some(given)) => Source::Given(Arc::new(given.clone())),
             _ => Source::None,
         };
@@ -90,11 +93,22 @@ impl WebhookSecretStore {
     /// The secrets: the kept copy while it is younger than the TTL, else
     /// fetched (current and previous versions). A failed fetch is
     /// remembered for the failure time (no call meanwhile); while fetches
-    /// fail, the kept copy serves until TTL + grace.
+    /// fail, the kept copy serves until TTL + grace. The previous values are
+    /// in the answer only until their time (`WEBHOOK_PREVIOUS_SECRET_HOURS`
+    /// after the current version was created), whichever copy serves.
     pub async fn get(&self) -> Result<Arc<WebhookSecrets>, Error> {
+        let fetched = self.fetched().await?;
+        match fetched {
+            Ok(given) => Ok(given),
+            Err(fetched) => Ok(Arc::new(fetched.accepted_at(SystemTime::now()))),
+        }
+    }
+
+    /// The given values (`Ok`), or what Secrets Manager answered (`Err`).
+    async fn fetched(&self) -> Result<Result<Arc<WebhookSecrets>, Arc<Fetched>>, Error> {
         let manager = match &self.inner.source {
-            Source::None => return Ok(Arc::new(WebhookSecrets::default())),
-            Source::Given(given) => return Ok(given.clone()),
+            Source::None => return Ok(Ok(Arc::new(WebhookSecrets::default()))),
+            Source::Given(given) => return Ok(Ok(given.clone())),
             Source::SecretsManager(manager) => manager,
         };
         let inner = &self.inner;
@@ -105,14 +119,14 @@ impl WebhookSecretStore {
         if let Some((at, secrets)) = &good
             && fresh(at.elapsed())
         {
-            return Ok(secrets.clone());
+            return Ok(Err(secrets.clone()));
         }
         let last_good = good.filter(|(at, _)| stale_ok(at.elapsed()));
         if let Some((at, e)) = &kept.failed
             && at.elapsed() < inner.failure_cache
         {
             return match last_good {
-                Some((_, secrets)) => Ok(secrets),
+                Some((_, secrets)) => Ok(Err(secrets)),
                 None => Err(e.clone()),
             };
         }
@@ -123,7 +137,7 @@ impl WebhookSecretStore {
                     good: Some((Instant::now(), fetched.clone())),
                     failed: None,
                 };
-                Ok(fetched)
+                Ok(Err(fetched))
             }
             Err(e) => {
                 kept.failed = Some((Instant::now(), e.clone()));
@@ -135,7 +149,7 @@ impl WebhookSecretStore {
                             age_seconds = at.elapsed().as_secs(),
                             "webhook secret fetch failed; using the values fetched before"
                         );
-                        Ok(secrets)
+                        Ok(Err(secrets))
                     }
                     None => Err(e),
                 }

@@ -74,8 +74,17 @@ pub async fn sdk_config(endpoint: &str, max_attempts: u32) -> aws_config::SdkCon
         .await
 }
 
+/// The settings the tests start from: the defaults, which fail closed
+/// (`HTTP_AUTH` IAM, every operation switch off), with every switch on,
+/// as a deployment that uses those operations says.
+pub fn settings() -> Settings {
+    let mut s = Settings::default();
+    s.trust.switches = inspector_scan_router::domain::gate::Switches::ON;
+    s
+}
+
 pub async fn live_app(server: &MockServer) -> App {
-    live_app_with(server, Settings::default(), 1).await
+    live_app_with(server, settings(), 1).await
 }
 
 /// What the function aimed at `server` answers to the bundled event `file`.
@@ -100,7 +109,7 @@ pub fn dry_app() -> App {
     App::new(
         Settings {
             dry_run: true,
-            ..Settings::default()
+            ..settings()
         },
         None,
     )

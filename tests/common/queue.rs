@@ -9,7 +9,6 @@ use super::{
     sdk_config,
 };
 use inspector_scan_router::App;
-use inspector_scan_router::Settings;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::TcpStream;
@@ -470,7 +469,7 @@ pub async fn end_to_end(
         ..Disassociation::default()
     };
     let inspector = script.serve().await;
-    let mut s = Settings::default();
+    let mut s = super::settings();
     s.batch.item_retry_rounds = 0;
     s.batch.concurrency = 4;
     // Its throttles are scripted, not a quota: no rate to find.

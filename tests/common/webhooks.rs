@@ -58,6 +58,9 @@ pub struct Vault {
     /// Answer every call with this HTTP status and error type instead.
     pub failing: Option<(u16, &'static str)>,
     pub delay: Duration,
+    /// How long ago the AWSCURRENT version was created (its `CreatedDate`);
+    /// `None`: an hour ago.
+    pub current_age: Option<Duration>,
     /// (SecretId, VersionStage) of each call.
     pub calls: Vec<(String, String)>,
 }
@@ -122,13 +125,24 @@ impl Respond for SecretsManager {
                 "ResourceNotFoundException",
                 &format!("Secrets Manager can't find the specified secret value for staging label: {stage}"),
             ),
-            Some(text) => ResponseTemplate::new(200)
-                .insert_header("content-type", "application/x-amz-json-1.1")
-                .set_body_json(json!({
-                    "ARN": id, "Name": "inspector-scan-router-webhooks",
-                    "VersionId": format!("{stage}-version"), "SecretString": text,
-                    "VersionStages": [stage], "CreatedDate": 1795104000.0
-                })),
+            Some(text) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap();
+                let age = vault.current_age.unwrap_or(Duration::from_secs(3600));
+                // The previous version was created long before the current one.
+                let created = match stage.as_str() {
+                    "AWSCURRENT" => now.saturating_sub(age),
+                    _ => now.saturating_sub(age + Duration::from_secs(90 * 86_400)),
+                };
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/x-amz-json-1.1")
+                    .set_body_json(json!({
+                        "ARN": id, "Name": "inspector-scan-router-webhooks",
+                        "VersionId": format!("{stage}-version"), "SecretString": text,
+                        "VersionStages": [stage], "CreatedDate": created.as_secs_f64()
+                    }))
+            }
         }
         .set_delay(vault.delay)
     }
@@ -204,7 +218,7 @@ pub fn secret_settings(ttl: Duration, grace: Duration) -> Settings {
             secret_grace: grace,
             ..WebhookSettings::default()
         },
-        ..Settings::default()
+        ..super::settings()
     };
     s.resolve.project_map = HashMap::from([
         ("octo-org/payments-api".to_string(), PROJECT.to_string()),

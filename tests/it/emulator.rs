@@ -97,6 +97,11 @@ async fn start(
     // The bundled events come from account 123456789012; the emulator's
     // function ARN names another.
     .env("TRUSTED_ACCOUNTS", "123456789012")
+    // Fail closed unless said: the bundled events use every operation.
+    .env("HTTP_AUTH", "IAM")
+    .env("DISASSOCIATION_ENABLED", "true")
+    .env("CLASSIC_ENABLED", "true")
+    .env("DISASSOCIATION_COMMANDS_ENABLED", "true")
     .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
     // The bundled SQS event's queue: batches from any other are refused.
     .env(
@@ -227,6 +232,9 @@ async fn at_trace_the_logs_name_the_caller_and_carry_no_secret() {
         &[
             ("AWS_LAMBDA_LOG_LEVEL", "trace"),
             ("AWS_LAMBDA_LOG_FORMAT", "json"),
+            // Both kinds of caller in one run: no one mode required, said
+            // explicitly (a JWT's scope is still checked).
+            ("HTTP_AUTH", "NONE"),
         ],
         Some(log),
     )

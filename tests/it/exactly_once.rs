@@ -109,7 +109,7 @@ async fn custom_event_sent_again_as_a_new_event_with_its_key_starts_nothing_new(
     app.handle(event(ev.clone())).await.unwrap();
     assert_eq!(scans(&state), 1);
     // The same key from another trusted source is another caller's key.
-    let mut settings = inspector_scan_router::Settings::default();
+    let mut settings = crate::common::settings();
     settings.trust.command_sources = vec!["com.example.ci".into(), "com.example.other-ci".into()];
     let app = live_app_with(&server, settings, 1).await;
     ev["source"] = "com.example.other-ci".into();
@@ -351,7 +351,7 @@ async fn throttling_beyond_the_budget_answers_429_with_retry_after_at_once() {
     let throttled = aws_error_answer(429, "ThrottlingException").insert_header("retry-after", "7");
     let server = serving(START_SCAN_PATH, throttled).await;
     // Three attempts allowed; a 7 s wait is more than the budget affords.
-    let app = live_app_with(&server, inspector_scan_router::Settings::default(), 3).await;
+    let app = live_app_with(&server, crate::common::settings(), 3).await;
     let r = app
         .handle(event(load_event("http-start-scan.json")))
         .await

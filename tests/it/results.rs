@@ -22,7 +22,7 @@ use std::time::Duration;
 use wiremock::MockServer;
 
 fn settings(w: &Wiring) -> Settings {
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.batch.item_retry_rounds = 0;
     s.queue.url = Some(w.work.clone());
     s.results.watch_queue_url = Some(w.watch.clone());

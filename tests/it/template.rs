@@ -657,34 +657,141 @@ fn the_function_reads_the_webhook_secret_and_no_other() {
     }
 }
 
-#[test]
-fn only_the_functions_role_sends_to_the_work_queue() {
-    let t = template();
-    assert_eq!(
-        resource(t, "WorkQueuePolicy")["Type"],
-        "AWS::SQS::QueuePolicy"
-    );
-    let policy = props(t, "WorkQueuePolicy");
-    assert_eq!(policy["Queues"], yaml("[!Ref WorkQueue]"));
-    let deny = policy["PolicyDocument"]["Statement"]
-        .as_sequence()
-        .unwrap()
+/// Whether `principal` may `sqs:SendMessage` to the queue under `policy`
+/// (a queue policy's document), evaluated as IAM does for the statements
+/// these policies use: an explicit Deny wins, then an Allow for the
+/// principal (the caller's own identity policy is assumed to allow it).
+/// `resolve` gives the value of `!GetAtt` / `!Ref`; `redrive_role` decides
+/// the `HasRedriveRole` condition.
+fn may_send(policy: &Yaml, principal: &str, redrive_role: Option<&str>) -> bool {
+    let resolve = |v: &Yaml| -> Vec<String> {
+        let one = |v: &Yaml| match show(v).as_str() {
+            "!GetAtt ScanRouterFunctionRole.Arn" => {
+                "arn:aws:iam::123456789012:role/function".to_string()
+            }
+            "!Ref RedriveRoleArn" => redrive_role.unwrap_or("").to_string(),
+            other => panic!("a value this evaluator does not know: {other}"),
+        };
+        let chosen = match tagged(v, "If") {
+            Some(_) => {
+                let (c, then, otherwise) = if_parts(v);
+                assert_eq!(c, "HasRedriveRole");
+                if redrive_role.is_some() {
+                    then
+                } else {
+                    otherwise
+                }
+            }
+            None => v,
+        };
+        list(chosen).into_iter().map(one).collect()
+    };
+    let statements = policy["Statement"].as_sequence().expect("Statement");
+    let sends = |s: &Yaml| list(&s["Action"]).contains(&&Yaml::from("sqs:SendMessage"));
+    let denied = statements
         .iter()
-        .find(|s| s["Effect"] == "Deny")
-        .expect("a deny");
-    assert_eq!(deny["Principal"], "*");
-    assert_eq!(deny["Action"], "sqs:SendMessage");
-    assert_eq!(
-        deny["Condition"],
-        yaml("ArnNotEquals: {aws:PrincipalArn: !GetAtt ScanRouterFunctionRole.Arn}")
-    );
+        .filter(|s| s["Effect"] == "Deny" && sends(s))
+        .any(|s| {
+            assert_eq!(s["Principal"], "*");
+            let condition = s["Condition"]
+                .as_mapping()
+                .expect("a Deny with a condition");
+            assert_eq!(condition.len(), 1, "{}", show(&s["Condition"]));
+            let not_equals = &s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"];
+            !resolve(not_equals).iter().any(|a| a == principal)
+        });
+    let allowed = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Allow" && sends(s))
+        .any(|s| {
+            resolve(&s["Principal"]["AWS"])
+                .iter()
+                .any(|a| a == principal)
+        });
+    // The account's own principals need no Allow in the queue policy: their
+    // identity policy may grant sqs:SendMessage; only the Deny stops them.
+    !denied && (allowed || principal.starts_with("arn:aws:iam::123456789012:"))
+}
+
+/// Every queue that drives the function (the work queue, the watch queue)
+/// has a policy: only the function's role sends to it, and the redrive role
+/// (`RedriveRoleArn`, when set) may move its dead letters back; anyone else
+/// in the account, whatever its identity policy, is denied.
+#[test]
+fn only_the_functions_role_sends_to_its_queues_and_the_redrive_role_redrives() {
+    let t = template();
+    let function_role = "arn:aws:iam::123456789012:role/function";
+    let redrive = "arn:aws:iam::123456789012:role/operator-redrive";
+    let someone = "arn:aws:iam::123456789012:role/anyone-with-sqs-send";
+    for (queue, policy) in [
+        ("WorkQueue", "WorkQueuePolicy"),
+        ("ScanWatchQueue", "ScanWatchQueuePolicy"),
+    ] {
+        assert_eq!(resource(t, policy)["Type"], "AWS::SQS::QueuePolicy");
+        let p = props(t, policy);
+        assert_eq!(p["Queues"], yaml(&format!("[!Ref {queue}]")), "{policy}");
+        for s in p["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+            assert_eq!(
+                s["Resource"],
+                yaml(&format!("!GetAtt {queue}.Arn")),
+                "{policy}"
+            );
+        }
+        let doc = &p["PolicyDocument"];
+        assert!(
+            may_send(doc, function_role, None),
+            "{policy}: the function sends"
+        );
+        assert!(!may_send(doc, someone, None), "{policy}: no one else");
+        assert!(
+            !may_send(doc, redrive, None),
+            "{policy}: no redrive role unless named"
+        );
+        assert!(
+            may_send(doc, redrive, Some(redrive)),
+            "{policy}: the named redrive role redrives"
+        );
+        assert!(may_send(doc, function_role, Some(redrive)), "{policy}");
+        assert!(
+            !may_send(doc, someone, Some(redrive)),
+            "{policy}: still no one else"
+        );
+    }
+    assert_eq!(parameter(t, "RedriveRoleArn")["Default"], "");
     assert_eq!(env(t)["WORK_QUEUE_ARN"], yaml("!GetAtt WorkQueue.Arn"));
+    assert_eq!(
+        env(t)["SCAN_WATCH_QUEUE_ARN"],
+        yaml("!GetAtt ScanWatchQueue.Arn")
+    );
+}
+
+/// Disassociation is off unless asked for, and then needs a scope: a
+/// CloudFormation rule refuses EnableDisassociation=true with an empty
+/// AllowedScanConfigurationArns.
+#[test]
+fn disassociation_is_off_by_default_and_needs_an_allow_list() {
+    let t = template();
+    assert_eq!(parameter(t, "EnableDisassociation")["Default"], "false");
+    let rule = section(t, "Rules", "DisassociationNeedsAScope");
+    assert_eq!(
+        rule["RuleCondition"],
+        yaml("!Equals [!Ref EnableDisassociation, \"true\"]")
+    );
+    let assertions = rule["Assertions"].as_sequence().expect("Assertions");
+    assert_eq!(assertions.len(), 1);
+    assert_eq!(
+        assertions[0]["Assert"],
+        yaml("!Not [!Equals [!Ref AllowedScanConfigurationArns, \"\"]]")
+    );
 }
 
 #[test]
 fn switches_take_away_permission_rule_and_schedule() {
     let t = template();
-    for (param, default) in [("EnableDisassociation", "true"), ("EnableClassic", "false")] {
+    for (param, default) in [
+        ("EnableDisassociation", "false"),
+        ("EnableClassic", "false"),
+    ] {
         assert_eq!(
             parameter(t, param)["Default"].as_str(),
             Some(default),
@@ -827,6 +934,19 @@ fn scan_results_are_wired() {
         put["Action"],
         inspector_scan_router::results::PUT_EVENTS_ACTION
     );
+    // With the function's results source and detail type only: the role
+    // cannot put a command or a push on the bus.
+    assert_eq!(
+        put["Condition"],
+        yaml(&format!(
+            "StringEquals: {{events:source: !Ref ResultsEventSource, events:detail-type: {}}}",
+            inspector_scan_router::domain::completion::DETAIL_TYPE
+        ))
+    );
+    assert_eq!(
+        env(t)["WEBHOOK_PREVIOUS_SECRET_HOURS"],
+        yaml("!Ref WebhookPreviousSecretHours")
+    );
     let (bus, created, named) = if_parts(&put["Resource"]);
     assert_eq!(bus, "CreateEventBus");
     assert_eq!(*created, yaml("!GetAtt CommandBus.Arn"));
@@ -858,6 +978,9 @@ fn scan_results_are_wired() {
     let above_zero = yaml("[{numeric: ['>', 0]}]");
     for pattern in [critical_only, high_too] {
         assert_eq!(pattern["source"], yaml("[!Ref ResultsEventSource]"));
+        // Only the function's own account: a trusted account on the bus
+        // cannot reach the alarm topic with a results-shaped event.
+        assert_eq!(pattern["account"], yaml("[!Ref AWS::AccountId]"));
         assert_eq!(
             pattern["detail-type"],
             yaml("[Code Security Scan Completed]")

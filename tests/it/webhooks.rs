@@ -266,6 +266,54 @@ async fn wrong_missing_or_truncated_signatures_and_tokens_are_401_and_call_nothi
     }
 }
 
+/// A rotation revokes: the previous version is accepted only for
+/// `WEBHOOK_PREVIOUS_SECRET_HOURS` after the current one was created (its
+/// `CreatedDate`), then only the current one; a kept copy obeys it too.
+#[tokio::test]
+async fn the_previous_secret_is_refused_once_its_hours_after_the_rotation_are_past() {
+    let (_logs, _turn) = Logs::capture().await;
+    let new = secret_json(Some("github-new"), Some("gitlab-new"));
+    let old = secret_json(Some("github-old"), Some("gitlab-old"));
+    let body = github_push_body();
+    for (age_hours, window_hours, old_status) in [(25, 24, 401), (23, 24, 202), (1, 0, 401)] {
+        let vault = SecretsManager::holding(&new, Some(&old));
+        vault.set(|v| v.current_age = Some(Duration::from_secs(age_hours * 3600)));
+        let mut s = settings(300);
+        s.webhooks.previous_secret_window = Duration::from_secs(window_hours * 3600);
+        let (_server, _inspector, app) = with_vault(&vault, s).await;
+        let case = format!("rotated {age_hours} h ago, window {window_hours} h");
+        let (got, answer) = send(&app, signed_github("push", &body, "github-old", "d-old")).await;
+        assert_eq!(got, old_status, "{case}: {answer}");
+        let (got, answer) = send(&app, signed_github("push", &body, "github-new", "d-new")).await;
+        assert_eq!(got, 202, "{case}: the current one always: {answer}");
+        let (got, _) = send(
+            &app,
+            gitlab_delivery("Push Hook", &gitlab_push_body(), Some("gitlab-old")),
+        )
+        .await;
+        assert_eq!(got, old_status, "{case}: GitLab's too");
+    }
+}
+
+#[test]
+fn the_previous_secret_window_is_read_and_bounded() {
+    let read = |v: &str| {
+        Settings::from_lookup(|k| (k == "WEBHOOK_PREVIOUS_SECRET_HOURS").then(|| v.to_string()))
+    };
+    assert_eq!(
+        Settings::from_lookup(|_| None)
+            .unwrap()
+            .webhooks
+            .previous_secret_window,
+        Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(
+        read("2").unwrap().webhooks.previous_secret_window,
+        Duration::from_secs(7200)
+    );
+    assert!(read("721").is_err() && read("-1").is_err());
+}
+
 #[tokio::test]
 async fn a_signature_made_with_the_previous_secret_version_is_accepted() {
     let (_logs, _turn) = Logs::capture().await;

@@ -34,8 +34,8 @@ fn rules(allowed: &[String]) -> Rules<'_> {
     Rules {
         allowed_scan_configuration_arns: Some(allowed),
         jwt_scope_prefix: "p/",
-        http_auth: None,
-        switches: Switches::default(),
+        http_auth: HttpAuth::None,
+        switches: Switches::ON,
     }
 }
 
@@ -90,6 +90,43 @@ fn switched_off_operations_are_refused_on_every_trigger() {
 }
 
 #[test]
+fn unset_switches_refuse_on_every_trigger() {
+    let allowed = vec![ALLOWED.to_string()];
+    let mut r = rules(&allowed);
+    r.switches = Switches::default();
+    assert_eq!(r.switches, Switches::OFF, "the default is off");
+    for through in every_trigger() {
+        assert!(decide(&r, through, disassociate(ALLOWED)).is_err());
+        assert!(decide(&r, through, run()).is_err());
+        assert!(decide(&r, through, scan()).is_ok());
+    }
+}
+
+#[test]
+fn findings_are_not_switched_and_need_their_own_scope() {
+    let allowed = vec![ALLOWED.to_string()];
+    let mut r = rules(&allowed);
+    r.http_auth = HttpAuth::Jwt;
+    let findings = || {
+        Action::GetCodeSecurityScanFindings(crate::domain::GetScan {
+            project_id: "project-1".into(),
+            scan_id: "s-1".into(),
+        })
+    };
+    let read = vec!["p/scans.read".to_string()];
+    let through = |scopes| Through::Http {
+        principal: Some(Principal::Jwt),
+        scopes: Some(scopes),
+        route_scope: Some("findings.read"),
+        function_url: false,
+    };
+    let e = decide(&r, through(&read), findings()).unwrap_err();
+    assert!(e.to_string().contains("p/findings.read"), "{e}");
+    let both = vec!["p/scans.read".to_string(), "p/findings.read".to_string()];
+    assert!(decide(&r, through(&both), findings()).is_ok());
+}
+
+#[test]
 fn eventbridge_disassociation_is_an_opt_in() {
     let allowed = vec![ALLOWED.to_string()];
     let mut r = rules(&allowed);
@@ -102,7 +139,7 @@ fn eventbridge_disassociation_is_an_opt_in() {
 fn http_identity_scopes_and_function_urls() {
     let allowed = vec![ALLOWED.to_string()];
     let mut r = rules(&allowed);
-    r.http_auth = Some(HttpAuth::Iam);
+    r.http_auth = HttpAuth::Iam;
     let http = |principal, scopes, function_url| Through::Http {
         principal,
         scopes,
@@ -116,11 +153,11 @@ fn http_identity_scopes_and_function_urls() {
     assert!(decide(&r, http(Some(Principal::Iam), None, false), scan()).is_ok());
     // An IAM-authenticated function URL may carry the API; an open one not.
     assert!(decide(&r, http(Some(Principal::Iam), None, true), scan()).is_ok());
-    r.http_auth = None;
+    r.http_auth = HttpAuth::None;
     let e = decide(&r, http(None, None, true), scan()).unwrap_err();
     assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
     // JWT scopes, per operation.
-    r.http_auth = Some(HttpAuth::Jwt);
+    r.http_auth = HttpAuth::Jwt;
     let scopes = vec!["p/scans.start".to_string()];
     let jwt = http(Some(Principal::Jwt), Some(&scopes), false);
     assert!(decide(&r, jwt, scan()).is_ok());

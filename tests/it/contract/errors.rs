@@ -5,7 +5,6 @@
 use crate::common;
 
 use common::*;
-use inspector_scan_router::Settings;
 use inspector_scan_router::ingress::answer::ErrorAnswer;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -136,7 +135,7 @@ async fn unreachable_endpoint_is_503_and_retryable() {
         .unwrap()
         .port();
     let sdk = sdk_config(&format!("http://127.0.0.1:{port}"), 1).await;
-    let app = inspector_scan_router::App::new(Settings::default(), Some(&sdk));
+    let app = inspector_scan_router::App::new(crate::common::settings(), Some(&sdk));
     let r = app.handle(event(http_start_scan())).await.unwrap();
     assert_eq!(r["statusCode"], 503);
     assert_eq!(http_body(&r)["error"]["code"], "DispatchFailure");
@@ -164,7 +163,7 @@ async fn bad_requests_never_reach_aws() {
     let app = live_app_with(
         &server,
         {
-            let mut s = Settings::default();
+            let mut s = crate::common::settings();
             s.limits.max_body_bytes = 2048;
             s
         },

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 fn fuzzed_app() -> App {
     let mut settings = Settings {
         dry_run: true,
-        ..Settings::default()
+        ..crate::common::settings()
     };
     settings.webhooks.dry_run_secrets = Some(WebhookSecrets::parse(&local_secret()).unwrap());
     App::new(settings, None)

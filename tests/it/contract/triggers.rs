@@ -166,7 +166,7 @@ async fn push_to_another_branch_is_skipped_without_calls() {
 #[tokio::test]
 async fn gitlab_push_uses_the_project_map() {
     let (server, _) = stateful_stand_in(HashMap::new()).await;
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.resolve.project_map =
         HashMap::from([("deploy-bot".to_string(), PROJECT2.to_string())]);
     let app = live_app_with(&server, settings, 1).await;
@@ -240,7 +240,7 @@ async fn unknown_and_ambiguous_repositories_fail_clearly() {
 #[tokio::test]
 async fn scheduled_event_starts_one_named_run_per_template_once() {
     let (server, inspector) = stateful_stand_in(HashMap::new()).await;
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.limits.assessment_template_arns =
         vec![TEMPLATE_ARN.to_string(), TEMPLATE_ARN2.to_string()];
     let app = live_app_with(&server, settings, 1).await;
@@ -320,7 +320,7 @@ async fn scheduler_fan_out_derives_one_token_per_project_from_the_request_id() {
 async fn trigger_events_dry_run_without_calls() {
     let mut settings = Settings {
         dry_run: true,
-        ..Settings::default()
+        ..crate::common::settings()
     };
     settings.limits.assessment_template_arns = vec![TEMPLATE_ARN.to_string()];
     let server = stand_in().await;

@@ -28,7 +28,7 @@ fn settings() -> Settings {
             attempt_timeout: Duration::from_millis(400),
             operation_timeout: Duration::from_secs(5),
         },
-        ..Settings::default()
+        ..crate::common::settings()
     };
     s.batch.item_retry_backoff = Duration::from_millis(10);
     s

@@ -5,7 +5,6 @@ use crate::common;
 
 use common::in_flight;
 use common::*;
-use inspector_scan_router::Settings;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,7 +99,7 @@ async fn calls_run_concurrently_up_to_the_bound() {
                "failedAssociations": []})
     });
     let (endpoint, counts) = in_flight::holding(QUIET, answer).await;
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.batch.concurrency = 3;
     // No rate: the bound on calls in flight alone.
     settings.batch.pacing = false;
@@ -118,7 +117,7 @@ async fn calls_run_concurrently_up_to_the_bound() {
 #[tokio::test]
 async fn more_items_than_the_limit_are_rejected_before_any_call() {
     let server = Disassociation::default().serve().await;
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.limits.max_batch_items = 50;
     let app = live_app_with(&server, settings, 1).await;
     let err = app
@@ -136,7 +135,7 @@ async fn one_bound_on_calls_in_flight_is_shared_by_every_message_of_a_batch() {
         json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"})
     });
     let (endpoint, counts) = in_flight::holding(QUIET, answer).await;
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.batch.concurrency = 3;
     settings.batch.pacing = false;
     settings.trust.work_queue_arn = Some(common::queue::QUEUE_ARN.into());

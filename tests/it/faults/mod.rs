@@ -6,3 +6,4 @@ mod aws;
 mod batch;
 mod observability;
 mod preconnect;
+mod quota;

@@ -43,7 +43,7 @@ async fn app_at(endpoint: &str, preconnect: Vec<Service>, budget: Duration) -> A
             services: preconnect,
             timeout: budget,
         },
-        ..Settings::default()
+        ..crate::common::settings()
     };
     App::new(settings, Some(&sdk))
 }
@@ -175,7 +175,7 @@ async fn nothing_is_opened_when_switched_off_or_in_a_dry_run() {
         {
             let mut s = Settings {
                 dry_run: true,
-                ..Settings::default()
+                ..crate::common::settings()
             };
             s.preconnect.services = vec![Service::Inspector2];
             s

@@ -19,7 +19,7 @@ use wiremock::MockServer;
 const QUEUE_URL: &str = "http://127.0.0.1:9/123456789012/work";
 
 fn settings() -> Settings {
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.batch.item_retry_rounds = 0;
     s.queue.url = Some(QUEUE_URL.into());
     s.queue.inline_max_items = 100;
@@ -78,7 +78,7 @@ fn queued_projects(bodies: &[String]) -> Vec<String> {
 async fn the_bundled_sqs_event_does_both_messages() {
     let server = stand_in().await;
     let bundled = load_event("sqs-work-queue.json");
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.trust.work_queue_arn = bundled["Records"][0]["eventSourceARN"]
         .as_str()
         .map(str::to_string);
@@ -107,7 +107,7 @@ async fn the_bundled_sqs_event_does_both_messages() {
 async fn malformed_messages_fail_every_time_without_holding_up_the_batch() {
     let script = Disassociation::default();
     let server = script.serve().await;
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.trust.work_queue_arn = Some(QUEUE_ARN.into());
     let app = live_app_with(&server, s, 1).await;
     let batch = [
@@ -405,4 +405,40 @@ async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_recei
         .collect();
     later.sort_by_key(|b| b["action"].to_string());
     assert_eq!(later, vec![run, scan], "each back once, as it was");
+}
+
+/// Quota protected: an HTTP fan-out above `HTTP_INLINE_MAX_ITEMS` does not
+/// hold an environment while it runs; it is queued whole and answered `202`
+/// with what was queued. Nothing reaches Inspector inline.
+#[tokio::test]
+async fn an_http_fan_out_above_its_bound_is_queued_and_answered_at_once() {
+    let server = Disassociation::default().serve().await;
+    let sqs = SendStandIn::default();
+    let sqs_server = sqs.serve().await;
+    let mut s = settings();
+    s.queue.http_inline_max_items = 100;
+    let app = app_with_queue(&server, &sqs_server, s).await;
+    let mut e = load_event("http-disassociate.json");
+    e["isBase64Encoded"] = false.into();
+    e["body"] = json!({"disassociateConfigurationRequests": disassociate_items(160)})
+        .to_string()
+        .into();
+    let r = app.handle(event(e)).await.unwrap();
+    assert_eq!(r["statusCode"], 202, "{r}");
+    let messages = 160usize.div_ceil(25);
+    assert_eq!(http_body(&r), json!({"queued": 160, "messages": messages}));
+    assert!(requests(&server).await.is_empty(), "nothing run inline");
+    let bodies = sqs.accepted();
+    assert_eq!(bodies.len(), messages);
+    let items: usize = bodies
+        .iter()
+        .map(|b| {
+            let v: Value = serde_json::from_str(b).unwrap();
+            v["disassociateConfigurationRequests"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(items, 160, "every item queued once");
 }

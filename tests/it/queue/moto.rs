@@ -23,7 +23,7 @@ use std::sync::Arc;
 use wiremock::MockServer;
 
 fn settings(url: &str) -> Settings {
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.batch.item_retry_rounds = 0;
     s.batch.concurrency = 4;
     s.queue.url = Some(url.into());
@@ -181,7 +181,7 @@ async fn items_from_one_event_drained_through_moto_each_answered_once() {
 
 /// Settings of one function environment of a paced sweep.
 fn paced(url: &str, dlq: &str, items: usize) -> Settings {
-    let mut s = Settings::default();
+    let mut s = crate::common::settings();
     s.limits.max_batch_items = items;
     s.queue.url = Some(url.into());
     s.queue.dead_letter_url = Some(dlq.into());

@@ -14,11 +14,19 @@ use serde_json::{Value, json};
 const OTHER_CONFIG: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/00000000-0000-4000-8000-000000000000";
 const ROLE: &str = "arn:aws:sts::123456789012:assumed-role/ci-deployer/ci-session";
 
+/// The operation switches the tests turn on unless `env` names them.
+const SWITCHES: [&str; 3] = [
+    "DISASSOCIATION_ENABLED",
+    "CLASSIC_ENABLED",
+    "DISASSOCIATION_COMMANDS_ENABLED",
+];
+
 fn settings(env: &[(&str, &str)]) -> Settings {
     let mut s = Settings::from_lookup(|k| {
         env.iter()
             .find(|(name, _)| *name == k)
             .map(|(_, v)| v.to_string())
+            .or_else(|| SWITCHES.contains(&k).then(|| "true".to_string()))
     })
     .unwrap();
     s.trust.work_queue_arn = Some(QUEUE_ARN.into());
@@ -49,6 +57,8 @@ fn message(id: &str, body: Value) -> (String, String, u32) {
 /// A REST API (payload 1.0) request for `path` with `body`, with no identity.
 fn rest(path: &str, body: Value) -> Value {
     let mut e = load_event("rest-start-scan.json");
+    let identity = e["requestContext"]["identity"].as_object_mut().unwrap();
+    identity.retain(|k, _| !matches!(k.as_str(), "userArn" | "user" | "caller" | "accountId"));
     e["path"] = path.into();
     e["resource"] = path.into();
     e["requestContext"]["resourcePath"] = path.into();
@@ -150,7 +160,8 @@ async fn a_rest_request_carries_its_iam_identity() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_rest_lambda_authorizer_principal_is_attributed() {
     let (logs, _turn) = Logs::capture().await;
-    let (server, app) = app_with(&[]).await;
+    // A Lambda authorizer authenticates: HTTP_AUTH=NONE, said explicitly.
+    let (server, app) = app_with(&[("HTTP_AUTH", "NONE")]).await;
     let mut e = rest("/scans", json!({"resource": {"projectId": PROJECT}}));
     e["requestContext"]["authorizer"] = json!({"principalId": "team-a", "integrationLatency": 3});
     let answer = app.handle(event(e)).await.unwrap();
@@ -184,14 +195,19 @@ async fn a_rest_jwt_without_the_routes_scope_is_forbidden() {
 #[tokio::test(flavor = "current_thread")]
 async fn an_open_function_url_serves_no_api_route() {
     let (_logs, _turn) = Logs::capture().await;
-    let (server, app) = app_with(&[]).await;
+    let (server, app) = app_with(&[("HTTP_AUTH", "NONE")]).await;
     let mut e = load_event("function-url-start-scan.json");
     e["requestContext"]
         .as_object_mut()
         .unwrap()
         .remove("authorizer");
-    let answer = app.handle(event(e)).await.unwrap();
+    // Even with no identity required, an open function URL is refused.
+    let answer = app.handle(event(e.clone())).await.unwrap();
     assert_eq!(answer["statusCode"], 403, "{answer}");
+    // With HTTP_AUTH unset (IAM), it is unauthenticated first.
+    let (_, closed) = app_with(&[]).await;
+    let answer = closed.handle(event(e)).await.unwrap();
+    assert_eq!(answer["statusCode"], 401, "{answer}");
     assert!(requests(&server).await.is_empty());
     // With IAM auth (AuthType AWS_IAM) it may.
     let answer = app
@@ -297,4 +313,137 @@ async fn eventbridge_disassociation_commands_are_an_opt_in() {
         .await
         .unwrap();
     assert_eq!(requests(&server).await.len(), 1);
+}
+
+/// Nothing set: `HTTP_AUTH` unset is IAM and every operation switch is off.
+/// A request without an identity is a 401; disassociation and Classic runs
+/// are refused on every path (HTTP, direct, EventBridge, the work queue,
+/// a schedule), and nothing reaches Inspector.
+#[tokio::test(flavor = "current_thread")]
+async fn with_nothing_set_the_function_is_closed_on_every_path() {
+    let (_logs, _turn) = Logs::capture().await;
+    let server = stand_in().await;
+    let mut s = Settings::from_lookup(|_| None).unwrap();
+    s.trust.work_queue_arn = Some(QUEUE_ARN.into());
+    s.limits.assessment_template_arns = vec![TEMPLATE_ARN.into()];
+    let app = live_app_with(&server, s, 1).await;
+
+    let mut anonymous = load_event("http-start-scan.json");
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let answer = app.handle(event(anonymous)).await.unwrap();
+    assert_eq!(answer["statusCode"], 401, "{answer}");
+    assert_eq!(http_body(&answer)["error"]["code"], "Unauthenticated");
+
+    for (file, switch) in [
+        ("http-disassociate.json", "EnableDisassociation=true"),
+        ("http-start-assessment-run.json", "EnableClassic=true"),
+    ] {
+        let answer = app.handle(event(load_event(file))).await.unwrap();
+        assert_eq!(answer["statusCode"], 403, "{file}: {answer}");
+        let message = http_body(&answer)["error"]["message"].to_string();
+        assert!(message.contains(switch), "{file}: {message}");
+    }
+    for file in [
+        "direct-disassociate.json",
+        "direct-start-assessment-run.json",
+        "eventbridge-disassociate.json",
+        "eventbridge-start-assessment-run.json",
+        "scheduled-event.json",
+    ] {
+        let e = app.handle(event(load_event(file))).await.unwrap_err();
+        assert_eq!(e.code(), "Forbidden", "{file}: {e}");
+    }
+    let answer = app
+        .handle(event(sqs_event(&[message(
+            "m-off",
+            direct_disassociate(1),
+        )])))
+        .await
+        .unwrap();
+    assert!(failed_ids(&answer).is_empty(), "refused for good: deleted");
+    assert!(requests(&server).await.is_empty(), "nothing was called");
+    // What is not switchable still runs: a scan, with an IAM identity.
+    let answer = app
+        .handle(event(load_event("http-start-scan.json")))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 202, "{answer}");
+}
+
+/// The findings have a route of their own: `GET .../findings` answers
+/// the counts (and status), `GET /scans/{projectId}/{scanId}` only the
+/// status; in JWT mode the findings need `findings.read`, which
+/// `scans.read` does not give. No answer carries the account id.
+#[tokio::test(flavor = "current_thread")]
+async fn findings_need_their_own_route_and_scope() {
+    let (_logs, _turn) = Logs::capture().await;
+    let (server, app) = app_with(&[]).await;
+    let findings_path = format!("/scans/{PROJECT}/{SCAN_ID}/findings");
+    let get = |path: &str| {
+        let mut e = load_event("http-get-scan.json");
+        e["rawPath"] = format!("/prod{path}").into();
+        e["requestContext"]["http"]["path"] = format!("/prod{path}").into();
+        e
+    };
+    let answer = app.handle(event(get(&findings_path))).await.unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(
+        http_body(&answer),
+        json!({"projectId": PROJECT, "scanId": SCAN_ID, "status": "SUCCESSFUL",
+               "findings": {"critical": 1, "high": 2, "medium": 3, "all": 9}})
+    );
+    let status = app
+        .handle(event(load_event("http-get-scan.json")))
+        .await
+        .unwrap();
+    assert_eq!(status["statusCode"], 200, "{status}");
+    let body = http_body(&status);
+    assert!(
+        body.get("findings").is_none() && body.get("accountId").is_none(),
+        "{body}"
+    );
+    let calls = requests(&server).await;
+    let paths: Vec<&str> = calls.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, [GET_SCAN_PATH, FINDINGS_PATH, GET_SCAN_PATH]);
+    assert_eq!(
+        json_of(&calls[1])["aggregationRequest"]["codeRepositoryAggregation"]["resourceIds"],
+        json!([{"comparison": "EQUALS", "value": PROJECT}]),
+        "narrowed to the project"
+    );
+
+    // JWT mode: scans.read reads the status, not the findings.
+    let (server, app) = app_with(&[("HTTP_AUTH", "JWT"), ("JWT_SCOPE_PREFIX", "isr/")]).await;
+    let jwt = |path: &str, scope: &str| {
+        let mut e = get(path);
+        e["requestContext"]["authorizer"] = json!({"jwt": {
+            "claims": {"iss": "https://issuer.example.com", "sub": "reader", "scope": scope},
+            "scopes": null}});
+        e
+    };
+    let scan_path = format!("/scans/{PROJECT}/{SCAN_ID}");
+    let answer = app
+        .handle(event(jwt(&scan_path, "isr/scans.read")))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let answer = app
+        .handle(event(jwt(&findings_path, "isr/scans.read")))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 403, "{answer}");
+    assert!(
+        http_body(&answer)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("isr/findings.read")
+    );
+    assert_eq!(requests(&server).await.len(), 1, "only the status was read");
+    let answer = app
+        .handle(event(jwt(&findings_path, "isr/findings.read")))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
 }

@@ -19,7 +19,7 @@ async fn app_with(settings: Settings) -> (App, MockServer) {
 }
 
 async fn app() -> (App, MockServer) {
-    app_with(Settings::default()).await
+    app_with(crate::common::settings()).await
 }
 
 /// Asserts that nothing reached the stand-in.
@@ -35,7 +35,7 @@ async fn no_calls(server: &MockServer, case: &str) {
 fn dry_run() -> Settings {
     Settings {
         dry_run: true,
-        ..Settings::default()
+        ..crate::common::settings()
     }
 }
 
@@ -43,7 +43,7 @@ fn dry_run() -> Settings {
 /// checking the error shape, that the answer stays small whatever was
 /// sent, and that no call reached AWS.
 async fn answer(e: Value) -> (u64, Value) {
-    answer_with(Settings::default(), e).await
+    answer_with(crate::common::settings(), e).await
 }
 
 async fn answer_with(settings: Settings, e: Value) -> (u64, Value) {
@@ -413,7 +413,7 @@ async fn markup_is_never_echoed_raw() {
 #[tokio::test]
 async fn settings_do_not_matter_to_rejection() {
     // A tight body limit still answers structurally.
-    let mut settings = Settings::default();
+    let mut settings = crate::common::settings();
     settings.limits.max_body_bytes = 1024;
     let (status, _) = answer_with(
         settings,

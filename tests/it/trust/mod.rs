@@ -5,4 +5,5 @@
 mod gate;
 mod hostile;
 mod security;
+mod watches;
 mod webhook_secrets;

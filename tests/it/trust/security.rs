@@ -21,7 +21,7 @@ async fn inspector_with(settings: Settings) -> (wiremock::MockServer, App) {
 #[tokio::test(flavor = "current_thread")]
 async fn events_from_an_untrusted_account_or_source_call_nothing() {
     let (logs, _turn) = Logs::capture().await;
-    let (server, app) = inspector_with(Settings::default()).await;
+    let (server, app) = inspector_with(crate::common::settings()).await;
     let cases = [
         ("eventbridge-start-scan.json", "account", "999999999999"),
         ("eventbridge-start-scan.json", "source", "com.attacker.ci"),
@@ -71,8 +71,11 @@ fn jwt_request(scopes: &[&str], method: &str, file: &str) -> Value {
 #[tokio::test(flavor = "current_thread")]
 async fn a_jwt_without_the_routes_scope_is_forbidden() {
     let (_logs, _turn) = Logs::capture().await;
-    let settings = Settings::from_lookup(|k| {
-        (k == "JWT_SCOPE_PREFIX").then(|| "inspector-scan-router/".to_string())
+    let settings = Settings::from_lookup(|k| match k {
+        "JWT_SCOPE_PREFIX" => Some("inspector-scan-router/".to_string()),
+        "HTTP_AUTH" => Some("JWT".to_string()),
+        "DISASSOCIATION_ENABLED" => Some("true".to_string()),
+        _ => None,
     })
     .unwrap();
     let (server, app) = inspector_with(settings).await;
@@ -121,9 +124,12 @@ async fn a_jwt_without_the_routes_scope_is_forbidden() {
 async fn only_the_allowed_scan_configurations_can_be_disassociated() {
     let (_logs, _turn) = Logs::capture().await;
     let other = CONFIG_ARN.replace("7c1e2d3f", "00000000");
-    let settings =
-        Settings::from_lookup(|k| (k == "ALLOWED_SCAN_CONFIGURATION_ARNS").then(|| other.clone()))
-            .unwrap();
+    let settings = Settings::from_lookup(|k| match k {
+        "ALLOWED_SCAN_CONFIGURATION_ARNS" => Some(other.clone()),
+        "DISASSOCIATION_ENABLED" => Some("true".to_string()),
+        _ => None,
+    })
+    .unwrap();
     let (server, app) = inspector_with(settings).await;
     let r = app
         .handle(event(load_event("http-disassociate.json")))
