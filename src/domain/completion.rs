@@ -36,6 +36,10 @@ pub struct Requested {
     pub event_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The commit a push's scan reports on (`REPORT_TO`): carried by the
+    /// watch, never part of the results event.
+    #[serde(skip)]
+    pub report: Option<super::verdict::Target>,
 }
 
 impl Requested {
@@ -58,6 +62,7 @@ impl Requested {
             git_ref: b(self.git_ref),
             event_id: b(self.event_id),
             idempotency_key: b(self.idempotency_key),
+            report: self.report,
         }
     }
 }
@@ -72,6 +77,10 @@ pub struct Watch {
     /// When the function started it (Unix seconds).
     pub started_at: u64,
     pub requested: Requested,
+    /// Where the verdict goes (a GitHub check run, a GitLab status), for a
+    /// scan a push started and `REPORT_TO` names its provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::verdict::Target>,
 }
 
 /// The watch's timing: `SCAN_WATCH_FIRST_DELAY_SECONDS`, the largest delay
@@ -227,6 +236,7 @@ mod tests {
             project_id: "project-1".into(),
             started_at: 1_000,
             requested: Requested::by("push"),
+            report: None,
         }
     }
 
