@@ -14,6 +14,9 @@ use futures::lock::Mutex;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The copy kept (when it was read) and the last failure (when, and how).
+type Kept<T> = (Option<(Instant, Arc<T>)>, Option<(Instant, Error)>);
+
 /// One secret, parsed by `parse`, and the copy kept.
 #[derive(Debug)]
 struct Cached<T> {
@@ -22,7 +25,7 @@ struct Cached<T> {
     parse: fn(&str) -> Result<T, String>,
     ttl: Duration,
     failure_cache: Duration,
-    kept: Mutex<(Option<(Instant, Arc<T>)>, Option<(Instant, Error)>)>,
+    kept: Mutex<Kept<T>>,
 }
 
 impl<T> Cached<T> {
