@@ -220,3 +220,19 @@ pub fn planned_calls(t: &Target, settings: &ReportSettings) -> Vec<String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_cannot_leave_its_place_in_the_path() {
+        assert_eq!(
+            seg("platform/tools/deploy-bot"),
+            "platform%2Ftools%2Fdeploy-bot"
+        );
+        assert_eq!(seg("a?b#c@d:e"), "a%3Fb%23c%40d%3Ae");
+        assert_eq!(seg("Amazon Inspector"), "Amazon%20Inspector");
+        assert_eq!(seg("payments-api_v2.x~"), "payments-api_v2.x~");
+    }
+}

@@ -699,9 +699,15 @@ fn reports_read_their_own_secrets_only_when_on() {
     }
     // The gate's and the name's defaults are the function's.
     let d = inspector_scan_router::config::ReportSettings::default();
-    assert_eq!(parameter(t, "FindingsGate")["Default"], d.gate.describe().as_str());
+    assert_eq!(
+        parameter(t, "FindingsGate")["Default"],
+        d.gate.describe().as_str()
+    );
     assert_eq!(parameter(t, "CheckName")["Default"], d.check_name.as_str());
-    assert_eq!(parameter(t, "GitHubApiUrl")["Default"], d.github_api_url.as_str());
+    assert_eq!(
+        parameter(t, "GitHubApiUrl")["Default"],
+        d.github_api_url.as_str()
+    );
     assert_eq!(parameter(t, "ReportTo")["Default"], "off");
 }
 
