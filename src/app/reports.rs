@@ -22,10 +22,12 @@ use std::time::Duration;
 pub(super) const REPORT_GRACE: Duration = Duration::from_secs(3600);
 
 impl App {
-    /// The target of a watch, when `REPORT_TO` names its provider.
+    /// The target of a watch, when `REPORT_TO` names its provider; checked
+    /// again as read back from the message (names and hex only).
     fn reported(&self, w: &Watch) -> Option<Target> {
         w.report
             .clone()
+            .and_then(Target::checked)
             .filter(|t| self.settings.report.to(&t.provider) && self.reporter.is_some())
     }
 
