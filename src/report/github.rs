@@ -27,6 +27,8 @@ pub struct GitHub {
     installations: Mutex<HashMap<String, u64>>,
     /// scan id -> its check run's id
     runs: Mutex<HashMap<String, u64>>,
+    /// Held while a token is exchanged.
+    exchange: futures::lock::Mutex<()>,
 }
 
 fn put<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, k: K, v: V) {
@@ -67,6 +69,7 @@ impl GitHub {
             tokens: Mutex::default(),
             installations: Mutex::default(),
             runs: Mutex::default(),
+            exchange: futures::lock::Mutex::new(()),
         }
     }
 
@@ -94,24 +97,37 @@ impl GitHub {
             .map_err(|why| unreachable(what, why))
     }
 
-    /// The installation token for `t`'s repository: kept, else exchanged.
+    /// The kept installation and token for `t`, if any.
+    fn kept(&self, t: &Target) -> (Option<u64>, Option<String>) {
+        let known = t.installation.or_else(|| {
+            let map = self.installations.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&t.repository).copied()
+        });
+        let token = known.and_then(|id| {
+            let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+            tokens
+                .get(&id)
+                .filter(|(_, at)| at.elapsed() < TOKEN_KEPT)
+                .map(|(token, _)| token.clone())
+        });
+        (known, token)
+    }
+
+    /// The installation token for `t`'s repository: kept, else exchanged
+    /// (one exchange at a time: the watches of one batch share it).
     async fn token(
         &self,
         app: &GitHubApp,
         t: &Target,
         now: u64,
     ) -> Result<(u64, String), ReportError> {
-        let known = t.installation.or_else(|| {
-            let map = self.installations.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&t.repository).copied()
-        });
-        if let Some(id) = known {
-            let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((token, at)) = tokens.get(&id)
-                && at.elapsed() < TOKEN_KEPT
-            {
-                return Ok((id, token.clone()));
-            }
+        if let (Some(id), Some(token)) = self.kept(t) {
+            return Ok((id, token));
+        }
+        let _one = self.exchange.lock().await;
+        let (known, token) = self.kept(t);
+        if let (Some(id), Some(token)) = (known, token) {
+            return Ok((id, token));
         }
         let jwt =
             super::jwt::app_jwt(&app.app_id, &app.private_key, now).map_err(|why| ReportError {

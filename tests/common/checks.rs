@@ -49,6 +49,8 @@ pub fn private_key() -> String {
 pub struct Hub {
     /// Answer the first this many calls 503.
     pub fail_first: usize,
+    /// Each token exchange answers after this long.
+    pub exchange_delay: Duration,
     pub calls: Vec<(String, String)>,
     /// Tokens issued (each is one exchange).
     pub tokens: Vec<String>,
@@ -450,7 +452,7 @@ pub fn watch_event(i: usize, body: &str, count: u32) -> Value {
     r["body"] = body.into();
     r["md5OfBody"] = Value::Null;
     r["attributes"]["ApproximateReceiveCount"] = count.to_string().into();
-    r["attributes"]["MessageGroupId"] = "g".into();
+    r["attributes"]["MessageGroupId"] = format!("g-{i}").into();
     r["messageAttributes"] = json!({});
     r["eventSourceARN"] = WATCH_ARN.into();
     json!({"Records": [r]})

@@ -290,3 +290,35 @@ async fn a_dry_run_shows_the_planned_report() {
     }));
     assert!(calls.iter().any(|c| c.starts_with("PATCH ")), "{calls:?}");
 }
+
+#[tokio::test]
+async fn the_watches_of_one_batch_share_one_token_exchange() {
+    let (_logs, _turn) = Logs::capture().await;
+    let rig = Rig::new("critical:1").await;
+    // The first exchange is slow: the second watch asks meanwhile.
+    rig.github.hub().exchange_delay = std::time::Duration::from_millis(500);
+    let mut settings = rig.settings.clone();
+    settings.batch.pacing = false;
+    let app = common::live_app_with(&rig.inspector, settings, 1).await;
+    app.handle(event(github_app_push("d-1"))).await.unwrap();
+    let mut other = common::webhooks::payload_of("webhook-github-push.json");
+    other["after"] = "2222222222222222222222222222222222222222".into();
+    other["installation"] = serde_json::json!({"id": INSTALLATION});
+    let other = common::webhooks::signed_github(
+        "push",
+        &other.to_string(),
+        common::webhooks::LOCAL_GITHUB_SECRET,
+        "d-2",
+    );
+    app.handle(event(other)).await.unwrap();
+    let bodies: Vec<String> = rig.aws.watches.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    // Lambda hands both watches over in one batch, looked at concurrently.
+    let mut batch = watch_event(0, &bodies[0], 1);
+    let second = watch_event(1, &bodies[1], 1)["Records"][0].clone();
+    batch["Records"].as_array_mut().unwrap().push(second);
+    app.handle(event(batch)).await.unwrap();
+    let hub = rig.github.hub();
+    assert_eq!(hub.check_runs.len(), 2, "{:?}", hub.calls);
+    assert_eq!(hub.tokens.len(), 1, "one exchange: {:?}", hub.calls);
+}
