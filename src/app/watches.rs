@@ -139,9 +139,8 @@ impl App {
         };
         let detail = completion::detail(&watch, Ok(&finished), unix_now());
         let report = self.planned_report(calls, requested.report.as_ref());
-        json!({
+        let mut planned = json!({
             "watches": projects.len(),
-            "report": report,
             "watch": {
                 "queue": r.watch_queue_url.as_deref().unwrap_or("SCAN_WATCH_QUEUE_URL"),
                 "messageGroupId": "<scanId>",
@@ -152,7 +151,11 @@ impl App {
                 "body": watch,
             },
             "event": Publisher::entry(&r.event_bus, &r.event_source, &detail),
-        })
+        });
+        if !report.is_null() {
+            planned["report"] = report;
+        }
+        planned
     }
 
     /// A batch from the watch queue: each watch looked at, up to
