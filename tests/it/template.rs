@@ -709,6 +709,13 @@ fn reports_read_their_own_secrets_only_when_on() {
         d.github_api_url.as_str()
     );
     assert_eq!(parameter(t, "ReportTo")["Default"], "off");
+    // REPORT_TO=gitlab without GITLAB_API_URL fails the cold start: the
+    // stack refuses it first.
+    let rule = &t["Rules"]["GitLabReportsNeedTheirHost"];
+    assert_eq!(
+        rule["Assertions"][0]["Assert"],
+        yaml(r#"!Not [!Equals [!Ref GitLabApiUrl, ""]]"#)
+    );
 }
 
 #[test]
