@@ -8,6 +8,7 @@
 mod admission;
 mod deliveries;
 mod record;
+mod reports;
 mod sweep;
 mod watches;
 
@@ -21,8 +22,9 @@ use crate::ingress::{Invocation, Trigger, decode, route};
 use crate::inspector::Executor;
 use crate::inspector::preconnect::Opened;
 use crate::queue::{WatchQueue, WorkQueue};
+use crate::report::Reporter;
 use crate::results::Publisher;
-use crate::secrets::WebhookSecretStore;
+use crate::secrets::{ReportSecrets, WebhookSecretStore};
 use lambda_runtime::LambdaEvent;
 use record::Record;
 use serde_json::Value;
@@ -49,6 +51,13 @@ pub struct App {
     pub watch_queue_arn: Option<String>,
     /// Where results events go (`RESULTS_EVENT_BUS`).
     pub publisher: Option<Publisher>,
+    /// Check runs and commit statuses (`REPORT_TO`); none when off. Its
+    /// HTTP client is built at the first report.
+    pub reporter: Option<std::sync::Arc<Reporter>>,
+    /// The GitHub App's key and the GitLab token, read when first needed.
+    pub report_secrets: ReportSecrets,
+    /// The region, for the console link a report carries.
+    pub region: Option<String>,
     /// Webhook deliveries in flight (at most `WEBHOOK_CONCURRENCY`).
     webhook_slots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -67,7 +76,22 @@ impl App {
             settings.queue.url.as_deref(),
             sdk,
         );
+        let reporter = settings.report.any().then(|| {
+            std::sync::Arc::new(Reporter::new(
+                &settings.report,
+                settings.sdk.attempt_timeout,
+            ))
+        });
+        let report_secrets =
+            ReportSecrets::new(sdk, &settings.report, &settings.webhooks, &settings.sdk);
+        let region = sdk
+            .and_then(|s| s.region())
+            .map(|r| r.to_string())
+            .or_else(|| std::env::var("AWS_REGION").ok());
         let mut app = Self {
+            reporter,
+            report_secrets,
+            region,
             settings,
             executor,
             queue,

@@ -11,6 +11,8 @@ mod invalid;
 pub use invalid::ConfigError;
 mod queue;
 pub use queue::QueueSettings;
+mod report;
+pub use report::ReportSettings;
 mod scan_watch;
 pub use scan_watch::ResultsSettings;
 mod trust;
@@ -33,6 +35,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     pub results: ResultsSettings,
     pub webhooks: WebhookSettings,
+    /// `REPORT_TO` and the rest: check runs and commit statuses.
+    pub report: ReportSettings,
     /// `DEADLINE_MARGIN_MS`: no new AWS call starts when less than this is
     /// left before the invocation's deadline; those items are reported
     /// not attempted. At least the operation timeout, so a call that starts
@@ -129,6 +133,7 @@ impl Default for Settings {
             queue: QueueSettings::default(),
             results: ResultsSettings::default(),
             webhooks: WebhookSettings::default(),
+            report: ReportSettings::default(),
             deadline_margin: Duration::from_secs(9),
         }
     }
@@ -338,6 +343,7 @@ impl Settings {
             queue: env.queue()?,
             results: env.results()?,
             webhooks: env.webhooks(dry_run)?,
+            report: env.report(dry_run)?,
             deadline_margin: env.ms(
                 "DEADLINE_MARGIN_MS",
                 Settings::default().deadline_margin,

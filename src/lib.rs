@@ -20,6 +20,7 @@ pub mod domain;
 pub mod ingress;
 pub mod inspector;
 pub mod queue;
+pub mod report;
 pub mod results;
 pub mod sdk;
 pub mod secrets;

@@ -116,6 +116,20 @@ pub fn watches_sent(n: usize) {
     count(WATCHES_SENT, n);
 }
 
+/// Check runs and commit statuses sent (`ReportsSent`), and reports that
+/// failed (`ReportsFailed`, each attempt; tried again at the next look),
+/// by provider (`github`, `gitlab`).
+pub const REPORTS_SENT: &str = "ReportsSent";
+pub const REPORTS_FAILED: &str = "ReportsFailed";
+
+pub fn report_sent(provider: &str) {
+    metrics::counter!(REPORTS_SENT, "provider" => provider.to_string()).increment(1);
+}
+
+pub fn report_failed(provider: &str) {
+    metrics::counter!(REPORTS_FAILED, "provider" => provider.to_string()).increment(1);
+}
+
 /// One results event published: the scan's status and the watch's age.
 pub fn scan_finished(status: &str, age: Duration) {
     metrics::counter!(SCANS_FINISHED, "status" => status.to_string()).increment(1);

@@ -88,6 +88,7 @@ impl App {
                 trigger: "webhook".to_string(),
                 caller: Some(provider.key().to_string()),
                 event_id: delivery.id.clone(),
+                report: delivery.target.clone(),
                 ..Requested::default()
             };
             // The sender has its answer either way; a watch not sent is logged.

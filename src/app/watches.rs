@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The scans an outcome started, as watches asked for by `requested`.
-fn watches(outcome: &Outcome, requested: &Requested) -> Vec<Watch> {
+fn watches(outcome: &Outcome, requested: &Requested, report: bool) -> Vec<Watch> {
     let started: Vec<&ScanStarted> = match outcome {
         Outcome::ScanStarted(s) => vec![s],
         Outcome::Scans(items) => items
@@ -39,11 +39,13 @@ fn watches(outcome: &Outcome, requested: &Requested) -> Vec<Watch> {
             if s.repository.is_some() {
                 requested.repository = s.repository.clone();
             }
+            let target = requested.report.clone().filter(|_| report);
             Watch {
                 scan_id: s.scan_id.clone(),
                 project_id: s.project_id.clone(),
                 started_at: now,
                 requested: requested.bounded(),
+                report: target,
             }
         })
         .collect()
@@ -62,7 +64,11 @@ impl App {
         let Some(queue) = self.watches.as_ref() else {
             return Ok(());
         };
-        let watches = watches(outcome, requested);
+        let report = requested
+            .report
+            .as_ref()
+            .is_some_and(|t| self.settings.report.to(&t.provider));
+        let watches = watches(outcome, requested, report);
         if watches.is_empty() {
             return Ok(());
         }
@@ -119,6 +125,7 @@ impl App {
             project_id: project.to_string(),
             started_at: unix_now(),
             requested: requested.clone(),
+            report: requested.report.clone(),
         };
         let finished = crate::domain::ScanDetails {
             project_id: watch.project_id.clone(),
@@ -131,7 +138,8 @@ impl App {
             findings: Some(completion::Findings::default()),
         };
         let detail = completion::detail(&watch, Ok(&finished), unix_now());
-        json!({
+        let report = self.planned_report(calls, requested.report.as_ref());
+        let mut planned = json!({
             "watches": projects.len(),
             "watch": {
                 "queue": r.watch_queue_url.as_deref().unwrap_or("SCAN_WATCH_QUEUE_URL"),
@@ -143,7 +151,11 @@ impl App {
                 "body": watch,
             },
             "event": Publisher::entry(&r.event_bus, &r.event_source, &detail),
-        })
+        });
+        if !report.is_null() {
+            planned["report"] = report;
+        }
+        planned
     }
 
     /// A batch from the watch queue: each watch looked at, up to
@@ -241,10 +253,25 @@ impl App {
                     receive_count = m.receive_count,
                     "watch"
                 );
+                self.report_running(&watch, request_id, deadline).await;
                 self.hold(m, delay, request_id).await;
                 true
             }
-            Next::Publish(detail) => self.publish(m, &detail, age, request_id).await,
+            Next::Publish(detail) => {
+                // The verdict on the commit first: a report that fails
+                // comes back with the watch (until the grace after its end).
+                let grace = timing.max_age.saturating_add(super::reports::REPORT_GRACE);
+                if !self
+                    .report_finished(&watch, &detail, request_id, deadline)
+                    .await
+                    && Duration::from_secs(age) < grace
+                {
+                    let delay = completion::next_delay(&timing, m.receive_count, Duration::ZERO);
+                    self.hold(m, delay, request_id).await;
+                    return true;
+                }
+                self.publish(m, &detail, age, request_id).await
+            }
         }
     }
 

@@ -37,6 +37,10 @@ pub struct Requested {
     pub event_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The commit a push's scan reports on (`REPORT_TO`): carried by the
+    /// watch, never part of the results event.
+    #[serde(skip)]
+    pub report: Option<super::verdict::Target>,
 }
 
 impl Requested {
@@ -59,6 +63,7 @@ impl Requested {
             git_ref: b(self.git_ref),
             event_id: b(self.event_id),
             idempotency_key: b(self.idempotency_key),
+            report: self.report,
         }
     }
 }
@@ -73,6 +78,10 @@ pub struct Watch {
     /// When the function started it (Unix seconds).
     pub started_at: u64,
     pub requested: Requested,
+    /// Where the verdict goes (a GitHub check run, a GitLab status), for a
+    /// scan a push started and `REPORT_TO` names its provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::verdict::Target>,
 }
 
 /// How far in the future a watch's `startedAt` may be (clocks of two
@@ -276,6 +285,7 @@ mod tests {
             project_id: "project-1".into(),
             started_at: 1_000,
             requested: Requested::by("push"),
+            report: None,
         }
     }
 
@@ -363,6 +373,7 @@ mod tests {
                 caller: Some(bounded("iam:arn:aws:sts::1:assumed-role/\"x\"", MAX_SHOWN)),
                 ..Requested::by("http")
             },
+            report: None,
         };
         let t = timing();
         assert_eq!(good.check(&t, now), Ok(()));

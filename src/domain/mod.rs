@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod provider;
 pub mod resend;
 pub mod validate;
+pub mod verdict;
 
 pub use action::*;
 pub use deadline::{Deadline, Lane};

@@ -3,6 +3,7 @@
 //! payload) and GitLab (`detail.object_kind` `push` / `tag_push`).
 
 use crate::domain::validate::check_repository;
+use crate::domain::verdict::Target;
 use crate::domain::{Error, Skip};
 use serde::Deserialize;
 use serde_json::Value;
@@ -73,6 +74,31 @@ fn all_zero(sha: &str) -> bool {
 
 fn malformed(provider: &str, e: serde_json::Error) -> Error {
     Error::invalid_field("detail", format!("not a {provider} push payload: {e}"))
+}
+
+/// The commit a push's scan would report on: the provider, repository and
+/// pushed commit, and the ids the APIs name them by (GitHub: the App
+/// installation; GitLab: the project). `None` for a push that starts no
+/// scan, or values of the wrong shape.
+pub fn target(detail: &Value) -> Option<Target> {
+    let Ok(Push::Scan {
+        provider,
+        repository,
+        after,
+        ..
+    }) = decide(detail)
+    else {
+        return None;
+    };
+    let id = |p: &str| detail.pointer(p).and_then(Value::as_u64);
+    Target {
+        provider: provider.to_string(),
+        repository,
+        sha: after,
+        installation: id("/installation/id"),
+        project: id("/project/id").or_else(|| id("/project_id")),
+    }
+    .checked()
 }
 
 /// Decide what a push event asks for. Call only when [`is_push`] holds.

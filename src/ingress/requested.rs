@@ -40,6 +40,7 @@ pub fn requested(trigger: &Trigger) -> Requested {
                     r.git_ref = Some(git_ref);
                     r.commit = Some(after).filter(|a| !a.is_empty());
                 }
+                r.report = push::target(&ev.detail);
             } else {
                 r.idempotency_key = text(ev.detail.get(IDEMPOTENCY_KEY));
             }

@@ -156,6 +156,8 @@ pub struct Delivery {
     /// `X-Gitlab-Event-UUID`), escaped and bounded for logs.
     pub id: Option<String>,
     pub asks: Asks,
+    /// The commit a push's scan reports on (`push::target`).
+    pub target: Option<crate::domain::verdict::Target>,
 }
 
 /// Decode a delivery that [`verify`] accepted.
@@ -173,6 +175,7 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
             bounded(event, MAX_SHOWN)
         ))
     };
+    let mut target = None;
     let asks = match (provider, event) {
         (Provider::GitHub, "ping") => Asks::Ping,
         (Provider::GitHub, "push") => {
@@ -183,6 +186,7 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
                     "is required: not a GitHub push payload",
                 ));
             }
+            target = push::target(&payload);
             Asks::Run(push_action(provider, &payload)?)
         }
         (Provider::GitHub, _) => ignored("push and ping are"),
@@ -193,6 +197,7 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
                 ("Push Hook", Some("push"))
                 | ("Tag Push Hook", Some("tag_push"))
                 | ("System Hook", Some("push" | "tag_push")) => {
+                    target = push::target(&payload);
                     Asks::Run(push_action(provider, &payload)?)
                 }
                 ("System Hook", _) => ignored("push and tag push system hooks are"),
@@ -213,6 +218,7 @@ pub fn decode(req: &HttpRequest, provider: Provider, body: &[u8]) -> Result<Deli
             .header(delivery_header(provider))
             .map(|v| bounded(v, MAX_SHOWN)),
         asks,
+        target,
     })
 }
 

@@ -129,6 +129,37 @@ impl SecretsManager {
         })
     }
 
+    /// The current version's SecretString, for secrets other than the
+    /// webhook's (`what` names it in an error; the value never).
+    pub async fn current(&self, what: &str) -> Result<String, Error> {
+        let answer = self
+            .client()
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .version_stage(CURRENT)
+            .send()
+            .await;
+        match answer {
+            Ok(out) => out
+                .secret_string()
+                .map(str::to_string)
+                .ok_or_else(|| Error::Internal {
+                    message: format!("the {what} secret's {CURRENT} version has no SecretString"),
+                }),
+            Err(e) => {
+                let e = crate::sdk::aws_error(GET_SECRET_VALUE, &e, |_, _| {
+                    AwsErrorKind::ServiceFailure
+                });
+                Err(Error::Internal {
+                    message: format!(
+                        "{GET_SECRET_VALUE} on the {what} secret failed: {}: {}",
+                        e.code, e.message
+                    ),
+                })
+            }
+        }
+    }
+
     /// One version stage's SecretString and creation time; no text for a
     /// previous version that does not exist (a secret never rotated).
     async fn version(&self, stage: &'static str) -> Result<Version, Error> {

@@ -12,6 +12,8 @@
 //! secret's version stage and the service's error code only.
 
 pub mod manager;
+pub mod report_keys;
+pub use report_keys::ReportSecrets;
 
 use crate::config::{SdkSettings, WebhookSettings};
 use crate::domain::{Error, WebhookSecrets};

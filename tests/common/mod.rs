@@ -2,6 +2,7 @@
 //! endpoint (wiremock), and the bundled events.
 #![allow(dead_code)]
 
+pub mod checks;
 pub mod in_flight;
 pub mod logs;
 pub mod queue;

@@ -19,6 +19,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod checks;
 mod concurrent;
 mod contract;
 mod emulator;

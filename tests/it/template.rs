@@ -627,9 +627,15 @@ fn the_function_reads_the_webhook_secret_and_no_other() {
         .into_iter()
         .flat_map(|s| action.find_iter(s).map(|m| m.as_str()))
         .collect();
-    assert_eq!(actions, [GET_SECRET_VALUE], "one secretsmanager action");
+    assert!(
+        actions.iter().all(|a| *a == GET_SECRET_VALUE),
+        "one secretsmanager action: {actions:?}"
+    );
+    // Unconditionally the webhook secret; the report secrets only when
+    // reports go there (reports_read_their_own_secrets_only).
     let grants: Vec<&Yaml> = statements(t)
         .into_iter()
+        .filter(|(condition, _)| condition.is_none())
         .map(|(_, s)| s)
         .filter(|s| s["Action"] == GET_SECRET_VALUE)
         .collect();
@@ -655,6 +661,61 @@ fn the_function_reads_the_webhook_secret_and_no_other() {
             provider.title()
         );
     }
+}
+
+#[test]
+fn reports_read_their_own_secrets_only_when_on() {
+    let t = template();
+    let grants: Vec<(Option<&str>, &Yaml)> = statements(t)
+        .into_iter()
+        .filter(|(condition, s)| condition.is_some() && s["Action"] == GET_SECRET_VALUE)
+        .collect();
+    let expected = [
+        (
+            "ReportsToGitHub",
+            "!If [CreateGitHubAppSecret, !Ref GitHubAppSecret, !Ref GitHubAppSecretArn]",
+        ),
+        (
+            "ReportsToGitLab",
+            "!If [CreateGitLabTokenSecret, !Ref GitLabTokenSecret, !Ref GitLabTokenSecretArn]",
+        ),
+    ];
+    assert_eq!(grants.len(), expected.len());
+    for ((condition, grant), (want, resource)) in grants.into_iter().zip(expected) {
+        assert_eq!(condition, Some(want));
+        assert_eq!(grant["Resource"], yaml(resource));
+        assert_eq!(grant["Effect"], "Allow");
+    }
+    let e = env(t);
+    assert_eq!(e["REPORT_TO"], yaml("!Ref ReportTo"));
+    assert_eq!(e["FINDINGS_GATE"], yaml("!Ref FindingsGate"));
+    assert_eq!(e["CHECK_NAME"], yaml("!Ref CheckName"));
+    assert_eq!(e["GITHUB_API_URL"], yaml("!Ref GitHubApiUrl"));
+    for (secret, condition) in [
+        ("GitHubAppSecret", "CreateGitHubAppSecret"),
+        ("GitLabTokenSecret", "CreateGitLabTokenSecret"),
+    ] {
+        assert_eq!(resource(t, secret)["Condition"], condition);
+    }
+    // The gate's and the name's defaults are the function's.
+    let d = inspector_scan_router::config::ReportSettings::default();
+    assert_eq!(
+        parameter(t, "FindingsGate")["Default"],
+        d.gate.describe().as_str()
+    );
+    assert_eq!(parameter(t, "CheckName")["Default"], d.check_name.as_str());
+    assert_eq!(
+        parameter(t, "GitHubApiUrl")["Default"],
+        d.github_api_url.as_str()
+    );
+    assert_eq!(parameter(t, "ReportTo")["Default"], "off");
+    // REPORT_TO=gitlab without GITLAB_API_URL fails the cold start: the
+    // stack refuses it first.
+    let rule = &t["Rules"]["GitLabReportsNeedTheirHost"];
+    assert_eq!(
+        rule["Assertions"][0]["Assert"],
+        yaml(r#"!Not [!Equals [!Ref GitLabApiUrl, ""]]"#)
+    );
 }
 
 /// Whether `principal` may `sqs:SendMessage` to the queue under `policy`
