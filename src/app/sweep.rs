@@ -319,26 +319,14 @@ impl App {
                 crate::telemetry::error(&e);
                 // A single start that may pass later comes back later, like
                 // a fan-out's unfinished items: its receives are not used up.
-                if let Some(rest) = Rest::of_error(action, &e) {
-                    tracing::info!(
-                        request_id,
-                        message_id,
-                        sweep = message.sweep.as_deref(),
-                        attempt = message.attempt,
-                        receive_count,
-                        action = op,
-                        resource,
-                        outcome = "later",
-                        error_code = e.code(),
-                        unfinished = 1,
-                        "message"
-                    );
-                    return Verdict::Later(rest.action);
+                if let Some(split) = Split::later(action, &e) {
+                    split
+                } else {
+                    let retry = e.retryable();
+                    let outcome = if retry { "retry" } else { "failed" };
+                    tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
+                    return if retry { Verdict::Retry } else { Verdict::Done };
                 }
-                let retry = e.retryable();
-                let outcome = if retry { "retry" } else { "failed" };
-                tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
-                return if retry { Verdict::Retry } else { Verdict::Done };
             }
         };
         // Its scans are watched; a watch not sent sends the message again

@@ -6,7 +6,7 @@
 //! starts nothing twice.
 
 use crate::domain::{
-    Action, BatchOutcome, Disassociate, DisassociateItem, Error, FanOutItem, Outcome, ScanTarget,
+    Action, BatchOutcome, Disassociate, DisassociateItem, Error, FanOutItem, Outcome,
 };
 
 /// An outcome split by what is left to do.
@@ -96,39 +96,23 @@ impl Split {
     }
 }
 
-impl Rest {
+impl Split {
     /// A queued single start (a scan with its own token, a Classic run with
     /// its name) that failed in a way that may pass later (throttled, 5xx,
-    /// timed out, not attempted before the deadline), as the one-item
-    /// fan-out that does it later: throttling is never failure, for any
-    /// message. `None` for an error for good, or an operation never queued.
-    pub fn of_error(action: &Action, e: &Error) -> Option<Rest> {
+    /// timed out, not attempted before the deadline): nothing finished, and
+    /// the one-item fan-out that does it later left: throttling is never
+    /// failure, for any message. `None` for an error for good, or an
+    /// operation never queued.
+    pub fn later(action: &Action, e: &Error) -> Option<Split> {
         if !e.retryable() {
             return None;
         }
-        Some(match action {
-            Action::StartCodeSecurityScan(s) => {
-                let key = match &s.target {
-                    ScanTarget::ProjectId(p) => ("projectId", p.clone()),
-                    ScanTarget::Repository(r) => ("repository", r.clone()),
-                };
-                Rest {
-                    action: Action::StartCodeSecurityScans(vec![s.clone()]),
-                    results: Outcome::Scans(vec![FanOutItem {
-                        key,
-                        result: Err(e.clone()),
-                    }]),
-                }
-            }
-            Action::StartAssessmentRun(r) => Rest {
-                action: Action::StartAssessmentRuns(vec![r.clone()]),
-                results: Outcome::Runs(vec![FanOutItem {
-                    key: ("assessmentTemplateArn", r.assessment_template_arn.clone()),
-                    result: Err(e.clone()),
-                }]),
-            },
+        let again = match action {
+            Action::StartCodeSecurityScan(s) => Action::StartCodeSecurityScans(vec![s.clone()]),
+            Action::StartAssessmentRun(r) => Action::StartAssessmentRuns(vec![r.clone()]),
             _ => return None,
-        })
+        };
+        Split::deferred(&again)
     }
 }
 
