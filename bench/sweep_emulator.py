@@ -1,7 +1,7 @@
 """A quota-limited sweep on the release bootstrap under the official Lambda
 Runtime Interface Emulator: one asynchronous-style invocation asking for
 ITEMS disassociation items (default 2,500 = 100 calls), against an Inspector
-stand-in (this file) that allows QUOTA calls a second (a token bucket with a
+stand-in (bench/patterns_emulator.py's) that allows QUOTA calls a second (a token bucket with a
 burst of one second's calls; a call that finds it empty gets 429
 ThrottlingException and takes no token) and answers each call after 50 ms.
 The function runs the sweep inline, paced, within its 30 s; nothing is
@@ -14,73 +14,18 @@ calls and calls throttled, items answered once, more than once, never.
   python3 bench/sweep_emulator.py --rie RIE --bootstrap BOOTSTRAP
 (bench/run passes both.)"""
 import argparse
-import http.server
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emulator import invoke, running  # noqa: E402
+from patterns_emulator import Service, stand_in  # noqa: E402
 
 ARN = ("arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/"
        "codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f")
-
-
-class Quota:
-    def __init__(self, rate):
-        self.rate, self.burst = float(rate), float(rate)
-        self.tokens, self.at = self.burst, time.monotonic()
-        self.lock = threading.Lock()
-        self.calls = self.throttled = 0
-        self.answered = {}
-
-    def take(self):
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-            self.at = now
-            self.calls += 1
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
-                return True
-            self.throttled += 1
-            return False
-
-
-def stand_in(quota, latency):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-            ok = quota.take()
-            time.sleep(latency)
-            if not ok:
-                out = json.dumps({"message": "Rate exceeded"}).encode()
-                self.send_response(429)
-                self.send_header("x-amzn-errortype", "ThrottlingException")
-            else:
-                items = body.get("disassociateConfigurationRequests", [])
-                with quota.lock:
-                    for i in items:
-                        p = i["resource"]["projectId"]
-                        quota.answered[p] = quota.answered.get(p, 0) + 1
-                out = json.dumps({"successfulAssociations": items, "failedAssociations": []}).encode()
-                self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def main():
@@ -90,8 +35,8 @@ def main():
     ap.add_argument("--items", type=int, default=int(os.environ.get("ITEMS", "2500")))
     ap.add_argument("--quota", type=int, default=int(os.environ.get("QUOTA", "10")))
     args = ap.parse_args()
-    quota = Quota(args.quota)
-    server = stand_in(quota, 0.05)
+    quota = Service(rate=args.quota, latency=0.05)
+    server = stand_in(quota)
     env = dict(os.environ)
     env.update({
         "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
