@@ -36,7 +36,10 @@ fn main() {
             .await;
         let mut settings = Settings::from_env().expect("settings");
         // Disassociation is off unless switched on (DISASSOCIATION_ENABLED).
-        settings.trust.switches.disassociation = true;
+        settings.trust.switches = settings
+            .trust
+            .switches
+            .with(inspector_scan_router::domain::Direction::Disassociate.switch(), true);
         let concurrency = settings.batch.concurrency;
         let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 pub const SCANS_STARTED: &str = "ScansStarted";
 pub const RUNS_STARTED: &str = "AssessmentRunsStarted";
-pub const DISASSOCIATIONS_SUCCEEDED: &str = "DisassociationsSucceeded";
-pub const DISASSOCIATIONS_FAILED: &str = "DisassociationsFailed";
 pub const EVENTS_SKIPPED: &str = "EventsSkipped";
 pub const ERRORS: &str = "Errors";
 pub const AWS_CALL_LATENCY: &str = "AwsCallLatency";
@@ -74,9 +72,10 @@ pub fn outcome(result: &Result<Outcome, Error>) {
                 .filter_map(|i| i.result.as_ref().err())
                 .for_each(error);
         }
-        Outcome::Disassociated(b) => {
-            count(DISASSOCIATIONS_SUCCEEDED, b.successful_associations.len());
-            count(DISASSOCIATIONS_FAILED, b.failed_associations.len());
+        Outcome::Configured(c) => {
+            for (metric, n) in c.metrics() {
+                count(metric, n);
+            }
         }
         Outcome::Skipped(_) => count(EVENTS_SKIPPED, 1),
         Outcome::Scan(_) | Outcome::Findings(_) | Outcome::DryRun(_) => {}

@@ -379,8 +379,8 @@ fn log_failed_items(request_id: &str, message_id: &str, outcome: &Outcome) {
         }
     }
     match outcome {
-        Outcome::Disassociated(b) => {
-            for f in &b.failed_associations {
+        Outcome::Configured(c) => {
+            for f in &c.batch.failed_associations {
                 tracing::warn!(
                     request_id,
                     message_id,

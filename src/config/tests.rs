@@ -130,19 +130,21 @@ fn work_queue_settings() {
 #[test]
 fn unset_is_closed_iam_and_every_switch_off() {
     use crate::domain::gate::{HttpAuth, Switches};
+    use crate::domain::operation::SWITCHES;
     let t = with(&[]).unwrap().trust;
     assert_eq!(t.http_auth, HttpAuth::Iam, "HTTP_AUTH unset means IAM");
     assert_eq!(t.switches, Switches::OFF, "every switch unset means off");
-    let t = with(&[
-        ("HTTP_AUTH", "none"),
-        ("DISASSOCIATION_ENABLED", "true"),
-        ("CLASSIC_ENABLED", "true"),
-        ("DISASSOCIATION_COMMANDS_ENABLED", "true"),
-    ])
-    .unwrap()
-    .trust;
+    let mut on: Vec<(&str, &str)> = SWITCHES.iter().map(|s| (s.setting, "true")).collect();
+    on.push(("HTTP_AUTH", "none"));
+    let t = with(&on).unwrap().trust;
     assert_eq!(t.http_auth, HttpAuth::None, "NONE only when said");
     assert_eq!(t.switches, Switches::ON);
+    // Each setting switches its own bit and no other.
+    for s in SWITCHES {
+        let t = with(&[(s.setting, "true")]).unwrap().trust;
+        assert_eq!(t.switches, Switches::OFF.with(s, true), "{}", s.setting);
+        assert!(SWITCHES.iter().all(|o| t.switches.is_on(*o) == (o == &s)));
+    }
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Who may ask: the accounts and sources EventBridge events may come from,
 //! the scopes HTTP callers need, the scan configurations that may be
-//! disassociated. Read with the other settings at cold start.
+//! changed, the switches. Read with the other settings at cold start.
 
 use super::ConfigError;
 use crate::domain::gate::{HttpAuth, Rules, Switches};
+use crate::domain::operation::SWITCHES;
 use crate::domain::validate::is_scan_configuration_arn;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct Trust {
     /// `PUSH_SOURCES`: sources of repository push events.
     pub push_sources: Vec<String>,
     /// `ALLOWED_SCAN_CONFIGURATION_ARNS`: when set, the only scan
-    /// configurations that may be disassociated.
+    /// configurations a batch may associate or detach.
     pub allowed_scan_configuration_arns: Option<Vec<String>>,
     /// `JWT_SCOPE_PREFIX`: prefix of the scopes a JWT must carry for each
     /// route (`<prefix>scans.start`, ...).
@@ -24,8 +25,7 @@ pub struct Trust {
     /// `HTTP_AUTH` (`IAM`, `JWT` or `NONE`): the identity every HTTP API
     /// request must carry; unset, IAM (fail closed: `NONE` must be said).
     pub http_auth: HttpAuth,
-    /// `DISASSOCIATION_ENABLED`, `CLASSIC_ENABLED`,
-    /// `DISASSOCIATION_COMMANDS_ENABLED`; unset, off (fail closed).
+    /// Every setting of `domain::operation::SWITCHES`; unset, off (fail closed).
     pub switches: Switches,
     /// `WORK_QUEUE_ARN`: the only queue SQS batches are accepted from;
     /// unset, the ARN of the queue behind `WORK_QUEUE_URL`.
@@ -118,15 +118,10 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?
             }
         };
-        let off = Switches::OFF;
-        let switches = Switches {
-            disassociation: self.flag("DISASSOCIATION_ENABLED", off.disassociation)?,
-            classic: self.flag("CLASSIC_ENABLED", off.classic)?,
-            disassociation_commands: self.flag(
-                "DISASSOCIATION_COMMANDS_ENABLED",
-                off.disassociation_commands,
-            )?,
-        };
+        let mut switches = Switches::OFF;
+        for s in SWITCHES {
+            switches = switches.with(s, self.flag(s.setting, false)?);
+        }
         let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
         if let Some(arn) = &work_queue_arn
             && !(arn.starts_with("arn:")

@@ -3,8 +3,8 @@
 //! it, its request body, its answers and the error codes it can answer with.
 
 use super::answers::{Kind, error_codes, error_schema};
-use crate::domain::Provider;
 use crate::domain::validate::{PROJECT_ID_PATTERN, SCAN_ID_PATTERN};
+use crate::domain::{Direction, Provider};
 use crate::ingress::HTTP_ROUTES;
 use crate::ingress::http::ROUTE_SCOPES;
 use crate::ingress::webhook::WEBHOOK_ROUTES;
@@ -51,6 +51,12 @@ fn operation_for(method: &str, path: &str) -> Operation {
         aws,
         repository,
     };
+    if let Some(d) = Direction::ALL
+        .into_iter()
+        .find(|d| method == "POST" && path == d.path())
+    {
+        return configurations(d, api(true, false, false));
+    }
     match (method, path) {
         ("POST", "/scans") => Operation {
             id: "StartCodeSecurityScan",
@@ -106,33 +112,6 @@ fn operation_for(method: &str, path: &str) -> Operation {
             )],
             kind: api(false, true, false),
         },
-        ("POST", "/scan-configurations/disassociate") => Operation {
-            id: "BatchDisassociateCodeSecurityScanConfiguration",
-            summary: "Detach scan configurations from projects: any number of items, in calls of at most 25",
-            request: Some("DisassociateInput"),
-            idempotency_key: false,
-            successes: &[
-                Success(
-                    200,
-                    "Every item succeeded (DRY_RUN=true: the calls it would have made)",
-                    &["BatchOutcome", "DryRun"],
-                    &[],
-                ),
-                Success(
-                    202,
-                    "More items than HTTP_INLINE_MAX_ITEMS: queued whole, done by the work queue",
-                    &["Queued"],
-                    &[],
-                ),
-                Success(
-                    207,
-                    "Some items failed: every item is in one list or the other, in the request's order",
-                    &["BatchOutcome"],
-                    &[],
-                ),
-            ],
-            kind: api(true, false, false),
-        },
         ("POST", "/assessment-runs") => Operation {
             id: "StartAssessmentRun",
             summary: "Start an Inspector Classic assessment run of a template",
@@ -150,6 +129,37 @@ fn operation_for(method: &str, path: &str) -> Operation {
             kind: api(true, true, false),
         },
         _ => panic!("{method} {path}: a route the contract does not describe"),
+    }
+}
+
+/// A scan-configuration batch, in either direction: the same answers.
+fn configurations(d: Direction, kind: Kind) -> Operation {
+    Operation {
+        id: d.name(),
+        summary: d.documented().1,
+        request: Some(d.documented().0),
+        idempotency_key: false,
+        successes: &[
+            Success(
+                200,
+                "Every item succeeded (DRY_RUN=true: the calls it would have made)",
+                &["BatchOutcome", "DryRun"],
+                &[],
+            ),
+            Success(
+                202,
+                "More items than HTTP_INLINE_MAX_ITEMS: queued whole, done by the work queue",
+                &["Queued"],
+                &[],
+            ),
+            Success(
+                207,
+                "Some items failed: every item is in one list or the other, in the request's order",
+                &["BatchOutcome"],
+                &[],
+            ),
+        ],
+        kind,
     }
 }
 

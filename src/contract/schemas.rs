@@ -6,6 +6,7 @@
 //! committed document fails too.
 
 use crate::config::Limits;
+use crate::domain::Direction;
 use crate::domain::error::FieldError;
 use crate::domain::validate::{
     PROJECT_ID_PATTERN, REPOSITORY_PATTERN, SCAN_CONFIGURATION_ARN_PATTERN,
@@ -14,7 +15,7 @@ use crate::domain::{
     BatchOutcome, PlannedCall, RunStarted, ScanDetails, ScanFindings, ScanStarted,
 };
 use crate::ingress::actions::IDEMPOTENCY_KEY;
-use crate::ingress::wire::{DisassociateInput, StartRunInput, StartScanInput};
+use crate::ingress::wire::{ConfigurationsInput, StartRunInput, StartScanInput};
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value, json};
 
@@ -57,9 +58,18 @@ fn generator(contract: Contract) -> schemars::SchemaGenerator {
 pub fn components(limits: &Limits) -> Map<String, Value> {
     let mut requests = generator(Contract::Deserialize);
     requests.subschema_for::<StartScanInput>();
-    requests.subschema_for::<DisassociateInput>();
+    requests.subschema_for::<ConfigurationsInput>();
     requests.subschema_for::<StartRunInput>();
     let mut defs = requests.take_definitions(true);
+    // One shape decodes both directions; each route's schema has its own list.
+    let both = defs.remove("ConfigurationsInput").expect("generated");
+    for d in Direction::ALL {
+        let mut one = both.clone();
+        if let Some(Value::Object(props)) = one.get_mut("properties") {
+            props.retain(|k, _| k == d.request_field() || k == IDEMPOTENCY_KEY);
+        }
+        defs.insert(d.documented().0.to_string(), one);
+    }
     // Every optional field of a request shape refuses an explicit null.
     for schema in defs.values_mut() {
         no_null(schema);
@@ -188,20 +198,18 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
         json!({"oneOf": targets.iter().map(|t| json!({"required": [t]})).collect::<Vec<_>>()}),
     );
 
-    let d = "DisassociateInput";
-    constrain(
-        defs,
-        d,
-        "disassociateConfigurationRequests",
-        json!({"minItems": 1, "maxItems": items, "uniqueItems": true}),
-    );
-    constrain(
-        defs,
-        d,
-        "",
-        json!({"required": ["disassociateConfigurationRequests"]}),
-    );
-    let i = "DisassociateItemInput";
+    for d in Direction::ALL {
+        let (schema, field) = (d.documented().0, d.request_field());
+        constrain(
+            defs,
+            schema,
+            field,
+            json!({"minItems": 1, "maxItems": items, "uniqueItems": true}),
+        );
+        constrain(defs, schema, "", json!({"required": [field]}));
+        constrain(defs, schema, IDEMPOTENCY_KEY, key.clone());
+    }
+    let i = "ConfigurationItemInput";
     constrain(
         defs,
         i,
@@ -232,7 +240,7 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
     constrain(defs, r, "", json!({"required": ["assessmentTemplateArn"]}));
 
     // Every request shape takes the caller's own key.
-    for schema in [s, d, r] {
+    for schema in [s, r] {
         constrain(defs, schema, IDEMPOTENCY_KEY, key.clone());
     }
 }

@@ -1,9 +1,7 @@
 //! Actions: validated requests, ready to execute, whatever trigger sent them.
 
-use super::operation::Operation;
-
-/// The service's limit on items per BatchDisassociateCodeSecurityScanConfiguration call.
-pub const DISASSOCIATE_BATCH_LIMIT: usize = 25;
+use super::configurations::ConfigurationChange;
+use super::operation::{CLASSIC, Operation, Switch};
 
 /// A validated request, ready to execute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +13,9 @@ pub enum Action {
     /// A scan's status and, once `SUCCESSFUL`, its project's findings by
     /// severity: a route and scope of their own (`findings.read`).
     GetCodeSecurityScanFindings(GetScan),
-    BatchDisassociate(Disassociate),
+    /// Scan configurations associated with or disassociated from projects
+    /// (`domain::configurations`).
+    Configurations(ConfigurationChange),
     StartAssessmentRun(StartRun),
     /// Fan-out: one run per template, one result per template.
     StartAssessmentRuns(Vec<StartRun>),
@@ -40,7 +40,7 @@ impl Action {
             Action::GetCodeSecurityScan(g) | Action::GetCodeSecurityScanFindings(g) => {
                 format!("{}/{}", g.project_id, g.scan_id)
             }
-            Action::BatchDisassociate(d) => format!("{} items", d.items.len()),
+            Action::Configurations(c) => format!("{} items", c.items.len()),
             Action::StartAssessmentRun(r) => r.assessment_template_arn.clone(),
             Action::StartAssessmentRuns(v) => format!("{} templates", v.len()),
             Action::Skip(s) => s.repository.clone().unwrap_or_default(),
@@ -54,9 +54,7 @@ impl Action {
             | Action::Skip(_) => Operation::StartCodeSecurityScan,
             Action::GetCodeSecurityScan(_) => Operation::GetCodeSecurityScan,
             Action::GetCodeSecurityScanFindings(_) => Operation::ListFindingAggregations,
-            Action::BatchDisassociate(_) => {
-                Operation::BatchDisassociateCodeSecurityScanConfiguration
-            }
+            Action::Configurations(c) => c.direction.operation(),
             Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => {
                 Operation::StartAssessmentRun
             }
@@ -93,17 +91,6 @@ pub struct GetScan {
     pub scan_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DisassociateItem {
-    pub scan_configuration_arn: String,
-    pub project_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Disassociate {
-    pub items: Vec<DisassociateItem>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartRun {
     pub assessment_template_arn: String,
@@ -115,7 +102,7 @@ impl Action {
     pub fn items(&self) -> usize {
         match self {
             Action::StartCodeSecurityScans(v) => v.len(),
-            Action::BatchDisassociate(d) => d.items.len(),
+            Action::Configurations(c) => c.items.len(),
             Action::StartAssessmentRuns(v) => v.len(),
             _ => 1,
         }
@@ -126,8 +113,41 @@ impl Action {
         matches!(
             self,
             Action::StartCodeSecurityScans(_)
-                | Action::BatchDisassociate(_)
+                | Action::Configurations(_)
                 | Action::StartAssessmentRuns(_)
         )
+    }
+
+    /// The switches that must be on for this action to run (`from_the_bus`:
+    /// an EventBridge command). One arm per action and no catch-all: a new
+    /// action does not compile until its switches (or none) are written here.
+    pub fn switches(&self, from_the_bus: bool) -> Vec<Switch> {
+        match self {
+            Action::Configurations(c) => c.direction.switches(from_the_bus),
+            Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => vec![CLASSIC],
+            // Not switchable: starting and reading scans, a scan's findings
+            // (its own route and scope), and nothing to do.
+            Action::StartCodeSecurityScan(_)
+            | Action::StartCodeSecurityScans(_)
+            | Action::GetCodeSecurityScan(_)
+            | Action::GetCodeSecurityScanFindings(_)
+            | Action::Skip(_) => Vec::new(),
+        }
+    }
+
+    /// The items, named for a log record: `scanConfigurationArn/projectId`,
+    /// scan targets, or template ARNs.
+    pub fn item_names(&self) -> Vec<String> {
+        match self {
+            Action::Configurations(c) => c.names(),
+            Action::StartCodeSecurityScans(v) => {
+                v.iter().map(|s| s.target.key().to_string()).collect()
+            }
+            Action::StartAssessmentRuns(v) => v
+                .iter()
+                .map(|r| r.assessment_template_arn.clone())
+                .collect(),
+            other => vec![other.describe()],
+        }
     }
 }

@@ -10,10 +10,10 @@
 //! checks that no other file names its constructor.
 
 use super::action::Action;
-use super::error::{Error, FieldError, MAX_SHOWN, bounded};
+use super::error::{Error, MAX_SHOWN, bounded};
+use super::operation::Switch;
 
-/// Inspector Classic's end of support, as the refusals and README say it.
-pub const CLASSIC_END_OF_SUPPORT: &str = "2026-05-20";
+pub use super::operation::{CLASSIC_END_OF_SUPPORT, Switches};
 
 /// What the deployment requires of an HTTP caller (`HTTP_AUTH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,42 +47,6 @@ pub enum Principal {
     Jwt,
     /// A Lambda authorizer's `principalId` (REST) or context (HTTP API).
     Authorizer,
-}
-
-/// The operations that can be switched off, and the EventBridge opt-in for
-/// destructive commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Switches {
-    /// `DISASSOCIATION_ENABLED` (template: `EnableDisassociation`).
-    pub disassociation: bool,
-    /// `CLASSIC_ENABLED` (template: `EnableClassic`).
-    pub classic: bool,
-    /// `DISASSOCIATION_COMMANDS_ENABLED` (template:
-    /// `EnableDisassociationCommands`): EventBridge commands may disassociate.
-    pub disassociation_commands: bool,
-}
-
-impl Default for Switches {
-    /// Unset, everything is off (fail closed): an operation runs only where
-    /// it was switched on by name; the template always sets all three.
-    fn default() -> Self {
-        Self::OFF
-    }
-}
-
-impl Switches {
-    /// Every switchable operation refused.
-    pub const OFF: Switches = Switches {
-        disassociation: false,
-        classic: false,
-        disassociation_commands: false,
-    };
-    /// Every switchable operation allowed (local runs and tests say so).
-    pub const ON: Switches = Switches {
-        disassociation: true,
-        classic: true,
-        disassociation_commands: true,
-    };
 }
 
 /// The rules the gate applies, borrowed from the settings.
@@ -206,32 +170,23 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
             }
         }
     }
-    if let Some(refusal) = switched_off(rules.switches, through, &action) {
-        return Err(forbidden(refusal));
+    let from_the_bus = matches!(through, Through::EventBridge);
+    if let Some(off) = action
+        .switches(from_the_bus)
+        .into_iter()
+        .find(|s| !rules.switches.is_on(*s))
+    {
+        return Err(forbidden(switched_off(off)));
     }
-    if let (Action::BatchDisassociate(d), Some(allowed)) =
+    if let (Action::Configurations(c), Some(allowed)) =
         (&action, rules.allowed_scan_configuration_arns)
     {
-        let prefix = match through {
-            Through::EventBridge => "detail.",
-            _ => "",
-        };
-        let outside: Vec<FieldError> = d
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| !allowed.contains(&item.scan_configuration_arn))
-            .map(|(i, _)| {
-                FieldError::new(
-                    format!("{prefix}disassociateConfigurationRequests[{i}].scanConfigurationArn"),
-                    "is not one of ALLOWED_SCAN_CONFIGURATION_ARNS",
-                )
-            })
-            .collect();
+        let prefix = if from_the_bus { "detail." } else { "" };
+        let outside = c.outside(allowed, prefix);
         if !outside.is_empty() {
             return Err(Error::Forbidden {
                 message: format!(
-                    "{} item(s) name a scan configuration that may not be disassociated",
+                    "{} item(s) name a scan configuration outside ALLOWED_SCAN_CONFIGURATION_ARNS",
                     outside.len()
                 ),
                 fields: outside,
@@ -241,38 +196,18 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
     Ok(Permitted { action })
 }
 
-/// Why `action` is switched off for `through`, if it is. One arm per
-/// action and no catch-all: a new action does not compile until its switch
-/// (or the lack of one) is written here.
-fn switched_off(switches: Switches, through: Through, action: &Action) -> Option<String> {
-    match action {
-        Action::BatchDisassociate(_) if !switches.disassociation => Some(
-            "disassociation is switched off (DISASSOCIATION_ENABLED=false); deploy with EnableDisassociation=true to switch it on"
-                .to_string(),
-        ),
-        Action::BatchDisassociate(_)
-            if matches!(through, Through::EventBridge) && !switches.disassociation_commands =>
-        {
-            Some(
-                "EventBridge commands may not disassociate (DISASSOCIATION_COMMANDS_ENABLED=false); deploy with EnableDisassociationCommands=true to switch it on"
-                    .to_string(),
-            )
-        }
-        Action::BatchDisassociate(_) => None,
-        Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) if !switches.classic => {
-            Some(format!(
-                "Inspector Classic assessment runs are switched off (CLASSIC_ENABLED=false): Classic reached end of support on {CLASSIC_END_OF_SUPPORT}; deploy with EnableClassic=true to switch them on"
-            ))
-        }
-        Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => None,
-        // Not switchable: starting and reading scans, a scan's findings
-        // (its own route and scope), and nothing to do.
-        Action::StartCodeSecurityScan(_)
-        | Action::StartCodeSecurityScans(_)
-        | Action::GetCodeSecurityScan(_)
-        | Action::GetCodeSecurityScanFindings(_)
-        | Action::Skip(_) => None,
-    }
+/// The refusal for a switch that is off: what it switches, the setting,
+/// and the template parameter that switches it on.
+fn switched_off(s: Switch) -> String {
+    let note = if s.note.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", s.note)
+    };
+    format!(
+        "{}: switched off ({}=false){note}; deploy with {}=true to switch on",
+        s.what, s.setting, s.parameter
+    )
 }
 
 /// Which of the function's own queues a batch came from.

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod completion;
+pub mod configurations;
 pub mod deadline;
 pub mod error;
 pub mod gate;
@@ -16,9 +17,13 @@ pub mod validate;
 pub mod verdict;
 
 pub use action::*;
+pub use configurations::{
+    CONFIGURATIONS_PER_CALL, ConfigurationChange, ConfigurationItem, ConfigurationOutcome,
+    Direction,
+};
 pub use deadline::{Deadline, Lane};
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};
 pub use gate::Permitted;
-pub use operation::{Operation, Service};
+pub use operation::{Operation, Service, Switch, Switches};
 pub use outcome::*;
 pub use provider::{Provider, WebhookSecrets};

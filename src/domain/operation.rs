@@ -1,11 +1,18 @@
-//! The operations, by their AWS names, and the endpoints they are called on.
+//! The registry of operations, by their AWS names: what each is called,
+//! the IAM action it needs, whether a caller may name it, and the settings
+//! that switch it on. Matches here have no wildcard, so a new operation
+//! does not compile until it has a name, an action and a place.
+
+use super::configurations::Direction;
 
 /// The operations, by their AWS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     StartCodeSecurityScan,
     GetCodeSecurityScan,
-    BatchDisassociateCodeSecurityScanConfiguration,
+    /// BatchAssociate/BatchDisassociateCodeSecurityScanConfiguration: one
+    /// shape, two directions (`domain::configurations`).
+    ScanConfigurations(Direction),
     StartAssessmentRun,
     /// Supporting calls: repository resolution and run look-up.
     ListCoverage,
@@ -17,20 +24,34 @@ pub enum Operation {
 
 impl Operation {
     /// Operations a non-HTTP caller may name in `action` / `detail-type`.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 5] = [
         Operation::StartCodeSecurityScan,
         Operation::GetCodeSecurityScan,
-        Operation::BatchDisassociateCodeSecurityScanConfiguration,
+        Operation::ScanConfigurations(Direction::Associate),
+        Operation::ScanConfigurations(Direction::Disassociate),
         Operation::StartAssessmentRun,
     ];
+
+    /// Operations an EventBridge command (`detail-type`) may name: every
+    /// caller-named operation that changes something; reads are HTTP's.
+    pub fn on_the_bus(self) -> bool {
+        match self {
+            Operation::StartCodeSecurityScan
+            | Operation::ScanConfigurations(_)
+            | Operation::StartAssessmentRun => true,
+            Operation::GetCodeSecurityScan
+            | Operation::ListCoverage
+            | Operation::ListAssessmentRuns
+            | Operation::DescribeAssessmentRuns
+            | Operation::ListFindingAggregations => false,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             Operation::StartCodeSecurityScan => "StartCodeSecurityScan",
             Operation::GetCodeSecurityScan => "GetCodeSecurityScan",
-            Operation::BatchDisassociateCodeSecurityScanConfiguration => {
-                "BatchDisassociateCodeSecurityScanConfiguration"
-            }
+            Operation::ScanConfigurations(d) => d.name(),
             Operation::StartAssessmentRun => "StartAssessmentRun",
             Operation::ListCoverage => "ListCoverage",
             Operation::ListAssessmentRuns => "ListAssessmentRuns",
@@ -44,9 +65,7 @@ impl Operation {
         match self {
             Operation::StartCodeSecurityScan => "inspector2:StartCodeSecurityScan",
             Operation::GetCodeSecurityScan => "inspector2:GetCodeSecurityScan",
-            Operation::BatchDisassociateCodeSecurityScanConfiguration => {
-                "inspector2:BatchDisassociateCodeSecurityScanConfiguration"
-            }
+            Operation::ScanConfigurations(d) => d.iam_action(),
             Operation::StartAssessmentRun => "inspector:StartAssessmentRun",
             Operation::ListCoverage => "inspector2:ListCoverage",
             Operation::ListAssessmentRuns => "inspector:ListAssessmentRuns",
@@ -57,10 +76,11 @@ impl Operation {
 
     /// Every operation the function calls, supporting calls included, in
     /// declaration order: what the template must grant (see [`Self::index`]).
-    pub const EVERY: [Operation; 8] = [
+    pub const EVERY: [Operation; 9] = [
         Operation::StartCodeSecurityScan,
         Operation::GetCodeSecurityScan,
-        Operation::BatchDisassociateCodeSecurityScanConfiguration,
+        Operation::ScanConfigurations(Direction::Associate),
+        Operation::ScanConfigurations(Direction::Disassociate),
         Operation::StartAssessmentRun,
         Operation::ListCoverage,
         Operation::ListAssessmentRuns,
@@ -75,12 +95,13 @@ impl Operation {
         match self {
             Operation::StartCodeSecurityScan => 0,
             Operation::GetCodeSecurityScan => 1,
-            Operation::BatchDisassociateCodeSecurityScanConfiguration => 2,
-            Operation::StartAssessmentRun => 3,
-            Operation::ListCoverage => 4,
-            Operation::ListAssessmentRuns => 5,
-            Operation::DescribeAssessmentRuns => 6,
-            Operation::ListFindingAggregations => 7,
+            Operation::ScanConfigurations(Direction::Associate) => 2,
+            Operation::ScanConfigurations(Direction::Disassociate) => 3,
+            Operation::StartAssessmentRun => 4,
+            Operation::ListCoverage => 5,
+            Operation::ListAssessmentRuns => 6,
+            Operation::DescribeAssessmentRuns => 7,
+            Operation::ListFindingAggregations => 8,
         }
     }
 
@@ -95,6 +116,72 @@ impl Operation {
 
     pub fn names() -> String {
         Operation::ALL.map(Operation::name).join(", ")
+    }
+}
+
+/// A setting that switches an operation (or one of its paths) on. Unset,
+/// it is off: the function fails closed, and the template always sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switch {
+    /// The environment variable (`CLASSIC_ENABLED`).
+    pub setting: &'static str,
+    /// The template parameter that sets it (`EnableClassic`).
+    pub parameter: &'static str,
+    /// What it lets through, for the refusal.
+    pub what: &'static str,
+    /// Why it is off, when there is more to say (Classic's end of support).
+    pub note: &'static str,
+}
+
+/// Inspector Classic's end of support, as the refusals and README say it.
+pub const CLASSIC_END_OF_SUPPORT: &str = "2026-05-20";
+
+/// `CLASSIC_ENABLED`: Inspector Classic assessment runs.
+pub const CLASSIC: Switch = Switch {
+    setting: "CLASSIC_ENABLED",
+    parameter: "EnableClassic",
+    what: "Inspector Classic assessment runs",
+    note: "Classic reached end of support on 2026-05-20",
+};
+
+/// Every switch the function reads, in one list (`Switches` keeps one bit
+/// per entry; the template test checks each is wired).
+pub const SWITCHES: [Switch; 4] = [
+    Direction::Associate.switch(),
+    Direction::Disassociate.switch(),
+    super::configurations::DISASSOCIATION_COMMANDS,
+    CLASSIC,
+];
+
+/// Which switches are on: one bit per entry of [`SWITCHES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Switches(u8);
+
+impl Switches {
+    /// Every switch off (the default: fail closed).
+    pub const OFF: Switches = Switches(0);
+    /// Every switch on (local runs and tests say so).
+    pub const ON: Switches = Switches((1 << SWITCHES.len()) - 1);
+
+    fn bit(s: Switch) -> u8 {
+        let i = SWITCHES
+            .iter()
+            .position(|k| k.setting == s.setting)
+            .expect("every switch is in SWITCHES");
+        1 << i
+    }
+
+    pub fn is_on(self, s: Switch) -> bool {
+        self.0 & Self::bit(s) != 0
+    }
+
+    #[must_use]
+    pub fn with(self, s: Switch, on: bool) -> Switches {
+        if on {
+            Switches(self.0 | Self::bit(s))
+        } else {
+            Switches(self.0 & !Self::bit(s))
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! Outcomes: what an action came to, in AWS's own field names.
 
 use super::action::Skip;
+use super::configurations::ConfigurationOutcome;
 use super::error::Error;
+use super::operation::Operation;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -133,12 +135,23 @@ pub struct PlannedCall {
     pub input: Value,
 }
 
+impl PlannedCall {
+    /// A call of `op` with `input`.
+    pub fn of(op: Operation, input: Value) -> Self {
+        PlannedCall {
+            service: op.iam_action().split(':').next().unwrap_or_default(),
+            operation: op.name(),
+            input,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     ScanStarted(ScanStarted),
     Scan(ScanDetails),
     Findings(ScanFindings),
-    Disassociated(BatchOutcome),
+    Configured(ConfigurationOutcome),
     RunStarted(RunStarted),
     Scans(Vec<FanOutItem<ScanStarted>>),
     Runs(Vec<FanOutItem<RunStarted>>),
@@ -150,7 +163,7 @@ impl Outcome {
     /// Items of a fan-out or disassociation batch that failed.
     pub fn failed_items(&self) -> usize {
         match self {
-            Outcome::Disassociated(b) => b.failed_associations.len(),
+            Outcome::Configured(c) => c.batch.failed_associations.len(),
             other => other.fan_out_failures().map_or(0, |f| f.0),
         }
     }

@@ -3,6 +3,7 @@
 
 use super::error::{Error, FieldError, MAX_SHOWN, bounded};
 use regex::Regex;
+use serde::Deserialize;
 use std::sync::LazyLock;
 
 // The patterns are public: the OpenAPI document (src/contract/) states them.
@@ -128,6 +129,30 @@ pub fn is_project_id(value: &str) -> bool {
 /// A scan id: 1-128 characters, letters, digits, `_` and `-`.
 pub fn is_scan_id(value: &str) -> bool {
     SCAN_ID.is_match(value)
+}
+
+/// For `Option` fields of request shapes: a missing field is `None`, but an
+/// explicit `null` is an error, so a caller's bug is named, not defaulted.
+pub fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(d)? {
+        None => Err(serde::de::Error::custom(
+            "must not be null: leave the field out instead",
+        )),
+        some => Ok(some),
+    }
+}
+
+/// `{"projectId"}`: the resource of a request, in AWS's shape.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ResourceInput {
+    #[serde(default, deserialize_with = "non_null")]
+    pub project_id: Option<String>,
 }
 
 #[cfg(test)]

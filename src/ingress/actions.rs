@@ -1,11 +1,11 @@
 //! From a request shape to an [`Action`], whatever trigger carried it, with
 //! the idempotency tokens and run names its origin gives.
 
-use super::wire::{DisassociateInput, GetScanInput, StartRunInput, StartScanInput, decode_input};
+use super::wire::{ConfigurationsInput, GetScanInput, StartRunInput, StartScanInput, decode_input};
 use crate::config::Limits;
 use crate::domain::keys::{derive_run_name, derive_token, scoped_base};
 use crate::domain::validate::check_idempotency_key;
-use crate::domain::{Action, Error, Operation, ScanTarget, StartScan};
+use crate::domain::{Action, Direction, Error, Operation, ScanTarget, StartScan};
 
 /// The field every operation and list form takes: the caller's own key for
 /// the work, stable across its retries.
@@ -47,7 +47,8 @@ pub enum Request {
     Get(GetScanInput),
     /// A scan's findings (HTTP only: its own route and scope).
     Findings(GetScanInput),
-    Disassociate(DisassociateInput),
+    /// A scan-configuration batch, in its direction.
+    Configurations(Direction, ConfigurationsInput),
     Run(StartRunInput),
 }
 
@@ -61,8 +62,8 @@ impl Request {
         Ok(match op {
             Operation::StartCodeSecurityScan => Request::Scan(decode_input(d)?),
             Operation::GetCodeSecurityScan => Request::Get(decode_input(d)?),
-            Operation::BatchDisassociateCodeSecurityScanConfiguration => {
-                Request::Disassociate(decode_input(d)?)
+            Operation::ScanConfigurations(direction) => {
+                Request::Configurations(direction, decode_input(d)?)
             }
             Operation::StartAssessmentRun => Request::Run(decode_input(d)?),
             Operation::ListCoverage
@@ -82,7 +83,7 @@ impl Request {
         let key = match self {
             Request::Scan(r) => &r.idempotency_key,
             Request::Get(r) | Request::Findings(r) => &r.idempotency_key,
-            Request::Disassociate(r) => &r.idempotency_key,
+            Request::Configurations(_, r) => &r.idempotency_key,
             Request::Run(r) => &r.idempotency_key,
         };
         let Some(key) = key.as_deref() else {
@@ -134,8 +135,8 @@ pub fn action_for(request: Request, cfg: &Limits, origin: &Origin) -> Result<Act
         Request::Scan(input) => scan_action(input, cfg, origin)?,
         Request::Get(input) => Action::GetCodeSecurityScan(input.validate()?),
         Request::Findings(input) => Action::GetCodeSecurityScanFindings(input.validate()?),
-        Request::Disassociate(input) => {
-            Action::BatchDisassociate(input.validate(cfg.max_batch_items)?)
+        Request::Configurations(direction, input) => {
+            Action::Configurations(input.validate(direction, cfg.max_batch_items)?)
         }
         Request::Run(input) => {
             let mut run = input.validate()?;

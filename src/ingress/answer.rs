@@ -97,7 +97,7 @@ impl OutcomeAnswer for Outcome {
             Outcome::ScanStarted(s) => serde_json::to_value(s),
             Outcome::Scan(s) => serde_json::to_value(s),
             Outcome::Findings(f) => serde_json::to_value(f),
-            Outcome::Disassociated(b) => serde_json::to_value(b),
+            Outcome::Configured(c) => serde_json::to_value(&c.batch),
             Outcome::RunStarted(r) => serde_json::to_value(r),
             Outcome::Scans(items) => {
                 Ok(json!({"scans": items.iter().map(fan_out_item_json).collect::<Vec<_>>()}))

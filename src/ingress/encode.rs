@@ -29,8 +29,8 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
             202
         }
         Outcome::Scan(_) | Outcome::Findings(_) => 200,
-        Outcome::Disassociated(b) if b.failed_associations.is_empty() => 200,
-        Outcome::Disassociated(_) => 207,
+        Outcome::Configured(c) if c.batch.failed_associations.is_empty() => 200,
+        Outcome::Configured(_) => 207,
         Outcome::RunStarted(r) if r.already_started => 200,
         Outcome::RunStarted(_) => 201,
         Outcome::Scans(_) | Outcome::Runs(_) => match outcome.fan_out_failures() {

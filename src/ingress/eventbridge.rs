@@ -22,11 +22,9 @@ pub struct EventBridgeEvent {
 }
 
 /// Operations an EventBridge custom event may name in `detail-type`.
-pub const EVENT_OPERATIONS: [Operation; 3] = [
-    Operation::StartCodeSecurityScan,
-    Operation::BatchDisassociateCodeSecurityScanConfiguration,
-    Operation::StartAssessmentRun,
-];
+pub fn event_operations() -> impl Iterator<Item = Operation> {
+    Operation::ALL.into_iter().filter(|op| op.on_the_bus())
+}
 
 pub fn decode(mut map: Map<String, Value>) -> Result<EventBridgeEvent, Error> {
     let mut text = |key: &str| -> Result<Option<String>, Error> {
@@ -127,13 +125,13 @@ pub fn route(
         };
     }
     let op = Operation::from_name(&ev.detail_type)
-        .filter(|op| EVENT_OPERATIONS.contains(op))
+        .filter(|op| op.on_the_bus())
         .ok_or_else(|| Error::UnsupportedEvent {
             message: format!(
                 "unsupported EventBridge event: detail-type \"{}\" from source \"{}\"; expected detail-type one of {}",
                 bounded(&ev.detail_type, MAX_SHOWN),
                 bounded(&ev.source, MAX_SHOWN),
-                EVENT_OPERATIONS.map(Operation::name).join(", ")
+                event_operations().map(Operation::name).collect::<Vec<_>>().join(", ")
             ),
         })?;
     if !trust.command_sources.contains(&ev.source) {

@@ -222,8 +222,8 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
         }
         Operation::GetCodeSecurityScan => Request::Get(scan_in_path(&matched)),
         Operation::ListFindingAggregations => Request::Findings(scan_in_path(&matched)),
-        Operation::BatchDisassociateCodeSecurityScanConfiguration => {
-            Request::Disassociate(req.json_body(max, values)?)
+        Operation::ScanConfigurations(direction) => {
+            Request::Configurations(direction, req.json_body(max, values)?)
         }
         Operation::StartAssessmentRun => {
             let input: StartRunInput = req.json_body(max, values)?;

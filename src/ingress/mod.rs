@@ -26,7 +26,7 @@ use http::HttpRequest;
 use serde_json::{Map, Value};
 use wire::{type_name, unsupported};
 
-pub use eventbridge::EVENT_OPERATIONS;
+pub use eventbridge::event_operations;
 pub use http::{HTTP_ROUTES, HttpFlavor};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@
 //! computed from it.
 
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::{Error, Operation, Provider};
+use crate::domain::{Direction, Error, Operation, Provider};
 use percent_encoding::percent_decode_str;
 
 /// What answers a route.
@@ -42,6 +42,16 @@ const fn api(
     }
 }
 
+/// A scan-configuration batch's route: its path and scope are the direction's.
+const fn configurations(direction: Direction) -> Route {
+    api(
+        "POST",
+        direction.path(),
+        direction.operation(),
+        direction.scope(),
+    )
+}
+
 const fn webhook(path: &'static str, provider: Provider) -> Route {
     Route {
         method: "POST",
@@ -52,7 +62,7 @@ const fn webhook(path: &'static str, provider: Provider) -> Route {
 }
 
 /// Every HTTP route the function serves.
-pub const ROUTES: [Route; 7] = [
+pub const ROUTES: [Route; 8] = [
     api(
         "POST",
         "/scans",
@@ -71,12 +81,8 @@ pub const ROUTES: [Route; 7] = [
         Operation::ListFindingAggregations,
         "findings.read",
     ),
-    api(
-        "POST",
-        "/scan-configurations/disassociate",
-        Operation::BatchDisassociateCodeSecurityScanConfiguration,
-        "configurations.disassociate",
-    ),
+    configurations(Direction::ALL[0]),
+    configurations(Direction::ALL[1]),
     api(
         "POST",
         "/assessment-runs",

@@ -1,42 +1,18 @@
 //! The request shapes callers send (AWS's own field names), decoded and
 //! validated into the domain's actions.
 
+pub use crate::domain::configurations::{ConfigurationItemInput, ConfigurationsInput};
 use crate::domain::error::{MAX_SHOWN, bounded};
+pub use crate::domain::validate::{ResourceInput, non_null};
 use crate::domain::validate::{
-    check_client_token, check_len, check_project_id, check_repository, finish,
-    is_scan_configuration_arn, is_scan_id,
+    check_client_token, check_len, check_project_id, check_repository, finish, is_scan_id,
 };
-use crate::domain::{
-    Disassociate, DisassociateItem, Error, FieldError, GetScan, Operation, ScanTarget, StartRun,
-};
+use crate::domain::{Error, FieldError, GetScan, Operation, ScanTarget, StartRun};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// For `Option` fields of request shapes: a missing field is `None`, but an
-/// explicit `null` is an error, so a caller's bug is named, not defaulted.
-fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    match Option::<T>::deserialize(d)? {
-        None => Err(serde::de::Error::custom(
-            "must not be null: leave the field out instead",
-        )),
-        some => Ok(some),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Wire shapes. Unknown fields are rejected so a typo never becomes a default.
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct ResourceInput {
-    #[serde(default, deserialize_with = "non_null")]
-    pub project_id: Option<String>,
-}
 
 /// `StartCodeSecurityScan`: the AWS shape `{"resource": {"projectId"}, "clientToken"}`,
 /// the shorthand `{"projectId"}`, a repository `{"repository": "owner/name"}`,
@@ -79,27 +55,6 @@ pub struct GetScanInput {
     pub project_id: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub scan_id: Option<String>,
-    /// The caller's own key for the work (`idempotencyKey`).
-    #[serde(default, deserialize_with = "non_null")]
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct DisassociateItemInput {
-    #[serde(default, deserialize_with = "non_null")]
-    pub scan_configuration_arn: Option<String>,
-    #[serde(default, deserialize_with = "non_null")]
-    pub resource: Option<ResourceInput>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct DisassociateInput {
-    #[serde(default, deserialize_with = "non_null")]
-    pub disassociate_configuration_requests: Option<Vec<DisassociateItemInput>>,
     /// The caller's own key for the work (`idempotencyKey`).
     #[serde(default, deserialize_with = "non_null")]
     pub idempotency_key: Option<String>,
@@ -246,74 +201,6 @@ impl GetScanInput {
             },
             errors,
         )
-    }
-}
-
-impl DisassociateInput {
-    /// Any number of items from 1 to `max_items`; the executor splits them
-    /// into calls of at most 25. Duplicates are rejected: the answer must
-    /// account for each item exactly once, which a duplicate makes ambiguous.
-    pub fn validate(self, max_items: usize) -> Result<Disassociate, Error> {
-        const FIELD: &str = "disassociateConfigurationRequests";
-        let Some(requests) = self.disassociate_configuration_requests else {
-            return Err(Error::invalid_field(FIELD, "is required"));
-        };
-        if requests.is_empty() {
-            return Err(Error::invalid_field(FIELD, "must hold at least one item"));
-        }
-        if requests.len() > max_items {
-            return Err(Error::invalid_field(
-                FIELD,
-                format!(
-                    "holds {} items; at most {max_items} per request",
-                    requests.len()
-                ),
-            ));
-        }
-        let mut errors = Vec::new();
-        let mut items = Vec::with_capacity(requests.len());
-        let mut seen = std::collections::HashMap::with_capacity(requests.len());
-        for (i, req) in requests.into_iter().enumerate() {
-            let arn_field = format!("{FIELD}[{i}].scanConfigurationArn");
-            let scan_configuration_arn = match req.scan_configuration_arn {
-                None => {
-                    errors.push(FieldError::new(arn_field, "is required"));
-                    String::new()
-                }
-                Some(a) if !is_scan_configuration_arn(&a) => {
-                    errors.push(FieldError::new(
-                        arn_field,
-                        format!(
-                            "\"{}\" is not a code security scan configuration ARN",
-                            bounded(&a, MAX_SHOWN)
-                        ),
-                    ));
-                    String::new()
-                }
-                Some(a) => a,
-            };
-            let project_field = format!("{FIELD}[{i}].resource.projectId");
-            let project_id = check_project_id(
-                &project_field,
-                req.resource.and_then(|r| r.project_id).as_deref(),
-                &mut errors,
-            );
-            let item = DisassociateItem {
-                scan_configuration_arn,
-                project_id,
-            };
-            if !item.scan_configuration_arn.is_empty()
-                && !item.project_id.is_empty()
-                && let Some(first) = seen.insert(item.clone(), i)
-            {
-                errors.push(FieldError::new(
-                    format!("{FIELD}[{i}]"),
-                    format!("duplicates {FIELD}[{first}]"),
-                ));
-            }
-            items.push(item);
-        }
-        finish(Disassociate { items }, errors)
     }
 }
 

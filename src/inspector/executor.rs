@@ -4,7 +4,7 @@
 //! ([`Executor::DryRun`]).
 
 use super::client::Clients;
-use super::disassociate::{Live, disassociate};
+use super::configurations::{Live, change};
 use super::plan::plan;
 use super::preconnect::{Opened, preconnect};
 use super::resolve::Resolver;
@@ -49,7 +49,7 @@ impl Inspector {
             Action::StartCodeSecurityScans(scans) => {
                 let deadline = deadline.bulk();
                 // Indices through the stream, not references: see
-                // `disassociate` (rust-lang/rust#102211).
+                // `configurations::change` (rust-lang/rust#102211).
                 let items = futures::stream::iter(0..scans.len())
                     .map(|i| async move {
                         let s = &scans[i];
@@ -71,10 +71,10 @@ impl Inspector {
             Action::GetCodeSecurityScanFindings(g) => get_findings(clients, g, deadline)
                 .await
                 .map(Outcome::Findings),
-            Action::BatchDisassociate(d) => {
+            Action::Configurations(c) => {
                 let deadline = deadline.bulk();
-                Ok(Outcome::Disassociated(
-                    disassociate(&Live { clients, deadline }, &self.batch, d, deadline).await,
+                Ok(Outcome::Configured(
+                    change(&Live { clients, deadline }, &self.batch, c, deadline).await,
                 ))
             }
             Action::StartAssessmentRun(r) => start_run(clients, r, deadline)

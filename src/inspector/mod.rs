@@ -1,9 +1,9 @@
 //! The Inspector adapter: the SDK clients and their retry policy, error
-//! mapping, scans, assessment runs, disassociation, repository resolution,
+//! mapping, scans, assessment runs, scan-configuration batches, repository resolution,
 //! dry-run plans and preconnect. It knows nothing of triggers.
 
 pub mod client;
-pub mod disassociate;
+pub mod configurations;
 pub mod errors;
 pub mod executor;
 pub mod findings;

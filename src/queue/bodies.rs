@@ -7,31 +7,18 @@
 //! queued again, no scan or run starts twice.
 
 use crate::domain::keys::token_base;
-use crate::domain::{Action, DISASSOCIATE_BATCH_LIMIT, Error, ScanTarget, StartScan};
+use crate::domain::{Action, CONFIGURATIONS_PER_CALL, Error, ScanTarget, StartScan};
 use serde_json::{Value, json};
 
-/// Items per message: one disassociation call's worth (the service limit),
-/// and at most as many scans.
-pub const ITEMS_PER_MESSAGE: usize = DISASSOCIATE_BATCH_LIMIT;
+/// Items per message: one scan-configuration call's worth (the service
+/// limit), and at most as many scans.
+pub const ITEMS_PER_MESSAGE: usize = CONFIGURATIONS_PER_CALL;
 
 /// The bodies of the messages that do `action` (a fan-out), in order.
 pub fn messages(action: &Action) -> Result<Vec<String>, Error> {
     let op = action.operation().name();
     let bodies: Vec<Value> = match action {
-        Action::BatchDisassociate(d) => d
-            .items
-            .chunks(ITEMS_PER_MESSAGE)
-            .map(|chunk| {
-                let requests: Vec<Value> = chunk
-                    .iter()
-                    .map(|i| {
-                        json!({"scanConfigurationArn": i.scan_configuration_arn,
-                               "resource": {"projectId": i.project_id}})
-                    })
-                    .collect();
-                json!({"action": op, "disassociateConfigurationRequests": requests})
-            })
-            .collect(),
+        Action::Configurations(c) => c.messages(ITEMS_PER_MESSAGE),
         Action::StartCodeSecurityScans(scans) => scan_messages(op, scans),
         Action::StartAssessmentRuns(runs) => runs
             .iter()

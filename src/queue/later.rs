@@ -8,31 +8,13 @@
 use super::message::{self, QueuedMessage};
 use super::send::Outgoing;
 use crate::config::QueueSettings;
+use crate::domain::Action;
 use crate::domain::error::bounded;
-use crate::domain::{Action, ScanTarget};
 
 /// The items of `action`, named for a log record (escaped, at most 2 KiB):
 /// `scanConfigurationArn/projectId`, scan targets, or template ARNs.
 pub fn items_named(action: &Action) -> String {
-    let names: Vec<String> = match action {
-        Action::BatchDisassociate(d) => d
-            .items
-            .iter()
-            .map(|i| format!("{}/{}", i.scan_configuration_arn, i.project_id))
-            .collect(),
-        Action::StartCodeSecurityScans(v) => v
-            .iter()
-            .map(|s| match &s.target {
-                ScanTarget::ProjectId(p) | ScanTarget::Repository(p) => p.clone(),
-            })
-            .collect(),
-        Action::StartAssessmentRuns(v) => v
-            .iter()
-            .map(|r| r.assessment_template_arn.clone())
-            .collect(),
-        other => vec![other.describe()],
-    };
-    bounded(&names.join(","), 2048)
+    bounded(&action.item_names().join(","), 2048)
 }
 
 /// Has work first left unfinished at `since` (Unix seconds) been

@@ -5,9 +5,7 @@
 //! each item's client token and run name, so doing it again, however often,
 //! starts nothing twice.
 
-use crate::domain::{
-    Action, BatchOutcome, Disassociate, DisassociateItem, Error, FanOutItem, Outcome,
-};
+use crate::domain::{Action, ConfigurationOutcome, Error, FanOutItem, Outcome};
 
 /// An outcome split by what is left to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,30 +31,14 @@ impl Split {
     /// action's own kind (a dry run, a skip) is finished as a whole.
     pub fn of(action: &Action, outcome: Outcome) -> Split {
         match (action, outcome) {
-            (Action::BatchDisassociate(_), Outcome::Disassociated(b)) => {
-                let (unfinished, failed): (Vec<_>, Vec<_>) =
-                    b.failed_associations.into_iter().partition(|f| f.retryable);
-                let rest = (!unfinished.is_empty()).then(|| Rest {
-                    action: Action::BatchDisassociate(Disassociate {
-                        items: unfinished
-                            .iter()
-                            .map(|f| DisassociateItem {
-                                scan_configuration_arn: f.scan_configuration_arn.clone(),
-                                project_id: f.resource.project_id.clone(),
-                            })
-                            .collect(),
-                    }),
-                    results: Outcome::Disassociated(BatchOutcome {
-                        successful_associations: Vec::new(),
-                        failed_associations: unfinished,
-                    }),
-                });
+            (Action::Configurations(asked), Outcome::Configured(c)) => {
+                let (finished, rest) = c.split();
                 Split {
-                    finished: Outcome::Disassociated(BatchOutcome {
-                        successful_associations: b.successful_associations,
-                        failed_associations: failed,
+                    finished: Outcome::Configured(finished),
+                    rest: rest.map(|(change, results)| Rest {
+                        action: Action::Configurations(asked.with_items(change.items)),
+                        results: Outcome::Configured(results),
                     }),
-                    rest,
                 }
             }
             (Action::StartCodeSecurityScans(scans), Outcome::Scans(items)) => {
@@ -76,7 +58,9 @@ impl Split {
     /// for a single operation, which is never queued.
     pub fn deferred(action: &Action) -> Option<Split> {
         let finished = match action {
-            Action::BatchDisassociate(_) => Outcome::Disassociated(BatchOutcome::default()),
+            Action::Configurations(c) => {
+                Outcome::Configured(ConfigurationOutcome::none(c.direction))
+            }
             Action::StartCodeSecurityScans(_) => Outcome::Scans(Vec::new()),
             Action::StartAssessmentRuns(_) => Outcome::Runs(Vec::new()),
             _ => return None,

@@ -13,7 +13,7 @@
 use inspector_scan_router::domain::Operation;
 use inspector_scan_router::ingress::http::ROUTE_SCOPES;
 use inspector_scan_router::ingress::webhook::WEBHOOK_ROUTES;
-use inspector_scan_router::ingress::{EVENT_OPERATIONS, HTTP_ROUTES};
+use inspector_scan_router::ingress::{HTTP_ROUTES, event_operations};
 use inspector_scan_router::secrets::manager::GET_SECRET_VALUE;
 use inspector_scan_router::telemetry;
 use regex::Regex;
@@ -218,7 +218,7 @@ fn command_rule_lists_the_event_operations_and_disassociation_is_opt_in() {
         .into_iter()
         .filter(|w| Operation::from_name(w).is_some())
         .collect();
-    let handled: BTreeSet<&str> = EVENT_OPERATIONS.iter().map(|o| o.name()).collect();
+    let handled: BTreeSet<&str> = event_operations().map(|o| o.name()).collect();
     assert_eq!(listed, handled);
     // Four branches: disassociation only under the opt-in (which requires
     // EnableDisassociation), Classic runs only under EnableClassic.
@@ -374,7 +374,12 @@ fn alarms_watch_failures_throttles_and_disassociations() {
         ),
         ("FunctionErrorsAlarm", "Errors"),
         ("FunctionThrottlesAlarm", "Throttles"),
-        ("DisassociationsAlarm", telemetry::DISASSOCIATIONS_SUCCEEDED),
+        (
+            "DisassociationsAlarm",
+            inspector_scan_router::domain::Direction::Disassociate
+                .metrics()
+                .0,
+        ),
     ] {
         assert_eq!(resource(t, alarm)["Type"], "AWS::CloudWatch::Alarm");
         let p = props(t, alarm);
@@ -551,7 +556,9 @@ fn sweeps_are_paced_watched_and_alarmed() {
     for metric in [
         "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesNotVisible",
-        telemetry::DISASSOCIATIONS_SUCCEEDED,
+        inspector_scan_router::domain::Direction::Disassociate
+            .metrics()
+            .0,
         telemetry::SCANS_STARTED,
         telemetry::CALLS_THROTTLED,
         telemetry::TIME_PACED,
@@ -1099,9 +1106,10 @@ fn switched_off_operations_have_no_route() {
     let switched = switched_routes(t);
     for route in ROUTES {
         let condition = match route.handler {
-            Handler::Api(Operation::BatchDisassociateCodeSecurityScanConfiguration) => {
-                "DisassociationEnabled"
-            }
+            Handler::Api(Operation::ScanConfigurations(d)) => match d {
+                inspector_scan_router::domain::Direction::Associate => "AssociationEnabled",
+                inspector_scan_router::domain::Direction::Disassociate => "DisassociationEnabled",
+            },
             Handler::Api(Operation::StartAssessmentRun) => "ClassicEnabled",
             _ => continue,
         };

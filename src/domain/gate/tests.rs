@@ -1,14 +1,17 @@
 use super::*;
-use crate::domain::{Disassociate, DisassociateItem, StartRun, StartScan};
+use crate::domain::operation::CLASSIC;
+use crate::domain::{ConfigurationChange, ConfigurationItem, Direction, StartRun, StartScan};
 use crate::domain::{ScanTarget, action::Skip};
 
 const ALLOWED: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/allowed";
 const OTHER: &str =
     "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/other";
 
-fn disassociate(arn: &str) -> Action {
-    Action::BatchDisassociate(Disassociate {
-        items: vec![DisassociateItem {
+/// A scan-configuration batch of one item, in `direction`.
+fn configure(direction: Direction, arn: &str) -> Action {
+    Action::Configurations(ConfigurationChange {
+        direction,
+        items: vec![ConfigurationItem {
             scan_configuration_arn: arn.into(),
             project_id: "project-1".into(),
         }],
@@ -57,11 +60,20 @@ fn every_trigger<'a>() -> Vec<Through<'a>> {
 #[test]
 fn the_allow_list_holds_on_every_trigger() {
     let allowed = vec![ALLOWED.to_string()];
-    for through in every_trigger() {
-        assert!(decide(&rules(&allowed), through, disassociate(ALLOWED)).is_ok());
-        let e = decide(&rules(&allowed), through, disassociate(OTHER)).unwrap_err();
-        assert_eq!(e.code(), "Forbidden", "{}", through.name());
-        assert!(e.fields()[0].field.ends_with("[0].scanConfigurationArn"));
+    for (through, d) in every_trigger()
+        .into_iter()
+        .zip(Direction::ALL.into_iter().cycle())
+    {
+        for d in [d, d] {
+            assert!(decide(&rules(&allowed), through, configure(d, ALLOWED)).is_ok());
+            let e = decide(&rules(&allowed), through, configure(d, OTHER)).unwrap_err();
+            assert_eq!(e.code(), "Forbidden", "{}", through.name());
+            let field = &e.fields()[0].field;
+            assert!(
+                field.ends_with(&format!("{}[0].scanConfigurationArn", d.request_field())),
+                "{field}"
+            );
+        }
     }
 }
 
@@ -69,14 +81,17 @@ fn the_allow_list_holds_on_every_trigger() {
 fn switched_off_operations_are_refused_on_every_trigger() {
     let allowed = vec![ALLOWED.to_string()];
     let mut r = rules(&allowed);
-    r.switches = Switches {
-        disassociation: false,
-        classic: false,
-        disassociation_commands: true,
-    };
+    r.switches = Switches::ON;
+    for d in Direction::ALL {
+        r.switches = r.switches.with(d.switch(), false);
+    }
+    r.switches = r.switches.with(CLASSIC, false);
     for through in every_trigger() {
-        let e = decide(&r, through, disassociate(ALLOWED)).unwrap_err();
-        assert!(e.to_string().contains("EnableDisassociation=true"), "{e}");
+        for d in Direction::ALL {
+            let e = decide(&r, through, configure(d, ALLOWED)).unwrap_err();
+            let wanted = format!("{}=true", d.switch().parameter);
+            assert!(e.to_string().contains(&wanted), "{e}");
+        }
         let e = decide(&r, through, run()).unwrap_err();
         assert!(e.to_string().contains("EnableClassic=true"), "{e}");
         assert!(e.to_string().contains(CLASSIC_END_OF_SUPPORT));
@@ -96,7 +111,9 @@ fn unset_switches_refuse_on_every_trigger() {
     r.switches = Switches::default();
     assert_eq!(r.switches, Switches::OFF, "the default is off");
     for through in every_trigger() {
-        assert!(decide(&r, through, disassociate(ALLOWED)).is_err());
+        for d in Direction::ALL {
+            assert!(decide(&r, through, configure(d, ALLOWED)).is_err());
+        }
         assert!(decide(&r, through, run()).is_err());
         assert!(decide(&r, through, scan()).is_ok());
     }
@@ -127,15 +144,6 @@ fn findings_are_not_switched_and_need_their_own_scope() {
 }
 
 #[test]
-fn eventbridge_disassociation_is_an_opt_in() {
-    let allowed = vec![ALLOWED.to_string()];
-    let mut r = rules(&allowed);
-    r.switches.disassociation_commands = false;
-    assert!(decide(&r, Through::EventBridge, disassociate(ALLOWED)).is_err());
-    assert!(decide(&r, Through::Direct, disassociate(ALLOWED)).is_ok());
-}
-
-#[test]
 fn http_identity_scopes_and_function_urls() {
     let allowed = vec![ALLOWED.to_string()];
     let mut r = rules(&allowed);
@@ -161,17 +169,16 @@ fn http_identity_scopes_and_function_urls() {
     let scopes = vec!["p/scans.start".to_string()];
     let jwt = http(Some(Principal::Jwt), Some(&scopes), false);
     assert!(decide(&r, jwt, scan()).is_ok());
-    let to_disassociate = Through::Http {
-        principal: Some(Principal::Jwt),
-        scopes: Some(&scopes),
-        route_scope: Some("configurations.disassociate"),
-        function_url: false,
-    };
-    let e = decide(&r, to_disassociate, disassociate(ALLOWED)).unwrap_err();
-    assert!(
-        e.to_string().contains("p/configurations.disassociate"),
-        "{e}"
-    );
+    for d in Direction::ALL {
+        let to_configure = Through::Http {
+            principal: Some(Principal::Jwt),
+            scopes: Some(&scopes),
+            route_scope: Some(d.scope()),
+            function_url: false,
+        };
+        let e = decide(&r, to_configure, configure(d, ALLOWED)).unwrap_err();
+        assert!(e.to_string().contains(&format!("p/{}", d.scope())), "{e}");
+    }
     let skip = Action::Skip(Skip {
         reason: "tag".into(),
         repository: None,

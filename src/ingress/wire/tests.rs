@@ -4,7 +4,6 @@ use super::*;
 use serde_json::json;
 
 const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
-const CONFIG_ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
 
 fn fields(e: Error) -> Vec<String> {
     e.fields().iter().map(|f| f.field.clone()).collect()
@@ -83,41 +82,6 @@ fn unknown_and_mistyped_fields_are_named() {
     assert!(e.to_string().contains("projectID"), "{e}");
     let e = decode_input::<StartScanInput, _>(json!({"resource": {"projectId": 5}})).unwrap_err();
     assert_eq!(fields(e), ["resource.projectId"]);
-}
-
-#[test]
-fn disassociate_validates_every_item_and_rejects_duplicates() {
-    let item = json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": PROJECT}});
-    let bad = json!({"scanConfigurationArn": "arn:aws:s3:::bucket", "resource": {}});
-    let input: DisassociateInput = decode_input(json!({
-        "disassociateConfigurationRequests": [item, bad, item]
-    }))
-    .unwrap();
-    let e = input.validate(100).unwrap_err();
-    assert_eq!(
-        fields(e),
-        [
-            "disassociateConfigurationRequests[1].scanConfigurationArn",
-            "disassociateConfigurationRequests[1].resource.projectId",
-            "disassociateConfigurationRequests[2]",
-        ]
-    );
-    let empty: DisassociateInput =
-        decode_input(json!({"disassociateConfigurationRequests": []})).unwrap();
-    assert!(empty.validate(100).is_err());
-}
-
-#[test]
-fn disassociate_accepts_more_than_25() {
-    let items: Vec<_> = (0..60)
-            .map(|i| {
-                json!({"scanConfigurationArn": CONFIG_ARN,
-                       "resource": {"projectId": format!("project-0a1b2c3d-4e5f-6a7b-8c9d-{i:012x}")}})
-            })
-            .collect();
-    let input: DisassociateInput =
-        decode_input(json!({"disassociateConfigurationRequests": items})).unwrap();
-    assert_eq!(input.validate(1000).unwrap().items.len(), 60);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::config::Limits;
-use crate::domain::{StartRun, StartScan};
+use crate::domain::{Direction, StartRun, StartScan};
 use crate::ingress::{decode, route};
 use crate::queue::message::{self as sqs, QueuedMessage};
 use serde_json::json;
@@ -59,30 +59,32 @@ fn scans(actions: &[Action]) -> Vec<StartScan> {
 }
 
 #[test]
-fn disassociation_goes_in_messages_of_25_items_in_order() {
+fn configuration_batches_go_in_messages_of_25_items_in_order() {
     let cfg = Limits::default();
     let items: Vec<Value> = (0..60)
         .map(|i| json!({"scanConfigurationArn": ARN, "resource": {"projectId": project(i)}}))
         .collect();
-    let action = routed(
-        json!({"action": "BatchDisassociateCodeSecurityScanConfiguration",
-               "disassociateConfigurationRequests": items}),
-        &cfg,
-    );
-    let back = round_trip(&action, &cfg);
-    let sizes: Vec<usize> = back.iter().map(Action::items).collect();
-    assert_eq!(sizes, [25, 25, 10]);
-    let Action::BatchDisassociate(original) = &action else {
-        panic!()
-    };
-    let again: Vec<_> = back
-        .iter()
-        .flat_map(|a| match a {
-            Action::BatchDisassociate(d) => d.items.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert_eq!(again, original.items);
+    for direction in Direction::ALL {
+        let action = routed(
+            json!({"action": direction.name(), direction.request_field(): items}),
+            &cfg,
+        );
+        let back = round_trip(&action, &cfg);
+        let sizes: Vec<usize> = back.iter().map(Action::items).collect();
+        assert_eq!(sizes, [25, 25, 10]);
+        let Action::Configurations(original) = &action else {
+            panic!()
+        };
+        assert_eq!(original.direction, direction);
+        let again: Vec<_> = back
+            .iter()
+            .flat_map(|a| match a {
+                Action::Configurations(c) if c.direction == direction => c.items.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(again, original.items);
+    }
 }
 
 #[test]

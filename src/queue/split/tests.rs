@@ -1,13 +1,14 @@
 use super::*;
 use crate::domain::{
-    AwsError, AwsErrorKind, Error, FailedAssociation, Resource, RunStarted, ScanStarted,
-    ScanTarget, StartRun, StartScan, SuccessfulAssociation,
+    AwsError, AwsErrorKind, BatchOutcome, ConfigurationChange, ConfigurationItem, Direction, Error,
+    FailedAssociation, Resource, RunStarted, ScanStarted, ScanTarget, StartRun, StartScan,
+    SuccessfulAssociation,
 };
 
 const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
 
-fn item(i: usize) -> DisassociateItem {
-    DisassociateItem {
+fn item(i: usize) -> ConfigurationItem {
+    ConfigurationItem {
         scan_configuration_arn: ARN.into(),
         project_id: format!("project-{i}"),
     }
@@ -36,41 +37,50 @@ fn throttled() -> Error {
 }
 
 #[test]
-fn disassociation_keeps_failures_for_good_and_leaves_the_retryable() {
-    let action = Action::BatchDisassociate(Disassociate {
-        items: (0..4).map(item).collect(),
-    });
-    let outcome = Outcome::Disassociated(BatchOutcome {
-        successful_associations: vec![SuccessfulAssociation {
-            scan_configuration_arn: ARN.into(),
-            resource: Resource {
-                project_id: "project-0".into(),
+fn configuration_batches_keep_failures_for_good_and_leave_the_retryable() {
+    for direction in Direction::ALL {
+        let action = Action::Configurations(ConfigurationChange {
+            direction,
+            items: (0..4).map(item).collect(),
+        });
+        let outcome = Outcome::Configured(ConfigurationOutcome {
+            direction,
+            batch: BatchOutcome {
+                successful_associations: vec![SuccessfulAssociation {
+                    scan_configuration_arn: ARN.into(),
+                    resource: Resource {
+                        project_id: "project-0".into(),
+                    },
+                }],
+                failed_associations: vec![
+                    failed(1, "ACCESS_DENIED", false),
+                    failed(2, "INTERNAL_ERROR", true),
+                    failed(3, "INTERNAL_ERROR", true),
+                ],
             },
-        }],
-        failed_associations: vec![
-            failed(1, "ACCESS_DENIED", false),
-            failed(2, "INTERNAL_ERROR", true),
-            failed(3, "INTERNAL_ERROR", true),
-        ],
-    });
-    let split = Split::of(&action, outcome);
-    let Outcome::Disassociated(done) = &split.finished else {
-        panic!("{split:?}")
-    };
-    assert_eq!(done.successful_associations.len(), 1);
-    assert_eq!(
-        done.failed_associations,
-        [failed(1, "ACCESS_DENIED", false)]
-    );
-    let rest = split.rest.as_ref().expect("two left");
-    assert_eq!(
-        rest.action,
-        Action::BatchDisassociate(Disassociate {
-            items: vec![item(2), item(3)]
-        })
-    );
-    assert_eq!(split.unfinished_items(), 2);
-    assert_eq!(rest.results.failed_items(), 2);
+        });
+        let split = Split::of(&action, outcome);
+        let Outcome::Configured(done) = &split.finished else {
+            panic!("{split:?}")
+        };
+        assert_eq!(done.direction, direction);
+        assert_eq!(done.batch.successful_associations.len(), 1);
+        assert_eq!(
+            done.batch.failed_associations,
+            [failed(1, "ACCESS_DENIED", false)]
+        );
+        let rest = split.rest.as_ref().expect("two left");
+        assert_eq!(
+            rest.action,
+            Action::Configurations(ConfigurationChange {
+                direction,
+                items: vec![item(2), item(3)]
+            }),
+            "the rest keeps the batch's direction"
+        );
+        assert_eq!(split.unfinished_items(), 2);
+        assert_eq!(rest.results.failed_items(), 2);
+    }
 }
 
 #[test]
@@ -128,7 +138,8 @@ fn fan_outs_leave_their_retryable_items_with_their_tokens() {
 
 #[test]
 fn deferred_leaves_everything_and_singles_are_never_split() {
-    let action = Action::BatchDisassociate(Disassociate {
+    let action = Action::Configurations(ConfigurationChange {
+        direction: Direction::ALL[0],
         items: (0..30).map(item).collect(),
     });
     let split = Split::deferred(&action).expect("a fan-out");

@@ -1,20 +1,25 @@
-//! BatchDisassociateCodeSecurityScanConfiguration: any number of items,
-//! split into calls of at most 25, items the service failed transiently sent
-//! again, and every item accounted for exactly once, in input order.
+//! The scan-configuration batches (`domain::configurations`), in either
+//! direction: any number of items, split into calls of at most 25, items
+//! the service failed transiently sent again, and every item accounted for
+//! exactly once, in input order.
 //!
-//! The accounting is written against [`DisassociateApi`], one call of the
-//! service, so that it can be tested with an in-memory fake; the SDK client
-//! is the live implementation.
+//! The accounting is written against [`BatchApi`], one call of the service,
+//! so that it can be tested with an in-memory fake; the SDK client is the
+//! live implementation.
 
 use super::client::Clients;
 use super::errors::aws_error;
 use crate::config::BatchSettings;
 use crate::domain::resend::{Resend, resend_unsettled};
 use crate::domain::{
-    AwsErrorKind, BatchOutcome, DISASSOCIATE_BATCH_LIMIT, Deadline, Disassociate, DisassociateItem,
-    Error, FailedAssociation, Operation, Resource, SuccessfulAssociation,
+    AwsErrorKind, BatchOutcome, CONFIGURATIONS_PER_CALL, ConfigurationChange, ConfigurationItem,
+    ConfigurationOutcome, Deadline, Direction, Error, FailedAssociation, Resource,
+    SuccessfulAssociation,
 };
-use aws_sdk_inspector2::types::{CodeSecurityResource, DisassociateConfigurationRequest};
+use aws_sdk_inspector2::types::{
+    AssociateConfigurationRequest, CodeSecurityResource, DisassociateConfigurationRequest,
+    FailedAssociationResult, SuccessfulAssociationResult,
+};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,10 +34,11 @@ pub struct Reported {
 
 /// One call of the service with at most 25 items: what it reported, in
 /// whatever order and completeness the service chose, or the call's error.
-pub trait DisassociateApi: Sync {
-    fn disassociate_call(
+pub trait BatchApi: Sync {
+    fn batch_call(
         &self,
-        chunk: &[DisassociateItem],
+        direction: Direction,
+        chunk: &[ConfigurationItem],
     ) -> impl Future<Output = Result<Vec<Reported>, Error>> + Send;
 }
 
@@ -100,18 +106,19 @@ impl ItemResult {
 
 /// Split into calls of at most 25, run up to `settings.concurrency` at once,
 /// and account for every item exactly once, in input order.
-pub async fn disassociate(
-    api: &impl DisassociateApi,
+pub async fn change(
+    api: &impl BatchApi,
     settings: &BatchSettings,
-    d: &Disassociate,
+    c: &ConfigurationChange,
     deadline: Deadline,
-) -> BatchOutcome {
-    let chunks: Vec<&[DisassociateItem]> = d.items.chunks(DISASSOCIATE_BATCH_LIMIT).collect();
+) -> ConfigurationOutcome {
+    let direction = c.direction;
+    let chunks: Vec<&[ConfigurationItem]> = c.items.chunks(CONFIGURATIONS_PER_CALL).collect();
     // Indices, not references, through the stream: a closure over a
     // borrowed item defeats rustc's `Send` proof (rust-lang/rust#102211),
     // which the concurrent runtime needs.
     let results: Vec<Vec<ItemResult>> = futures::stream::iter(0..chunks.len())
-        .map(|i| with_retries(api, settings, chunks[i], deadline))
+        .map(|i| with_retries(api, settings, direction, chunks[i], deadline))
         .buffered(settings.concurrency.max(1))
         .collect()
         .await;
@@ -143,16 +150,20 @@ pub async fn disassociate(
             }
         }
     }
-    outcome
+    ConfigurationOutcome {
+        direction,
+        batch: outcome,
+    }
 }
 
 /// One chunk: a call (unless the deadline is near), then further calls
 /// for the items the service failed transiently, with doubling backoff.
 /// One result per input item, in order.
 async fn with_retries(
-    api: &impl DisassociateApi,
+    api: &impl BatchApi,
     settings: &BatchSettings,
-    chunk: &[DisassociateItem],
+    direction: Direction,
+    chunk: &[ConfigurationItem],
     deadline: Deadline,
 ) -> Vec<ItemResult> {
     let resend = Resend {
@@ -165,14 +176,15 @@ async fn with_retries(
         deadline,
         ItemResult::transient,
         |attempt, indices| async move {
-            let items: Vec<DisassociateItem> = indices.iter().map(|i| chunk[*i].clone()).collect();
+            let items: Vec<ConfigurationItem> = indices.iter().map(|i| chunk[*i].clone()).collect();
             if attempt > 1 {
                 tracing::info!(
+                    operation = direction.name(),
                     items = items.len(),
-                    "retrying disassociation items the service failed with INTERNAL_ERROR"
+                    "retrying items the service failed with INTERNAL_ERROR"
                 );
             }
-            call(api, &items).await
+            call(api, direction, &items).await
         },
     )
     .await;
@@ -185,14 +197,19 @@ async fn with_retries(
 /// One service call; one result per input item, in order, whatever the
 /// service reported: an item reported twice, or one never sent, is logged
 /// and ignored; an item not reported is a transient failure.
-async fn call(api: &impl DisassociateApi, chunk: &[DisassociateItem]) -> Vec<ItemResult> {
-    let reported = match api.disassociate_call(chunk).await {
+async fn call(
+    api: &impl BatchApi,
+    direction: Direction,
+    chunk: &[ConfigurationItem],
+) -> Vec<ItemResult> {
+    let reported = match api.batch_call(direction, chunk).await {
         Ok(reported) => reported,
         Err(e) => {
             tracing::warn!(
+                operation = direction.name(),
                 code = e.code(),
                 items = chunk.len(),
-                "disassociation call failed; reporting its items failed"
+                "batch call failed; reporting its items failed"
             );
             return vec![ItemResult::from_call_error(&e); chunk.len()];
         }
@@ -231,59 +248,106 @@ pub struct Live<'a> {
     pub deadline: Deadline,
 }
 
-impl DisassociateApi for Live<'_> {
-    async fn disassociate_call(&self, chunk: &[DisassociateItem]) -> Result<Vec<Reported>, Error> {
-        let requests: Vec<DisassociateConfigurationRequest> = chunk
-            .iter()
-            .map(|i| {
-                DisassociateConfigurationRequest::builder()
-                    .scan_configuration_arn(&i.scan_configuration_arn)
-                    .resource(CodeSecurityResource::ProjectId(i.project_id.clone()))
-                    .build()
-                    .expect("both required members are set")
-            })
-            .collect();
-        let op = Operation::BatchDisassociateCodeSecurityScanConfiguration;
-        let out = self
-            .clients
-            .paced(op, self.deadline, || async {
-                self.clients
-                    .v2
-                    .batch_disassociate_code_security_scan_configuration()
-                    .set_disassociate_configuration_requests(Some(requests.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error(op, e))
-            })
-            .await?;
-        fn project(r: Option<&CodeSecurityResource>) -> String {
-            r.and_then(|r| r.as_project_id().ok())
-                .cloned()
-                .unwrap_or_default()
-        }
-        let ok = out.successful_associations().iter().map(|s| Reported {
-            scan_configuration_arn: s.scan_configuration_arn().unwrap_or_default().to_string(),
-            project_id: project(s.resource()),
-            result: ItemResult::Ok,
-        });
-        let failed = out.failed_associations().iter().map(|f| {
-            let code = f
-                .status_code()
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_else(|| "INTERNAL_ERROR".to_string());
-            Reported {
-                scan_configuration_arn: f.scan_configuration_arn().unwrap_or_default().to_string(),
-                project_id: project(f.resource()),
-                result: ItemResult::Failed {
-                    retry: code == "INTERNAL_ERROR",
-                    unfinished: code == "INTERNAL_ERROR",
-                    code,
-                    message: f.status_message().unwrap_or_default().to_string(),
-                },
+impl BatchApi for Live<'_> {
+    async fn batch_call(
+        &self,
+        direction: Direction,
+        chunk: &[ConfigurationItem],
+    ) -> Result<Vec<Reported>, Error> {
+        let resource =
+            |i: &ConfigurationItem| CodeSecurityResource::ProjectId(i.project_id.clone());
+        let op = direction.operation();
+        let v2 = &self.clients.v2;
+        let (ok, failed) = match direction {
+            Direction::Associate => {
+                let requests: Vec<AssociateConfigurationRequest> = chunk
+                    .iter()
+                    .map(|i| {
+                        AssociateConfigurationRequest::builder()
+                            .scan_configuration_arn(&i.scan_configuration_arn)
+                            .resource(resource(i))
+                            .build()
+                            .expect("both required members are set")
+                    })
+                    .collect();
+                let out = self
+                    .clients
+                    .paced(op, self.deadline, || async {
+                        v2.batch_associate_code_security_scan_configuration()
+                            .set_associate_configuration_requests(Some(requests.clone()))
+                            .send()
+                            .await
+                            .map_err(|e| aws_error(op, e))
+                    })
+                    .await?;
+                (
+                    out.successful_associations().to_vec(),
+                    out.failed_associations().to_vec(),
+                )
             }
-        });
-        Ok(ok.chain(failed).collect())
+            Direction::Disassociate => {
+                let requests: Vec<DisassociateConfigurationRequest> = chunk
+                    .iter()
+                    .map(|i| {
+                        DisassociateConfigurationRequest::builder()
+                            .scan_configuration_arn(&i.scan_configuration_arn)
+                            .resource(resource(i))
+                            .build()
+                            .expect("both required members are set")
+                    })
+                    .collect();
+                let out = self
+                    .clients
+                    .paced(op, self.deadline, || async {
+                        v2.batch_disassociate_code_security_scan_configuration()
+                            .set_disassociate_configuration_requests(Some(requests.clone()))
+                            .send()
+                            .await
+                            .map_err(|e| aws_error(op, e))
+                    })
+                    .await?;
+                (
+                    out.successful_associations().to_vec(),
+                    out.failed_associations().to_vec(),
+                )
+            }
+        };
+        Ok(reported(&ok, &failed))
     }
+}
+
+/// Both directions answer in one shape: successful and failed associations.
+fn reported(
+    ok: &[SuccessfulAssociationResult],
+    failed: &[FailedAssociationResult],
+) -> Vec<Reported> {
+    fn project(r: Option<&CodeSecurityResource>) -> String {
+        r.and_then(|r| r.as_project_id().ok())
+            .cloned()
+            .unwrap_or_default()
+    }
+    let ok = ok.iter().map(|s| Reported {
+        scan_configuration_arn: s.scan_configuration_arn().unwrap_or_default().to_string(),
+        project_id: project(s.resource()),
+        result: ItemResult::Ok,
+    });
+    let failed = failed.iter().map(|f| {
+        let code = f
+            .status_code()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_else(|| "INTERNAL_ERROR".to_string());
+        Reported {
+            scan_configuration_arn: f.scan_configuration_arn().unwrap_or_default().to_string(),
+            project_id: project(f.resource()),
+            result: ItemResult::Failed {
+                retry: code == "INTERNAL_ERROR",
+                unfinished: code == "INTERNAL_ERROR",
+                code,
+                message: f.status_message().unwrap_or_default().to_string(),
+            },
+        }
+    });
+    ok.chain(failed).collect()
 }
 
 #[cfg(test)]
