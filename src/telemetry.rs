@@ -5,6 +5,35 @@
 use crate::domain::{Error, Operation, Outcome};
 use std::time::Duration;
 
+/// The EMF namespace: fixed, because the template's dashboard and alarms
+/// name it.
+pub const NAMESPACE: &str = "InspectorScanRouter";
+
+/// Every metric the function writes (the docs' metrics table is checked
+/// against this list, and this list against the constants below).
+pub const METRICS: &[&str] = &[
+    SCANS_STARTED,
+    RUNS_STARTED,
+    DISASSOCIATIONS_SUCCEEDED,
+    DISASSOCIATIONS_FAILED,
+    EVENTS_SKIPPED,
+    ERRORS,
+    AWS_CALL_LATENCY,
+    CALLS_THROTTLED,
+    TIME_PACED,
+    ITEMS_QUEUED,
+    MESSAGES_QUEUED,
+    MESSAGES_RETRIED,
+    MESSAGES_REJECTED,
+    MESSAGES_DEAD_LETTERED,
+    WATCHES_SENT,
+    SCANS_FINISHED,
+    WATCH_AGE,
+    WATCHES_TIMED_OUT,
+    REPORTS_SENT,
+    REPORTS_FAILED,
+];
+
 pub const SCANS_STARTED: &str = "ScansStarted";
 pub const RUNS_STARTED: &str = "AssessmentRunsStarted";
 pub const DISASSOCIATIONS_SUCCEEDED: &str = "DisassociationsSucceeded";

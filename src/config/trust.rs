@@ -27,8 +27,9 @@ pub struct Trust {
     /// `DISASSOCIATION_ENABLED`, `CLASSIC_ENABLED`,
     /// `DISASSOCIATION_COMMANDS_ENABLED`; unset, off (fail closed).
     pub switches: Switches,
-    /// `WORK_QUEUE_ARN`: the only queue SQS batches are accepted from;
-    /// unset, the ARN of the queue behind `WORK_QUEUE_URL`.
+    /// The only queue SQS batches are accepted from. Not read from the
+    /// environment: the ARN behind `WORK_QUEUE_URL` is derived from it
+    /// (`domain::gate::queue_arn`); tests set it.
     pub work_queue_arn: Option<String>,
 }
 
@@ -118,31 +119,15 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 HttpAuth::from_name(&v).ok_or_else(|| bad("HTTP_AUTH", &v, "IAM, JWT or NONE"))?
             }
         };
-        let off = Switches::OFF;
         let switches = Switches {
-            disassociation: self.flag("DISASSOCIATION_ENABLED", off.disassociation)?,
-            classic: self.flag("CLASSIC_ENABLED", off.classic)?,
-            disassociation_commands: self.flag(
-                "DISASSOCIATION_COMMANDS_ENABLED",
-                off.disassociation_commands,
-            )?,
+            disassociation: self.flag("DISASSOCIATION_ENABLED")?,
+            classic: self.flag("CLASSIC_ENABLED")?,
+            disassociation_commands: self.flag("DISASSOCIATION_COMMANDS_ENABLED")?,
         };
-        let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
-        if let Some(arn) = &work_queue_arn
-            && !(arn.starts_with("arn:")
-                && arn.split(':').nth(2) == Some("sqs")
-                && arn.split(':').count() == 6)
-        {
-            return Err(bad(
-                "WORK_QUEUE_ARN",
-                arn,
-                "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
-            ));
-        }
         Ok(Trust {
             http_auth,
             switches,
-            work_queue_arn,
+            work_queue_arn: None,
             accounts,
             command_sources: sources("COMMAND_SOURCES", d.command_sources)?,
             push_sources: sources("PUSH_SOURCES", d.push_sources)?,

@@ -819,11 +819,9 @@ fn only_the_functions_role_sends_to_its_queues_and_the_redrive_role_redrives() {
         );
     }
     assert_eq!(parameter(t, "RedriveRoleArn")["Default"], "");
-    assert_eq!(env(t)["WORK_QUEUE_ARN"], yaml("!GetAtt WorkQueue.Arn"));
-    assert_eq!(
-        env(t)["SCAN_WATCH_QUEUE_ARN"],
-        yaml("!GetAtt ScanWatchQueue.Arn")
-    );
+    // Batches are admitted by the ARNs the function derives from the URLs.
+    assert_eq!(env(t)["WORK_QUEUE_URL"], yaml("!Ref WorkQueue"));
+    assert_eq!(env(t)["SCAN_WATCH_QUEUE_URL"], yaml("!Ref ScanWatchQueue"));
 }
 
 /// Disassociation is off unless asked for, and then needs a scope: a
@@ -947,7 +945,6 @@ fn scan_results_are_wired() {
     for (var, value) in [
         ("SCAN_RESULTS", "!Ref ScanResults"),
         ("SCAN_WATCH_QUEUE_URL", "!Ref ScanWatchQueue"),
-        ("SCAN_WATCH_QUEUE_ARN", "!GetAtt ScanWatchQueue.Arn"),
         (
             "SCAN_WATCH_FIRST_DELAY_SECONDS",
             "!Ref ScanWatchFirstDelaySeconds",

@@ -407,7 +407,7 @@ async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_recei
     assert_eq!(later, vec![run, scan], "each back once, as it was");
 }
 
-/// Quota protected: an HTTP fan-out above `HTTP_INLINE_MAX_ITEMS` does not
+/// Quota protected: an HTTP fan-out above the HTTP inline limit (100) does not
 /// hold an environment while it runs; it is queued whole and answered `202`
 /// with what was queued. Nothing reaches Inspector inline.
 #[tokio::test]
