@@ -296,8 +296,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn batch(&self) -> Result<BatchSettings, ConfigError> {
         Ok(BatchSettings {
             concurrency: self.number("BATCH_CONCURRENCY", 1..=64)?,
-            max_calls_per_second: match self.number("INSPECTOR_MAX_CALLS_PER_SECOND", 0..=10_000)?
-            {
+            max_calls_per_second: match self.number("INSPECTOR_MAX_CALLS_PER_SECOND", 0..=10_000)? {
                 0 => None,
                 n => Some(n as u32),
             },

@@ -17,7 +17,6 @@ use crate::queue::later::{expired, later_messages, unix_now};
 use crate::queue::message::{self as sqs, QueuedMessage};
 use crate::queue::{Outgoing, Rest, Split, Unsent, WorkQueue};
 use serde_json::Value;
-use std::time::Duration;
 
 /// The work queue's client, with the function's limits.
 pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings) -> WorkQueue {

@@ -77,12 +77,19 @@ fn the_settings_read_are_exactly_the_list_and_its_defaults_are_the_defaults() {
     for dry_run in [None, Some("true")] {
         Settings::from_lookup(|k| {
             asked.lock().unwrap().insert(k.to_string());
-            (k == "DRY_RUN").then_some(dry_run).flatten().map(str::to_string)
+            (k == "DRY_RUN")
+                .then_some(dry_run)
+                .flatten()
+                .map(str::to_string)
         })
         .unwrap();
     }
     let listed: BTreeSet<String> = SETTINGS.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(asked.into_inner().unwrap(), listed, "every name read is listed, and read");
+    assert_eq!(
+        asked.into_inner().unwrap(),
+        listed,
+        "every name read is listed, and read"
+    );
     assert_eq!(listed.len(), SETTINGS.len(), "no name listed twice");
     // Every listed default, given explicitly, is what unset means.
     let explicit: Vec<(&str, &str)> = SETTINGS
@@ -127,10 +134,7 @@ fn work_queue_settings() {
         Some("https://sqs.us-east-1.amazonaws.com/123456789012/work")
     );
     assert_eq!(q.inline_max_items, 40);
-    for (name, value) in [
-        ("WORK_QUEUE_URL", "work-queue"),
-        ("INLINE_MAX_ITEMS", "0"),
-    ] {
+    for (name, value) in [("WORK_QUEUE_URL", "work-queue"), ("INLINE_MAX_ITEMS", "0")] {
         let e = with(&[(name, value)]).expect_err(name);
         assert!(
             e.to_string()

@@ -143,9 +143,9 @@ impl WorkQueue {
         messages: &[Outgoing],
         batch: Vec<usize>,
     ) -> Result<(), Unsent> {
-        send_resending(&self.client, url, batch.len(), |p| {
+        Box::pin(send_resending(&self.client, url, batch.len(), |p| {
             entry(p, &messages[batch[p]])
-        })
+        }))
         .await
         .map_err(|u| Unsent {
             indices: u.indices.iter().map(|p| batch[*p]).collect(),

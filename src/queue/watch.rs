@@ -55,7 +55,9 @@ impl WatchQueue {
     /// accepted, and dropped).
     pub async fn send(&self, watches: &[Watch]) -> Result<(), Error> {
         for chunk in watches.chunks(10) {
-            send_resending(&self.client, &self.url, chunk.len(), |p| {
+            // Boxed: the send loop's future is deep, and the function's is
+            // near the compiler's layout depth limit.
+            Box::pin(send_resending(&self.client, &self.url, chunk.len(), |p| {
                 let w = &chunk[p];
                 let id = dedup_id(&w.scan_id);
                 let body = serde_json::to_string(w).unwrap_or_default();
@@ -66,7 +68,7 @@ impl WatchQueue {
                     .message_deduplication_id(&id)
                     .build()
                     .expect("id and body are set")
-            })
+            }))
             .await
             .map_err(|u| u.error)?;
         }

@@ -7,8 +7,8 @@
 
 use inspector_scan_router::Settings;
 use inspector_scan_router::config::SETTINGS;
-use std::collections::BTreeMap;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -283,7 +283,10 @@ fn the_settings_table_is_the_codes_list_with_its_defaults() {
 /// The names the template's function sets in its environment.
 fn template_environment() -> BTreeSet<String> {
     let template = read(&root().join("template.yaml"));
-    let start = template.find("        Variables:\n").expect("the function's Variables") + 1;
+    let start = template
+        .find("        Variables:\n")
+        .expect("the function's Variables")
+        + 1;
     let var = Regex::new(r"^          ([A-Z][A-Z0-9_]+):").unwrap();
     template[start..]
         .lines()
@@ -296,21 +299,33 @@ fn template_environment() -> BTreeSet<String> {
 #[test]
 fn every_setting_is_wired_in_the_template_but_the_local_dry_run_secrets() {
     let wired = template_environment();
-    assert!(wired.contains("DRY_RUN"), "the environment was found: {wired:?}");
+    assert!(
+        wired.contains("DRY_RUN"),
+        "the environment was found: {wired:?}"
+    );
     let local_only = "DRY_RUN_WEBHOOK_SECRETS";
     let missing: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
         .filter(|n| *n != local_only && !wired.contains(*n))
         .collect();
-    assert!(missing.is_empty(), "settings the template leaves unset: {missing:?}");
-    assert!(!wired.contains(local_only), "{local_only} is for local dry runs only");
+    assert!(
+        missing.is_empty(),
+        "settings the template leaves unset: {missing:?}"
+    );
+    assert!(
+        !wired.contains(local_only),
+        "{local_only} is for local dry runs only"
+    );
     let listed: BTreeSet<&str> = SETTINGS.iter().map(|(n, _)| *n).collect();
     let unread: Vec<&String> = wired
         .iter()
         .filter(|n| !listed.contains(n.as_str()) && *n != "SSL_CERT_FILE")
         .collect();
-    assert!(unread.is_empty(), "set by the template, read by no one: {unread:?}");
+    assert!(
+        unread.is_empty(),
+        "set by the template, read by no one: {unread:?}"
+    );
 }
 
 #[test]
@@ -326,12 +341,20 @@ fn the_metrics_documented_are_the_metrics_written() {
     let recorded = Regex::new(r"(?:counter!|histogram!|gauge!|count)\(([A-Z][A-Z_]+)[,)]").unwrap();
     let mut used = BTreeSet::new();
     for c in recorded.captures_iter(&telemetry) {
-        used.insert(values.get(&c[1]).cloned().unwrap_or_else(|| c[1].to_string()));
+        used.insert(
+            values
+                .get(&c[1])
+                .cloned()
+                .unwrap_or_else(|| c[1].to_string()),
+        );
     }
     assert!(used.len() > 10, "the recorded metrics were found: {used:?}");
     let code: BTreeSet<String> = METRICS.iter().map(|m| m.to_string()).collect();
     let unlisted: Vec<&String> = used.iter().filter(|m| !code.contains(*m)).collect();
-    assert!(unlisted.is_empty(), "recorded but not in telemetry::METRICS: {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "recorded but not in telemetry::METRICS: {unlisted:?}"
+    );
     let operations = read(&root().join("docs/OPERATIONS.md"));
     let docs: BTreeSet<String> = table(&operations, "Metric")
         .iter()
@@ -339,8 +362,14 @@ fn the_metrics_documented_are_the_metrics_written() {
         .collect();
     let undocumented: Vec<&String> = code.difference(&docs).collect();
     let unknown: Vec<&String> = docs.difference(&code).collect();
-    assert!(undocumented.is_empty(), "metrics written, not in OPERATIONS' table: {undocumented:?}");
-    assert!(unknown.is_empty(), "metrics in OPERATIONS' table the code never writes: {unknown:?}");
+    assert!(
+        undocumented.is_empty(),
+        "metrics written, not in OPERATIONS' table: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "metrics in OPERATIONS' table the code never writes: {unknown:?}"
+    );
 }
 
 #[test]
@@ -363,11 +392,20 @@ fn the_message_outcomes_documented_are_the_ones_logged() {
         .map(|o| o.trim().trim_matches('`').to_string())
         .filter(|o| !o.is_empty())
         .collect();
-    assert_eq!(in_table, code, "OPERATIONS' work-queue table vs queue::message::OUTCOMES");
-    assert_eq!(listed, code, "OPERATIONS' message line vs queue::message::OUTCOMES");
+    assert_eq!(
+        in_table, code,
+        "OPERATIONS' work-queue table vs queue::message::OUTCOMES"
+    );
+    assert_eq!(
+        listed, code,
+        "OPERATIONS' message line vs queue::message::OUTCOMES"
+    );
     // The consumer writes no outcome but from the list.
     let sweep = read(&root().join("src/app/sweep.rs"));
-    assert!(!sweep.contains("outcome = \""), "src/app/sweep.rs: an outcome literal");
+    assert!(
+        !sweep.contains("outcome = \""),
+        "src/app/sweep.rs: an outcome literal"
+    );
 }
 
 /// Pointers to a section from outside the docs (a docs file's path, `#`
