@@ -1,7 +1,7 @@
 """The pacer across patterns of use, on the release bootstrap under the
 official Lambda Runtime Interface Emulator, each pattern in a fresh
-environment, with pacing on (the default) and off (INSPECTOR_PACING=off),
-against an Inspector stand-in (this file) that answers StartCodeSecurityScan
+environment, with the function's adaptive pacing (the switch that turned it
+off for comparison runs is gone; BENCHMARKS.md keeps those figures), against an Inspector stand-in (this file) that answers StartCodeSecurityScan
 and BatchDisassociateCodeSecurityScanConfiguration, optionally behind a
 token-bucket quota (burst one second's calls; a call that finds it empty
 gets 429 ThrottlingException and takes no token), optionally throttling its
@@ -16,7 +16,7 @@ first calls:
 
 No work queue: what a sweep leaves unfinished fails it with PartialFailure,
 so every item is accounted for in the answer. Prints one JSON line per
-pattern and pacing.
+pattern.
 
   python3 bench/patterns_emulator.py --rie RIE --bootstrap BOOTSTRAP [PATTERN ...]
 (bench/run passes both.)"""
@@ -153,7 +153,7 @@ def outcome(answer, items, service):
     }
 
 
-def run(pattern, rie, bootstrap, pacing):
+def run(pattern, rie, bootstrap):
     service = {
         "warm": lambda: Service(),
         "idle": lambda: Service(rate=10, latency=0.05),
@@ -166,10 +166,9 @@ def run(pattern, rie, bootstrap, pacing):
         "AWS_SECRET_ACCESS_KEY": "bench", "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_LOG_LEVEL": "warn", "PRECONNECT": "none", "DRY_RUN": "false",
-        "MAX_BATCH_ITEMS": "10000", "HTTP_AUTH": "NONE", "SCAN_RESULTS": "off",
-        "DISASSOCIATION_ENABLED": "true", "INSPECTOR_PACING": pacing,
+        "HTTP_AUTH": "NONE", "SCAN_RESULTS": "off", "DISASSOCIATION_ENABLED": "true",
     })
-    row = {"pattern": pattern, "pacing": pacing}
+    row = {"pattern": pattern, "pacing": "adaptive"}
     try:
         with running(rie, bootstrap, env, quiet=True) as (port, _):
             if pattern == "warm":
@@ -208,8 +207,7 @@ def main():
     ap.add_argument("patterns", nargs="*", default=["warm", "idle", "throttled"])
     args = ap.parse_args()
     for pattern in args.patterns:
-        for pacing in ("adaptive", "off"):
-            print(json.dumps(run(pattern, args.rie, args.bootstrap, pacing)), flush=True)
+        print(json.dumps(run(pattern, args.rie, args.bootstrap)), flush=True)
 
 
 if __name__ == "__main__":

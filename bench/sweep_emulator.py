@@ -35,6 +35,8 @@ def main():
     ap.add_argument("--items", type=int, default=int(os.environ.get("ITEMS", "2500")))
     ap.add_argument("--quota", type=int, default=int(os.environ.get("QUOTA", "10")))
     args = ap.parse_args()
+    # One request holds at most 10,000 items (the function's fixed limit).
+    args.items = min(args.items, 10_000)
     quota = Service(rate=args.quota, latency=0.05)
     server = stand_in(quota)
     env = dict(os.environ)
@@ -43,7 +45,7 @@ def main():
         "AWS_SECRET_ACCESS_KEY": "bench", "AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_LOG_LEVEL": "warn", "PRECONNECT": "none", "DRY_RUN": "false",
-        "MAX_BATCH_ITEMS": str(max(args.items, 10000)), "DISASSOCIATION_ENABLED": "true",
+        "DISASSOCIATION_ENABLED": "true",
     })
     try:
         with running(args.rie, args.bootstrap, env, quiet=True) as (port, _):

@@ -5,8 +5,8 @@ without them and with wrong ones, and expects a 401 or 403):
 - the IAM routes: the one Authorization value scripts/openapi_gateway.py
   takes for a valid SigV4 signature (it refuses any other, as API Gateway
   refuses a bad signature);
-- the webhook routes: signed with the local test secret (README, "Trying
-  them locally"), as GitHub and GitLab sign them. The body is serialised
+- the webhook routes: signed with the local test secret
+  (docs/WEBHOOKS.md#trying-them-locally), as GitHub and GitLab sign them. The body is serialised
   here, once, so that the signature is over the very bytes sent."""
 import hashlib
 import hmac

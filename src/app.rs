@@ -40,14 +40,14 @@ pub struct App {
     pub queue: Option<WorkQueue>,
     /// Fetched at the first webhook, not here.
     pub webhook_secrets: WebhookSecretStore,
-    /// The only queue SQS batches are accepted from: `WORK_QUEUE_ARN`, else
-    /// the ARN of the queue behind `WORK_QUEUE_URL`.
+    /// The only queue SQS batches are accepted from: the ARN of the queue
+    /// behind `WORK_QUEUE_URL` (tests may set it in the settings).
     pub work_queue_arn: Option<String>,
     /// The watch queue (`SCAN_WATCH_QUEUE_URL`) when `SCAN_RESULTS=events`;
     /// none in a dry run.
     pub watches: Option<WatchQueue>,
-    /// The other queue SQS batches are accepted from: `SCAN_WATCH_QUEUE_ARN`,
-    /// else the ARN of the queue behind `SCAN_WATCH_QUEUE_URL`.
+    /// The other queue SQS batches are accepted from: the ARN of the queue
+    /// behind `SCAN_WATCH_QUEUE_URL` (tests may set it in the settings).
     pub watch_queue_arn: Option<String>,
     /// Where results events go (`RESULTS_EVENT_BUS`).
     pub publisher: Option<Publisher>,
@@ -58,7 +58,7 @@ pub struct App {
     pub report_secrets: ReportSecrets,
     /// The region, for the console link a report carries.
     pub region: Option<String>,
-    /// Webhook deliveries in flight (at most `WEBHOOK_CONCURRENCY`).
+    /// Webhook deliveries in flight (at most `WebhookSettings::concurrency`).
     webhook_slots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -265,7 +265,7 @@ impl App {
         }
         match (&trigger, result) {
             (Trigger::Http(req), Ok(outcome)) => match rest {
-                // A fan-out above HTTP_INLINE_MAX_ITEMS: queued whole, 202.
+                // A fan-out above the HTTP inline limit (100): queued whole, 202.
                 Some(rest) => {
                     let permit = routed.expect("an outcome implies a permitted action");
                     let queued = self
@@ -311,7 +311,7 @@ struct Batch<'a> {
 }
 
 /// One of the function's own queues, by ARN (batches are accepted only
-/// from these): as configured, else made from its URL and the region (the
+/// from these): as the settings hold it (tests), else made from its URL and the region (the
 /// SDK's, else `AWS_REGION`).
 fn own_queue_arn(
     configured: Option<&str>,

@@ -8,8 +8,11 @@
 //!
 //! [`queue`] sends the work that does not fit one invocation to SQS.
 //!
-//! `domain` imports nothing else of the crate; `ingress`, `inspector` and
-//! `queue` never import each other (checked by `scripts/check-layout`).
+//! `domain` imports nothing else of the crate; the adapters (`ingress`,
+//! `inspector`, `secrets`, `results`, `report`) never import each other;
+//! `queue` imports `domain`, `config`, `telemetry`, `sdk` and `ingress` (a
+//! message body is a direct-invocation request), never `inspector`, and only
+//! `app` imports it (all checked by `scripts/check-layout`).
 
 pub mod app;
 pub mod config;

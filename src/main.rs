@@ -32,10 +32,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env()?;
     // CloudWatch Embedded Metric Format: one document per invocation on stdout.
     let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
-    let namespace =
-        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "InspectorScanRouter".into());
     let metrics = metrics_cloudwatch_embedded::Builder::new()
-        .cloudwatch_namespace(namespace)
+        .cloudwatch_namespace(inspector_scan_router::telemetry::NAMESPACE)
         .with_dimension("FunctionName", function)
         .init()?;
     let sdk = if settings.dry_run {

@@ -2,8 +2,46 @@
 //! Embedded Metric Format recorder and flushes one EMF document per
 //! invocation; tests install their own. Names are the runbook's.
 
-use crate::domain::{Error, Operation, Outcome};
+use crate::domain::{Direction, Error, Operation, Outcome};
 use std::time::Duration;
+
+/// The EMF namespace: fixed, because the template's dashboard and alarms
+/// name it.
+pub const NAMESPACE: &str = "InspectorScanRouter";
+
+/// Every metric the function writes (the docs' metrics table is checked
+/// against this list, and this list against the constants below).
+const NAMED: &[&str] = &[
+    SCANS_STARTED,
+    RUNS_STARTED,
+    EVENTS_SKIPPED,
+    ERRORS,
+    AWS_CALL_LATENCY,
+    CALLS_THROTTLED,
+    TIME_PACED,
+    ITEMS_QUEUED,
+    MESSAGES_QUEUED,
+    MESSAGES_RETRIED,
+    MESSAGES_REJECTED,
+    MESSAGES_DEAD_LETTERED,
+    WATCHES_SENT,
+    SCANS_FINISHED,
+    WATCH_AGE,
+    WATCHES_TIMED_OUT,
+    REPORTS_SENT,
+    REPORTS_FAILED,
+];
+
+/// Every metric the function writes: the named ones here, and each
+/// scan-configuration direction's pair (`domain::configurations`).
+pub fn metrics() -> Vec<&'static str> {
+    let mut all = NAMED.to_vec();
+    for d in Direction::ALL {
+        let (ok, failed) = d.metrics();
+        all.extend([ok, failed]);
+    }
+    all
+}
 
 pub const SCANS_STARTED: &str = "ScansStarted";
 pub const RUNS_STARTED: &str = "AssessmentRunsStarted";

@@ -1,5 +1,5 @@
 //! A webhook delivery, in this order: a slot of the webhooks' own share
-//! (`WEBHOOK_CONCURRENCY`, else 503 at once); method; body size (before any
+//! (4 at once, fixed; else 503 at once); method; body size (before any
 //! signature work); the signature header's presence and shape (before any
 //! secret is read); the provider's secret (fetched at the first webhook);
 //! the signature; the event; the gate; for a push, the scan, through the same
@@ -44,7 +44,7 @@ impl App {
             }
             .write();
             let body = serde_json::json!({"error": {"code": BUSY, "retryable": true,
-                "message": "too many webhook deliveries in flight (WEBHOOK_CONCURRENCY); retry later"}});
+                "message": "too many webhook deliveries in flight; retry later"}});
             let answer = HttpAnswer {
                 status: 503,
                 headers: vec![("retry-after", "1".to_string())],

@@ -12,7 +12,8 @@ use std::time::Instant;
 #[derive(Debug, Default)]
 pub(super) struct Record<'a> {
     pub request_id: &'a str,
-    /// `http`, `eventbridge`, `direct`, `webhook`, `sqs`, `unknown`.
+    /// `http-v2`, `http-v1` (`ingress::Trigger::kind`), `eventbridge`,
+    /// `direct`, `webhook`, `sqs`, `unknown`.
     pub trigger: &'a str,
     /// `sqs`: which of the function's queues (`watch`; the work queue unnamed).
     pub queue: Option<&'a str>,

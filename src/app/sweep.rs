@@ -17,16 +17,11 @@ use crate::queue::later::{expired, later_messages, unix_now};
 use crate::queue::message::{self as sqs, QueuedMessage};
 use crate::queue::{Outgoing, Rest, Split, Unsent, WorkQueue};
 use serde_json::Value;
-use std::time::Duration;
 
 /// The work queue's client, with the function's limits.
 pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings) -> WorkQueue {
     WorkQueue::new(sdk, url)
-        .with_limits(
-            settings.queue.send_attempts,
-            settings.batch.concurrency,
-            Duration::from_millis(50),
-        )
+        .with_concurrency(settings.batch.concurrency)
         .with_dead_letter(settings.queue.dead_letter_url.clone())
 }
 
@@ -47,7 +42,7 @@ enum Verdict {
 
 impl App {
     /// Runs `action`, or (a fan-out too large to run inline, with a queue:
-    /// `INLINE_MAX_ITEMS`, for HTTP `HTTP_INLINE_MAX_ITEMS`) leaves all of it
+    /// `INLINE_MAX_ITEMS`, for HTTP the fixed 100) leaves all of it
     /// to the queue. HTTP is otherwise never split.
     pub(super) async fn execute(
         &self,
@@ -301,7 +296,7 @@ impl App {
             Ok(action) => action,
             Err(e) => {
                 crate::telemetry::error(&e);
-                tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, outcome = "rejected", error_code = e.code(), error = %e, "message");
+                tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, outcome = sqs::REJECTED, error_code = e.code(), error = %e, "message");
                 return Verdict::Rejected;
             }
         };
@@ -323,7 +318,7 @@ impl App {
                     split
                 } else {
                     let retry = e.retryable();
-                    let outcome = if retry { "retry" } else { "failed" };
+                    let outcome = if retry { sqs::RETRY } else { sqs::FAILED };
                     tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
                     return if retry { Verdict::Retry } else { Verdict::Done };
                 }
@@ -341,8 +336,8 @@ impl App {
         crate::telemetry::outcome(&finished);
         let unfinished = rest.as_ref().map_or(0, |r| r.action.items());
         let (verdict, outcome) = match rest {
-            None => (Verdict::Done, "completed"),
-            Some(r) => (Verdict::Later(r.action), "later"),
+            None => (Verdict::Done, sqs::COMPLETED),
+            Some(r) => (Verdict::Later(r.action), sqs::LATER),
         };
         tracing::info!(
             request_id,

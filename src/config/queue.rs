@@ -15,13 +15,11 @@ pub struct QueueSettings {
     /// `INLINE_MAX_ITEMS`: with a queue, a non-HTTP fan-out of more items
     /// than this is queued instead of run inline.
     pub inline_max_items: usize,
-    /// `HTTP_INLINE_MAX_ITEMS`: with a queue, an HTTP fan-out of more items
-    /// than this is queued whole and answered `202` at once, instead of
-    /// holding an environment (and API Gateway's 30 s) while it runs.
+    /// With a queue, an HTTP fan-out of more items than this (100) is
+    /// queued whole and answered `202` at once, instead of holding an
+    /// environment (and API Gateway's 30 s) while it runs. Fixed: 100 items
+    /// fit well within 30 s at any quota the pacer has seen; tests set it.
     pub http_inline_max_items: usize,
-    /// `QUEUE_SEND_ATTEMPTS`: how often entries SendMessageBatch reports
-    /// failed are sent, the first time included, before the invocation fails.
-    pub send_attempts: u32,
     /// `WORK_DEAD_LETTER_QUEUE_URL`: where work still unfinished after
     /// `throttled_retry` goes (unset: it is named in `batchItemFailures`,
     /// and the queue's redrive policy moves it after its receives).
@@ -42,7 +40,6 @@ impl Default for QueueSettings {
             url: None,
             inline_max_items: 100_000,
             http_inline_max_items: 100,
-            send_attempts: 3,
             dead_letter_url: None,
             throttled_retry: Duration::from_secs(24 * 3600),
             retry_delay: Duration::from_secs(2),
@@ -59,17 +56,10 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             Some(v) if v.starts_with("https://") || v.starts_with("http://") => Ok(Some(v)),
             Some(v) => Err(bad(name, &v, "an SQS queue URL (https://...)")),
         };
-        let hours = self.number("THROTTLED_RETRY_HOURS", 24, 1..=336)? as u64;
+        let hours = self.number("THROTTLED_RETRY_HOURS", 1..=336)? as u64;
         Ok(QueueSettings {
             url: queue_url("WORK_QUEUE_URL")?,
-            inline_max_items: self.number("INLINE_MAX_ITEMS", d.inline_max_items, 1..=100_000)?,
-            http_inline_max_items: self.number(
-                "HTTP_INLINE_MAX_ITEMS",
-                d.http_inline_max_items,
-                1..=100_000,
-            )?,
-            send_attempts: self.number("QUEUE_SEND_ATTEMPTS", d.send_attempts as usize, 1..=10)?
-                as u32,
+            inline_max_items: self.number("INLINE_MAX_ITEMS", 1..=100_000)?,
             dead_letter_url: queue_url("WORK_DEAD_LETTER_QUEUE_URL")?,
             throttled_retry: Duration::from_secs(hours * 3600),
             ..d

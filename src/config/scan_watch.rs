@@ -15,13 +15,15 @@ pub struct ResultsSettings {
     pub enabled: bool,
     /// `SCAN_WATCH_QUEUE_URL`: the FIFO queue watches wait in.
     pub watch_queue_url: Option<String>,
-    /// `SCAN_WATCH_QUEUE_ARN`: the only other queue SQS batches are
-    /// accepted from (watches); unset, the ARN behind the URL.
+    /// The only other queue SQS batches are accepted from (watches). Not
+    /// read from the environment: the ARN behind `SCAN_WATCH_QUEUE_URL` is
+    /// derived from it (`domain::gate::queue_arn`); tests set it.
     pub watch_queue_arn: Option<String>,
     /// `RESULTS_EVENT_BUS`: the bus results events go to (name or ARN).
     pub event_bus: String,
-    /// `RESULTS_EVENT_SOURCE`: their `source`; never one the function's
-    /// own rules match (no loops).
+    /// `RESULTS_EVENT_SOURCE`: their `source`; never `aws.*`, and never one
+    /// of `COMMAND_SOURCES` or `PUSH_SOURCES` (`Settings::check` refuses it:
+    /// no loops).
     pub event_source: String,
     /// `SCAN_WATCH_FIRST_DELAY_SECONDS` (the first look, then doubling to
     /// `max_delay`) and `SCAN_WATCH_MAX_HOURS` (after which a scan still
@@ -69,9 +71,15 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let d = ResultsSettings::default();
         let get = |name: &str| self.get(name);
         let enabled = match get("SCAN_RESULTS").as_deref() {
-            None | Some("events") => true,
+            Some("events") => true,
             Some("off") => false,
-            Some(other) => return Err(bad("SCAN_RESULTS", other, "events or off")),
+            other => {
+                return Err(bad(
+                    "SCAN_RESULTS",
+                    other.unwrap_or_default(),
+                    "events or off",
+                ));
+            }
         };
         let watch_queue_url = match get("SCAN_WATCH_QUEUE_URL") {
             Some(v) if !(v.starts_with("https://") || v.starts_with("http://")) => {
@@ -83,13 +91,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             }
             v => v,
         };
-        let watch_queue_arn = match get("SCAN_WATCH_QUEUE_ARN") {
-            Some(arn) if !(arn.starts_with("arn:") && arn.split(':').nth(2) == Some("sqs")) => {
-                return Err(bad("SCAN_WATCH_QUEUE_ARN", &arn, "an SQS queue ARN"));
-            }
-            v => v,
-        };
-        let source = get("RESULTS_EVENT_SOURCE").unwrap_or(d.event_source.clone());
+        let source = get("RESULTS_EVENT_SOURCE").unwrap_or_default();
         if source.starts_with("aws.") || source.len() > 256 {
             return Err(bad(
                 "RESULTS_EVENT_SOURCE",
@@ -97,13 +99,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 "a source of at most 256 characters, not starting with aws.",
             ));
         }
-        let first = self.number("SCAN_WATCH_FIRST_DELAY_SECONDS", 60, 1..=900)? as u64;
-        let hours = self.number("SCAN_WATCH_MAX_HOURS", 6, 1..=24)? as u64;
+        let first = self.number("SCAN_WATCH_FIRST_DELAY_SECONDS", 1..=900)? as u64;
+        let hours = self.number("SCAN_WATCH_MAX_HOURS", 1..=24)? as u64;
         Ok(ResultsSettings {
             enabled,
             watch_queue_url,
-            watch_queue_arn,
-            event_bus: get("RESULTS_EVENT_BUS").unwrap_or(d.event_bus.clone()),
+            event_bus: get("RESULTS_EVENT_BUS").unwrap_or_default(),
             event_source: source,
             first_delay: Duration::from_secs(first),
             max_age: Duration::from_secs(hours * 3600),

@@ -49,15 +49,15 @@ fn invalid_values_fail_naming_the_variable() {
     for (name, value) in [
         ("DRY_RUN", "maybe"),
         ("BATCH_CONCURRENCY", "0"),
-        ("MAX_BODY_BYTES", "lots"),
+        ("INLINE_MAX_ITEMS", "lots"),
         ("PRECONNECT", "inspector2,s3"),
         ("PROJECT_MAP", "{\"a/b\": \"nope\"}"),
         (
             "ASSESSMENT_TEMPLATE_ARNS",
             "arn:aws:inspector:x, not-an-arn",
         ),
-        ("AWS_MAX_ATTEMPTS", "11"),
-        ("DEADLINE_MARGIN_MS", "-1"),
+        ("THROTTLED_RETRY_HOURS", "0"),
+        ("SCAN_RESULTS", "sometimes"),
     ] {
         let e = with(&[(name, value)]).expect_err(name);
         assert!(
@@ -70,28 +70,50 @@ fn invalid_values_fail_naming_the_variable() {
 }
 
 #[test]
-fn settings_that_cannot_work_together_name_both_variables() {
-    for (pairs, names) in [
-        (
-            &[("DEADLINE_MARGIN_MS", "1000")][..],
-            ["DEADLINE_MARGIN_MS", "OPERATION_TIMEOUT_MS"],
-        ),
-        (
-            &[("RETRY_INITIAL_BACKOFF_MS", "6000")][..],
-            ["RETRY_MAX_BACKOFF_MS", "RETRY_INITIAL_BACKOFF_MS"],
-        ),
-        (
-            &[
-                ("ATTEMPT_TIMEOUT_MS", "9000"),
-                ("DEADLINE_MARGIN_MS", "9000"),
-            ][..],
-            ["ATTEMPT_TIMEOUT_MS", "OPERATION_TIMEOUT_MS"],
-        ),
-    ] {
-        let e = with(pairs).expect_err(names[0]).to_string();
-        assert!(names.iter().all(|n| e.contains(n)), "{e}");
+fn the_settings_read_are_exactly_the_list_and_its_defaults_are_the_defaults() {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    let asked = Mutex::new(BTreeSet::new());
+    for dry_run in [None, Some("true")] {
+        Settings::from_lookup(|k| {
+            asked.lock().unwrap().insert(k.to_string());
+            (k == "DRY_RUN")
+                .then_some(dry_run)
+                .flatten()
+                .map(str::to_string)
+        })
+        .unwrap();
     }
-    assert!(with(&[("DEADLINE_MARGIN_MS", "8000")]).is_ok());
+    let listed: BTreeSet<String> = SETTINGS.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(
+        asked.into_inner().unwrap(),
+        listed,
+        "every name read is listed, and read"
+    );
+    assert_eq!(listed.len(), SETTINGS.len(), "no name listed twice");
+    // Every listed default, given explicitly, is what unset means.
+    let explicit: Vec<(&str, &str)> = SETTINGS
+        .iter()
+        .copied()
+        .filter(|(_, d)| !d.is_empty())
+        .collect();
+    assert_eq!(with(&explicit).unwrap(), Settings::default());
+}
+
+#[test]
+fn the_fixed_values_are_not_read() {
+    for name in [
+        "OPERATION_TIMEOUT_MS",
+        "DEADLINE_MARGIN_MS",
+        "QUEUE_SEND_ATTEMPTS",
+        "WORK_QUEUE_ARN",
+        "METRICS_NAMESPACE",
+    ] {
+        assert_eq!(with(&[(name, "1")]).unwrap(), Settings::default(), "{name}");
+    }
+    let d = Settings::default();
+    assert!(d.sdk.attempt_timeout <= d.sdk.operation_timeout);
+    assert!(d.deadline_margin > d.sdk.operation_timeout);
 }
 
 #[test]
@@ -104,7 +126,6 @@ fn work_queue_settings() {
             "https://sqs.us-east-1.amazonaws.com/123456789012/work",
         ),
         ("INLINE_MAX_ITEMS", "40"),
-        ("QUEUE_SEND_ATTEMPTS", "5"),
     ])
     .unwrap()
     .queue;
@@ -112,12 +133,8 @@ fn work_queue_settings() {
         q.url.as_deref(),
         Some("https://sqs.us-east-1.amazonaws.com/123456789012/work")
     );
-    assert_eq!((q.inline_max_items, q.send_attempts), (40, 5));
-    for (name, value) in [
-        ("WORK_QUEUE_URL", "work-queue"),
-        ("INLINE_MAX_ITEMS", "0"),
-        ("QUEUE_SEND_ATTEMPTS", "11"),
-    ] {
+    assert_eq!(q.inline_max_items, 40);
+    for (name, value) in [("WORK_QUEUE_URL", "work-queue"), ("INLINE_MAX_ITEMS", "0")] {
         let e = with(&[(name, value)]).expect_err(name);
         assert!(
             e.to_string()

@@ -27,8 +27,9 @@ pub struct Trust {
     pub http_auth: HttpAuth,
     /// Every setting of `domain::operation::SWITCHES`; unset, off (fail closed).
     pub switches: Switches,
-    /// `WORK_QUEUE_ARN`: the only queue SQS batches are accepted from;
-    /// unset, the ARN of the queue behind `WORK_QUEUE_URL`.
+    /// The only queue SQS batches are accepted from. Not read from the
+    /// environment: the ARN behind `WORK_QUEUE_URL` is derived from it
+    /// (`domain::gate::queue_arn`); tests set it.
     pub work_queue_arn: Option<String>,
 }
 
@@ -120,24 +121,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         };
         let mut switches = Switches::OFF;
         for s in SWITCHES {
-            switches = switches.with(s, self.flag(s.setting, false)?);
-        }
-        let work_queue_arn = get("WORK_QUEUE_ARN").map(|v| v.trim().to_string());
-        if let Some(arn) = &work_queue_arn
-            && !(arn.starts_with("arn:")
-                && arn.split(':').nth(2) == Some("sqs")
-                && arn.split(':').count() == 6)
-        {
-            return Err(bad(
-                "WORK_QUEUE_ARN",
-                arn,
-                "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
-            ));
+            switches = switches.with(s, self.flag(s.setting)?);
         }
         Ok(Trust {
             http_auth,
             switches,
-            work_queue_arn,
+            work_queue_arn: None,
             accounts,
             command_sources: sources("COMMAND_SOURCES", d.command_sources)?,
             push_sources: sources("PUSH_SOURCES", d.push_sources)?,

@@ -1,18 +1,19 @@
 //! Webhook settings: where the secrets come from and how long they are kept.
 
 use super::ConfigError;
-use super::{Env, Settings};
+use super::Env;
 use crate::domain::WebhookSecrets;
 use std::time::Duration;
 
 /// A webhook is answered within this time of its arrival: GitHub waits 10
 /// seconds for an answer (GitLab's default is the same), less what API
 /// Gateway and the network take. No AWS call starts later than one
-/// `OPERATION_TIMEOUT_MS` before it, so a call that starts also ends in time.
+/// operation timeout before it, so a call that starts also ends in time.
 pub const WEBHOOK_ANSWER_WITHIN: Duration = Duration::from_millis(9_500);
 
-/// The longest `OPERATION_TIMEOUT_MS` that leaves a webhook time to start
-/// its calls (1.5 s after arrival) within [`WEBHOOK_ANSWER_WITHIN`].
+/// The longest operation timeout that leaves a webhook time to start its
+/// calls (1.5 s after arrival) within [`WEBHOOK_ANSWER_WITHIN`]; the SDK's
+/// operation timeout is this (`config::OPERATION_TIMEOUT`).
 pub const WEBHOOK_MAX_OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +21,24 @@ pub struct WebhookSettings {
     /// `WEBHOOK_SECRET_ARN`: the Secrets Manager secret whose SecretString is
     /// `{"github": "...", "gitlab": "..."}`; unset: no webhook routes.
     pub secret_arn: Option<String>,
-    /// `WEBHOOK_SECRET_TTL_SECONDS`: how long the fetched values are kept (0: fetched for every delivery).
+    /// How long the fetched values are kept (300 s, fixed: a rotation's
+    /// new value is taken within 5 minutes, one read per 5 minutes per
+    /// environment; tests set 0, fetched for every delivery).
     pub secret_ttl: Duration,
     /// `DRY_RUN_WEBHOOK_SECRETS`: the values themselves, same JSON; read only
     /// in a dry run (which calls no AWS), refused otherwise.
     pub dry_run_secrets: Option<WebhookSecrets>,
-    /// `WEBHOOK_SECRET_FAILURE_SECONDS`: a failed fetch is remembered this
-    /// long; deliveries meanwhile call nothing (0: not remembered).
+    /// A failed fetch is remembered this long (5 s, fixed: long enough
+    /// that a burst of deliveries makes one call, short enough that a fixed
+    /// secret is seen at once); deliveries meanwhile call nothing.
     pub secret_failure_cache: Duration,
-    /// `WEBHOOK_SECRET_GRACE_SECONDS`: while Secrets Manager fails, the last
-    /// values fetched are used until their TTL plus this.
+    /// While Secrets Manager fails, the last values fetched are used until
+    /// their TTL plus this (900 s, fixed: rides out a regional blip, never
+    /// longer than a rotation's overlap).
     pub secret_grace: Duration,
-    /// `WEBHOOK_CONCURRENCY`: webhook deliveries handled at once by one
-    /// instance of the function; more are answered 503 at once.
+    /// Webhook deliveries handled at once by one instance of the function;
+    /// more are answered 503 at once (4, fixed: more than one environment
+    /// serves at once except under Managed Instances; tests set it).
     pub concurrency: usize,
     /// `WEBHOOK_PREVIOUS_SECRET_HOURS`: after a rotation, the previous
     /// version (`AWSPREVIOUS`) is accepted this long after the current one
@@ -96,41 +102,11 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         };
         Ok(WebhookSettings {
             secret_arn,
-            secret_ttl: self.seconds("WEBHOOK_SECRET_TTL_SECONDS", d.secret_ttl, 86_400)?,
             dry_run_secrets,
-            secret_failure_cache: self.seconds(
-                "WEBHOOK_SECRET_FAILURE_SECONDS",
-                d.secret_failure_cache,
-                300,
-            )?,
-            secret_grace: self.seconds("WEBHOOK_SECRET_GRACE_SECONDS", d.secret_grace, 86_400)?,
-            concurrency: self.number("WEBHOOK_CONCURRENCY", d.concurrency, 1..=1000)?,
             previous_secret_window: Duration::from_secs(
-                self.number(
-                    "WEBHOOK_PREVIOUS_SECRET_HOURS",
-                    (d.previous_secret_window.as_secs() / 3600) as usize,
-                    0..=720,
-                )? as u64
-                    * 3600,
+                self.number("WEBHOOK_PREVIOUS_SECRET_HOURS", 0..=720)? as u64 * 3600,
             ),
+            ..d
         })
     }
-}
-
-/// Webhooks must be answered within [`WEBHOOK_ANSWER_WITHIN`]: a longer
-/// operation timeout would leave them no time to start a call.
-pub(super) fn check(settings: &Settings) -> Result<(), ConfigError> {
-    if settings.webhooks.secret_arn.is_some()
-        && settings.sdk.operation_timeout > WEBHOOK_MAX_OPERATION_TIMEOUT
-    {
-        return Err(ConfigError::conflict(
-            "OPERATION_TIMEOUT_MS",
-            &format!(
-                "OPERATION_TIMEOUT_MS and WEBHOOK_SECRET_ARN: with webhooks on, \
-                 OPERATION_TIMEOUT_MS may be at most {} (a webhook is answered within GitHub's 10 seconds)",
-                WEBHOOK_MAX_OPERATION_TIMEOUT.as_millis()
-            ),
-        ));
-    }
-    Ok(())
 }

@@ -232,7 +232,7 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         (
             "Queued",
             json!({"type": "object", "required": ["queued", "messages"], "additionalProperties": false,
-                   "description": "A list above HTTP_INLINE_MAX_ITEMS (100): queued whole to the work queue, done there",
+                   "description": "A list above 100 items: queued whole to the work queue, done there",
                    "properties": {"queued": {"type": "integer", "minimum": 1},
                                   "messages": {"type": "integer", "minimum": 1}}}),
         ),

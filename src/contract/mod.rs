@@ -29,9 +29,9 @@ pub fn document() -> Value {
             "description": format!(
                 "Starts Amazon Inspector work over HTTP: code security scans, their status, scan \
                  configuration disassociation and Inspector Classic assessment runs; and GitHub and \
-                 GitLab webhooks. Generated from the code (scripts/openapi); README.md, \"HTTP contract\", \
-                 says the rest. Bodies are JSON, field names AWS's own. Limits are the defaults: \
-                 MAX_BODY_BYTES {} (larger: 413), MAX_BATCH_ITEMS {} items per list. Any other method \
+                 GitLab webhooks. Generated from the code (scripts/openapi); docs/HTTP.md#http-contract \
+                 says the rest. Bodies are JSON, field names AWS's own. Limits: bodies of at most \
+                 {} bytes (larger: 413), at most {} items per list. Any other method \
                  on a route answers 405 MethodNotAllowed with an Allow header; any other path 404 NotFound. \
                  A stage prefix (/prod/scans) is handled and kept in Location.",
                 limits.max_body_bytes, limits.max_batch_items),

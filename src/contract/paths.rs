@@ -73,7 +73,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 Success(
                     202,
                     "Started: one scan (with Location), or every scan of a list; a list above \
-                     HTTP_INLINE_MAX_ITEMS is queued whole",
+                     100 items is queued whole",
                     &["ScanStarted", "ScanFanOut", "Queued"],
                     &["Location"],
                 ),
@@ -148,7 +148,7 @@ fn configurations(d: Direction, kind: Kind) -> Operation {
             ),
             Success(
                 202,
-                "More items than HTTP_INLINE_MAX_ITEMS: queued whole, done by the work queue",
+                "More than 100 items: queued whole, done by the work queue",
                 &["Queued"],
                 &[],
             ),

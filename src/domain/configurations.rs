@@ -4,15 +4,14 @@
 //! route, scope and switches of each direction, the request field and its
 //! validation, the calls a dry run plans, the work-queue bodies, the items
 //! a log line names and the metrics. The SDK call is
-//! `inspector::configurations`; everything else reads this module.
+//! `inspector::batch`; everything else reads this module.
 
 use super::error::{Error, FieldError, MAX_SHOWN, bounded};
-use super::operation::{Operation, Switch};
-use super::outcome::{BatchOutcome, PlannedCall};
+use super::switch::Switch;
 use super::validate::{
     ResourceInput, check_project_id, finish, is_scan_configuration_arn, non_null,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The service's limit on items per call, in either direction.
@@ -38,10 +37,6 @@ pub const DISASSOCIATION_COMMANDS: Switch = Switch {
 
 impl Direction {
     pub const ALL: [Direction; 2] = [Direction::Associate, Direction::Disassociate];
-
-    pub const fn operation(self) -> Operation {
-        Operation::ScanConfigurations(self)
-    }
 
     /// The AWS operation name.
     pub const fn name(self) -> &'static str {
@@ -132,6 +127,44 @@ impl Direction {
             Direction::Disassociate => ("DisassociationsSucceeded", "DisassociationsFailed"),
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Resource {
+    pub project_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct SuccessfulAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct FailedAssociation {
+    pub scan_configuration_arn: String,
+    pub resource: Resource,
+    pub status_code: String,
+    pub status_message: String,
+    /// The item may succeed if sent again (throttled, 5xx, timed out, not
+    /// attempted, failed with INTERNAL_ERROR): unfinished, not failed for good.
+    /// Not part of the answer.
+    #[serde(skip)]
+    pub retryable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct BatchOutcome {
+    pub successful_associations: Vec<SuccessfulAssociation>,
+    pub failed_associations: Vec<FailedAssociation>,
 }
 
 /// One item: a scan configuration and a project.
@@ -298,12 +331,11 @@ impl ConfigurationChange {
         json!({ self.direction.request_field(): requests })
     }
 
-    /// A dry run's calls: one per [`CONFIGURATIONS_PER_CALL`] items.
-    pub fn plan(&self) -> Vec<PlannedCall> {
-        let op = self.direction.operation();
+    /// A dry run's call inputs: one call per [`CONFIGURATIONS_PER_CALL`] items.
+    pub fn plan(&self) -> Vec<Value> {
         self.items
             .chunks(CONFIGURATIONS_PER_CALL)
-            .map(|chunk| PlannedCall::of(op, self.body(chunk)))
+            .map(|chunk| self.body(chunk))
             .collect()
     }
 

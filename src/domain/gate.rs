@@ -213,9 +213,9 @@ fn switched_off(s: Switch) -> String {
 /// Which of the function's own queues a batch came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnQueue {
-    /// The work queue (`WORK_QUEUE_ARN`): requests to run.
+    /// The work queue (`WORK_QUEUE_URL`'s ARN): requests to run.
     Work,
-    /// The watch queue (`SCAN_WATCH_QUEUE_ARN`): scans to look at.
+    /// The watch queue (`SCAN_WATCH_QUEUE_URL`'s ARN): scans to look at.
     Watch,
 }
 
@@ -231,7 +231,7 @@ pub fn admit_batch<'a>(
 ) -> Result<OwnQueue, Error> {
     if work.is_none() && watch.is_none() {
         return Err(forbidden(
-            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL / WORK_QUEUE_ARN) or watch queue (SCAN_WATCH_QUEUE_URL / SCAN_WATCH_QUEUE_ARN) to accept it from",
+            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL) or watch queue (SCAN_WATCH_QUEUE_URL) to accept it from",
         ));
     }
     let which = |arn: Option<&str>| match arn {

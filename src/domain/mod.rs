@@ -13,13 +13,14 @@ pub mod operation;
 pub mod outcome;
 pub mod provider;
 pub mod resend;
+pub mod switch;
 pub mod validate;
 pub mod verdict;
 
 pub use action::*;
 pub use configurations::{
-    CONFIGURATIONS_PER_CALL, ConfigurationChange, ConfigurationItem, ConfigurationOutcome,
-    Direction,
+    BatchOutcome, CONFIGURATIONS_PER_CALL, ConfigurationChange, ConfigurationItem,
+    ConfigurationOutcome, Direction, FailedAssociation, Resource, SuccessfulAssociation,
 };
 pub use deadline::{Deadline, Lane};
 pub use error::{AwsError, AwsErrorKind, Error, FieldError};

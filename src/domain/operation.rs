@@ -4,6 +4,7 @@
 //! does not compile until it has a name, an action and a place.
 
 use super::configurations::Direction;
+pub use super::switch::Switch;
 
 /// The operations, by their AWS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +21,12 @@ pub enum Operation {
     DescribeAssessmentRuns,
     /// A finished scan's findings by severity.
     ListFindingAggregations,
+}
+
+impl Direction {
+    pub const fn operation(self) -> Operation {
+        Operation::ScanConfigurations(self)
+    }
 }
 
 impl Operation {
@@ -117,20 +124,6 @@ impl Operation {
     pub fn names() -> String {
         Operation::ALL.map(Operation::name).join(", ")
     }
-}
-
-/// A setting that switches an operation (or one of its paths) on. Unset,
-/// it is off: the function fails closed, and the template always sets it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Switch {
-    /// The environment variable (`CLASSIC_ENABLED`).
-    pub setting: &'static str,
-    /// The template parameter that sets it (`EnableClassic`).
-    pub parameter: &'static str,
-    /// What it lets through, for the refusal.
-    pub what: &'static str,
-    /// Why it is off, when there is more to say (Classic's end of support).
-    pub note: &'static str,
 }
 
 /// Inspector Classic's end of support, as the refusals and README say it.

@@ -46,7 +46,7 @@ pub fn http_success(req: &HttpRequest, outcome: &Outcome) -> HttpAnswer {
     }
 }
 
-/// A fan-out queued whole (`HTTP_INLINE_MAX_ITEMS`): `202` with how many
+/// A fan-out queued whole (above the HTTP inline limit): `202` with how many
 /// items and messages went to the work queue (`settled`: the summary the
 /// queue side made).
 pub fn http_queued(settled: &Value) -> HttpAnswer {

@@ -3,8 +3,8 @@
 //! SDK clients ([`Inspector`]), or planned without calling anything
 //! ([`Executor::DryRun`]).
 
+use super::batch::{Live, change};
 use super::client::Clients;
-use super::configurations::{Live, change};
 use super::plan::plan;
 use super::preconnect::{Opened, preconnect};
 use super::resolve::Resolver;
@@ -49,7 +49,7 @@ impl Inspector {
             Action::StartCodeSecurityScans(scans) => {
                 let deadline = deadline.bulk();
                 // Indices through the stream, not references: see
-                // `configurations::change` (rust-lang/rust#102211).
+                // `batch::change` (rust-lang/rust#102211).
                 let items = futures::stream::iter(0..scans.len())
                     .map(|i| async move {
                         let s = &scans[i];

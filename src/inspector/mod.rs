@@ -2,8 +2,8 @@
 //! mapping, scans, assessment runs, scan-configuration batches, repository resolution,
 //! dry-run plans and preconnect. It knows nothing of triggers.
 
+pub mod batch;
 pub mod client;
-pub mod configurations;
 pub mod errors;
 pub mod executor;
 pub mod findings;

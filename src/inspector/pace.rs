@@ -302,7 +302,7 @@ pub struct Pacer {
 
 impl Pacer {
     /// `adaptive` false: no rate found, only the ceiling (if any) and the
-    /// bound on bulk calls in flight (`INSPECTOR_PACING=off`).
+    /// bound on bulk calls in flight (tests and benches compare with it).
     pub fn new(in_flight: usize, ceiling: Option<f64>, adaptive: bool) -> Self {
         Pacer {
             rate: Mutex::new(Rate::new(ceiling)),

@@ -65,7 +65,11 @@ pub fn plan(action: &Action, resolver: &Resolver) -> Vec<PlannedCall> {
                 json!({"aggregationType": "CODE_REPOSITORY", "aggregationRequest": {"codeRepositoryAggregation": {"resourceIds": [{"comparison": "EQUALS", "value": g.project_id}]}}}),
             ),
         ],
-        Action::Configurations(c) => c.plan(),
+        Action::Configurations(c) => c
+            .plan()
+            .into_iter()
+            .map(|input| call(c.direction.operation(), input))
+            .collect(),
         Action::StartAssessmentRun(r) => vec![plan_run(r)],
     }
 }

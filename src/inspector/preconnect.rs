@@ -12,7 +12,7 @@
 //! function's permissions. The answer is read to the end, so the kept-alive
 //! connection goes back to the pool for the first invocation.
 //!
-//! One attempt, bounded by `PRECONNECT_TIMEOUT_MS`; a failure is logged and
+//! One attempt, bounded by 500 ms (`PreconnectSettings::timeout`); a failure is logged and
 //! otherwise ignored (the first invocation simply connects as usual).
 
 use super::client::Clients;

@@ -21,7 +21,7 @@ pub struct Resolver {
     ttl: Duration,
     capacity: usize,
     cache: Mutex<HashMap<String, (String, Instant)>>,
-    /// `RESOLVE_NEGATIVE_CACHE_SECONDS`: how long a name just found unknown
+    /// How long a name just found unknown
     /// is answered `RepositoryNotFound` without a ListCoverage call.
     unknown_ttl: Duration,
     /// Names found unknown, and when (at most `capacity` of them).
@@ -93,7 +93,7 @@ impl Resolver {
         Self::new(s.project_map.clone(), s.cache_ttl, s.cache_size).with_unknown_ttl(s.negative_ttl)
     }
 
-    /// Was `repository` found unknown within `RESOLVE_NEGATIVE_CACHE_SECONDS`?
+    /// Was `repository` found unknown within `unknown_ttl`?
     pub fn known_unknown(&self, repository: &str) -> bool {
         self.unknown.lock().is_ok_and(|unknown| {
             unknown

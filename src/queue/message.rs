@@ -20,6 +20,18 @@ use std::future::Future;
 /// `eventSource` of every record Lambda delivers from an SQS queue.
 pub const EVENT_SOURCE: &str = "aws:sqs";
 
+/// What came of a message, as its `message` log line says (`outcome`):
+/// every item finished; unfinished work sent back as new messages (the
+/// message deleted); named in `batchItemFailures` to come back (a receive
+/// used); failed for good (deleted); not a valid request (named, until it
+/// is dead-lettered). docs/OPERATIONS.md lists them; a test checks both.
+pub const COMPLETED: &str = "completed";
+pub const LATER: &str = "later";
+pub const RETRY: &str = "retry";
+pub const FAILED: &str = "failed";
+pub const REJECTED: &str = "rejected";
+pub const OUTCOMES: &[&str] = &[COMPLETED, LATER, RETRY, FAILED, REJECTED];
+
 /// One message of a batch, as the function needs it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueuedMessage {

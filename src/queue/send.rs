@@ -34,6 +34,16 @@ impl From<&String> for Outgoing {
     }
 }
 
+/// Sends of an entry SendMessageBatch reports failed, the first included,
+/// before it counts as unsent (the call itself already had the SDK's
+/// retries; what is still unsent fails the invocation, and Lambda retries).
+/// Fixed: the work queue and the watch queue send through the same
+/// [`resend_unsettled`] loop with these.
+pub const SEND_RESEND: Resend = Resend {
+    calls: 3,
+    backoff: Duration::from_millis(50),
+};
+
 /// Room kept in each call for the message attributes.
 const ATTRIBUTE_BYTES: usize = 256;
 
@@ -44,12 +54,8 @@ pub struct WorkQueue {
     url: String,
     /// Where work that stays unfinished too long goes.
     dead_letter_url: Option<String>,
-    /// Sends of an entry, the first included, before it counts as unsent.
-    attempts: u32,
     /// SendMessageBatch calls in flight at once.
     concurrency: usize,
-    /// Wait before the first re-send; doubles.
-    backoff: Duration,
 }
 
 /// Bodies SQS did not accept after every attempt, by their index in the
@@ -66,17 +72,13 @@ impl WorkQueue {
             client: aws_sdk_sqs::Client::new(sdk),
             url: url.into(),
             dead_letter_url: None,
-            attempts: 3,
             concurrency: 8,
-            backoff: Duration::from_millis(50),
         }
     }
 
-    /// `attempts` sends of each entry at most; `concurrency` calls at once.
-    pub fn with_limits(mut self, attempts: u32, concurrency: usize, backoff: Duration) -> Self {
-        self.attempts = attempts.max(1);
+    /// `concurrency` SendMessageBatch calls at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
-        self.backoff = backoff;
         self
     }
 
@@ -134,101 +136,114 @@ impl WorkQueue {
         Err(Unsent { indices, error })
     }
 
-    /// One batch: sent, then the entries SQS failed (or all of them, when
-    /// the call failed as a whole after the SDK's own retries) sent again.
+    /// One batch: the messages at `batch`, through [`send_resending`].
     async fn send_batch(
         &self,
         url: &str,
         messages: &[Outgoing],
         batch: Vec<usize>,
     ) -> Result<(), Unsent> {
-        let resend = Resend {
-            calls: self.attempts,
-            backoff: self.backoff,
-        };
-        let batch = &batch;
-        let results = resend_unsettled(
-            batch.len(),
-            resend,
-            Deadline::NONE,
-            Result::is_err,
-            |attempt, positions| async move {
-                let indices: Vec<usize> = positions.iter().map(|p| batch[*p]).collect();
-                self.send_entries(url, messages, &indices, attempt).await
-            },
-        )
-        .await;
-        let mut unsent = Vec::new();
-        let mut error = None;
-        for (index, result) in batch.iter().zip(results) {
-            if let Some(Err(e)) = result {
-                unsent.push(*index);
-                error = error.or(e);
-            }
-        }
-        if unsent.is_empty() {
-            return Ok(());
-        }
-        Err(Unsent {
-            indices: unsent,
-            error: error.unwrap_or_else(|| Error::Internal {
-                message: "SQS did not report the messages sent".to_string(),
-            }),
+        Box::pin(send_resending(&self.client, url, batch.len(), |p| {
+            entry(p, &messages[batch[p]])
+        }))
+        .await
+        .map_err(|u| Unsent {
+            indices: u.indices.iter().map(|p| batch[*p]).collect(),
+            error: u.error,
         })
     }
+}
 
-    /// One SendMessageBatch call of the messages at `indices`: for each, in
-    /// order, `Ok` when SQS accepted it, else its error (`None` when SQS
-    /// reported it neither way, so it is not known to be sent).
-    async fn send_entries(
-        &self,
-        url: &str,
-        messages: &[Outgoing],
-        indices: &[usize],
-        attempt: u32,
-    ) -> Vec<Result<(), Option<Error>>> {
-        let entries = indices.iter().map(|i| entry(*i, &messages[*i])).collect();
-        let sent = self
-            .client
-            .send_message_batch()
-            .queue_url(url)
-            .set_entries(Some(entries))
-            .send()
-            .await;
-        let out = match sent {
-            Ok(out) => out,
-            Err(e) => {
-                let e = Error::Aws(crate::sdk::aws_error(OPERATION, &e, sqs_kind));
-                tracing::warn!(
-                    code = e.code(),
-                    attempt,
-                    entries = indices.len(),
-                    "SendMessageBatch failed"
-                );
-                return vec![Err(Some(e)); indices.len()];
+/// Sends the `len` entries `entry(position)` (each with its position as
+/// its id; ten at most) to the queue at `url` with SendMessageBatch, then
+/// those SQS failed (or all, when the call failed as a whole after the
+/// SDK's own retries) again, as [`SEND_RESEND`] says: the one loop behind
+/// the work queue's and the watch queue's sends. `Err`: the positions still
+/// unsent, and the last error.
+pub(super) async fn send_resending(
+    client: &aws_sdk_sqs::Client,
+    url: &str,
+    len: usize,
+    entry: impl Fn(usize) -> SendMessageBatchRequestEntry,
+) -> Result<(), Unsent> {
+    let entry = &entry;
+    let results = resend_unsettled(
+        len,
+        SEND_RESEND,
+        Deadline::NONE,
+        Result::is_err,
+        |attempt, positions| async move {
+            let entries = positions.iter().map(|p| entry(*p)).collect();
+            let sent = client
+                .send_message_batch()
+                .queue_url(url)
+                .set_entries(Some(entries))
+                .send()
+                .await;
+            match sent {
+                Ok(out) => entry_results(&out, &positions, attempt),
+                Err(e) => {
+                    let e = Error::Aws(crate::sdk::aws_error(OPERATION, &e, sqs_kind));
+                    tracing::warn!(
+                        code = e.code(),
+                        attempt,
+                        entries = positions.len(),
+                        "SendMessageBatch failed"
+                    );
+                    vec![Err(Some(e)); positions.len()]
+                }
             }
-        };
-        let mut results: HashMap<String, Result<(), Option<Error>>> = HashMap::new();
-        for s in out.successful() {
-            results.insert(s.id().to_string(), Ok(()));
+        },
+    )
+    .await;
+    let mut unsent = Vec::new();
+    let mut error = None;
+    for (position, result) in results.into_iter().enumerate() {
+        if let Some(Err(e)) = result {
+            unsent.push(position);
+            error = error.or(e);
         }
-        // A failure wins over a success reported for the same entry.
-        for f in out.failed() {
-            tracing::warn!(
-                entry = f.id(),
-                code = f.code(),
-                sender_fault = f.sender_fault(),
-                attempt,
-                "SendMessageBatch entry failed"
-            );
-            let error = entry_error(f.code(), f.message(), f.sender_fault());
-            results.insert(f.id().to_string(), Err(Some(error)));
-        }
-        indices
-            .iter()
-            .map(|i| results.remove(&i.to_string()).unwrap_or(Err(None)))
-            .collect()
     }
+    if unsent.is_empty() {
+        return Ok(());
+    }
+    Err(Unsent {
+        indices: unsent,
+        error: error.unwrap_or_else(|| Error::Internal {
+            message: "SQS did not report the messages sent".to_string(),
+        }),
+    })
+}
+
+/// What SendMessageBatch said of the entries of `indices` (each entry's id
+/// is its index): for each, in order, `Ok` when SQS accepted it, else its
+/// error (`None` when SQS reported it neither way, so it is not known to
+/// be sent).
+pub(super) fn entry_results(
+    out: &aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput,
+    indices: &[usize],
+    attempt: u32,
+) -> Vec<Result<(), Option<Error>>> {
+    let mut results: HashMap<String, Result<(), Option<Error>>> = HashMap::new();
+    for s in out.successful() {
+        results.insert(s.id().to_string(), Ok(()));
+    }
+    // A failure wins over a success reported for the same entry.
+    for f in out.failed() {
+        tracing::warn!(
+            entry = f.id(),
+            code = f.code(),
+            sender_fault = f.sender_fault(),
+            attempt,
+            "SendMessageBatch entry failed"
+        );
+        let error = entry_error(f.code(), f.message(), f.sender_fault());
+        results.insert(f.id().to_string(), Err(Some(error)));
+    }
+    indices
+        .iter()
+        .map(|i| results.remove(&i.to_string()).unwrap_or(Err(None)))
+        .collect()
 }
 
 /// The entry of the message at `index` (its id), with its delay and
@@ -257,7 +272,7 @@ fn entry(index: usize, m: &Outgoing) -> SendMessageBatchRequestEntry {
     entry.build().expect("id and body are set")
 }
 
-pub(super) fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
+fn entry_error(code: &str, message: Option<&str>, sender_fault: bool) -> Error {
     Error::Aws(AwsError {
         operation: OPERATION,
         code: code.to_string(),

@@ -7,13 +7,12 @@
 //! the scan runs, the message is kept with `ChangeMessageVisibility` for the
 //! next, longer delay and named in `batchItemFailures`.
 
-use super::send::{entry_error, sdk_error};
+use super::send::{sdk_error, send_resending};
 use crate::domain::Error;
 use crate::domain::completion::Watch;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use std::time::Duration;
 
-const SEND: &str = "sqs:SendMessageBatch";
 const HOLD: &str = "sqs:ChangeMessageVisibility";
 /// The IAM action that keeps a watch for its next look.
 pub const HOLD_ACTION: &str = HOLD;
@@ -51,66 +50,27 @@ impl WatchQueue {
     }
 
     /// Sends one watch per scan (ten to a call; entries SQS fails are sent
-    /// again, three sends at most). `Ok` once SQS has accepted all of them
-    /// (a duplicate within the window is accepted, and dropped).
+    /// again by the work queue's loop, [`send_resending`]). `Ok` once SQS
+    /// has accepted all of them (a duplicate within the window is
+    /// accepted, and dropped).
     pub async fn send(&self, watches: &[Watch]) -> Result<(), Error> {
         for chunk in watches.chunks(10) {
-            let mut pending: Vec<usize> = (0..chunk.len()).collect();
-            let mut error = None;
-            for attempt in 0..3 {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-                }
-                let entries = pending
-                    .iter()
-                    .map(|i| {
-                        let w = &chunk[*i];
-                        let id = dedup_id(&w.scan_id);
-                        let body = serde_json::to_string(w).unwrap_or_default();
-                        SendMessageBatchRequestEntry::builder()
-                            .id(i.to_string())
-                            .message_body(body)
-                            .message_group_id(&id)
-                            .message_deduplication_id(&id)
-                            .build()
-                            .expect("id and body are set")
-                    })
-                    .collect();
-                let sent = self
-                    .client
-                    .send_message_batch()
-                    .queue_url(&self.url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await;
-                match sent {
-                    Ok(out) => {
-                        let accepted: Vec<usize> = out
-                            .successful()
-                            .iter()
-                            .filter_map(|s| s.id().parse().ok())
-                            .collect();
-                        if let Some(f) = out.failed().first() {
-                            tracing::warn!(
-                                code = f.code(),
-                                attempt,
-                                "watch SendMessageBatch entry failed"
-                            );
-                            error = Some(entry_error(f.code(), f.message(), f.sender_fault()));
-                        }
-                        pending.retain(|i| !accepted.contains(i));
-                    }
-                    Err(e) => error = Some(sdk_error(SEND, e)),
-                }
-            }
-            if !pending.is_empty() {
-                return Err(error.unwrap_or_else(|| Error::Internal {
-                    message: "SQS did not report the watches sent".to_string(),
-                }));
-            }
+            // Boxed: the send loop's future is deep, and the function's is
+            // near the compiler's layout depth limit.
+            Box::pin(send_resending(&self.client, &self.url, chunk.len(), |p| {
+                let w = &chunk[p];
+                let id = dedup_id(&w.scan_id);
+                let body = serde_json::to_string(w).unwrap_or_default();
+                SendMessageBatchRequestEntry::builder()
+                    .id(p.to_string())
+                    .message_body(body)
+                    .message_group_id(&id)
+                    .message_deduplication_id(&id)
+                    .build()
+                    .expect("id and body are set")
+            }))
+            .await
+            .map_err(|u| u.error)?;
         }
         Ok(())
     }

@@ -75,40 +75,20 @@ impl Publisher {
     }
 }
 
-fn sdk_error<E: ProvideErrorMetadata, R>(e: SdkError<E, R>) -> Error {
-    let (code, message, kind) = match &e {
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("UnknownError").to_string();
-            let kind = match code.as_str() {
-                c if c.contains("Throttl") => AwsErrorKind::Throttled,
-                c if c.contains("AccessDenied") => AwsErrorKind::AccessDenied,
-                c if c.contains("NotFound") => AwsErrorKind::NotFound,
-                _ => AwsErrorKind::ServiceFailure,
-            };
-            let message = se.err().message().unwrap_or_default().to_string();
-            (code, message, kind)
-        }
-        SdkError::TimeoutError(_) => (
-            "TimeoutError".to_string(),
-            "the call did not complete within the configured timeout".to_string(),
-            AwsErrorKind::Unavailable,
-        ),
-        SdkError::DispatchFailure(_) => (
-            "DispatchFailure".to_string(),
-            "could not send the request".to_string(),
-            AwsErrorKind::Unavailable,
-        ),
-        _ => (
-            "ResponseError".to_string(),
-            "the service's response could not be read".to_string(),
-            AwsErrorKind::ServiceFailure,
-        ),
-    };
-    Error::Aws(AwsError {
-        operation: OPERATION,
-        code,
-        message,
-        kind,
-        retry_after: None,
-    })
+/// EventBridge's error, through the one SDK-error mapper (`sdk::aws_error`,
+/// as Inspector's and SQS's are; it also keeps a `Retry-After`).
+fn sdk_error<E: ProvideErrorMetadata>(
+    e: SdkError<E, aws_sdk_eventbridge::config::http::HttpResponse>,
+) -> Error {
+    Error::Aws(crate::sdk::aws_error(OPERATION, &e, eventbridge_kind))
+}
+
+/// EventBridge's codes by kind; the rest is a service failure.
+fn eventbridge_kind(code: &str, _status: u16) -> AwsErrorKind {
+    match code {
+        c if c.contains("Throttl") => AwsErrorKind::Throttled,
+        c if c.contains("AccessDenied") => AwsErrorKind::AccessDenied,
+        c if c.contains("NotFound") => AwsErrorKind::NotFound,
+        _ => AwsErrorKind::ServiceFailure,
+    }
 }

@@ -1,12 +1,11 @@
 //! The webhook secrets: from AWS Secrets Manager, fetched at the first
 //! webhook (never at init, so other triggers pay nothing for them) and kept
-//! for `WEBHOOK_SECRET_TTL_SECONDS`; or, in a dry run, from
+//! for `WebhookSettings::secret_ttl` (300 s); or, in a dry run, from
 //! `DRY_RUN_WEBHOOK_SECRETS`. Imports neither ingress nor inspector.
 //!
-//! A failed fetch is remembered for `WEBHOOK_SECRET_FAILURE_SECONDS`
+//! A failed fetch is remembered for `secret_failure_cache` (5 s)
 //! (deliveries meanwhile call nothing), and while Secrets Manager fails the
-//! last values fetched are used until their TTL plus
-//! `WEBHOOK_SECRET_GRACE_SECONDS`.
+//! last values fetched are used until their TTL plus `secret_grace` (900 s).
 //!
 //! A value never reaches a log, a metric or an error: errors name the
 //! secret's version stage and the service's error code only.

@@ -1,8 +1,8 @@
 //! The report credentials: the GitHub App's id and private key
 //! (`GITHUB_APP_SECRET_ARN`) and the GitLab token (`GITLAB_TOKEN_SECRET_ARN`),
 //! read from Secrets Manager when a report first needs them (never at
-//! init), kept for `WEBHOOK_SECRET_TTL_SECONDS`, a failed read remembered
-//! for `WEBHOOK_SECRET_FAILURE_SECONDS` (reports meanwhile call nothing and
+//! init), kept as long as the webhook secret (300 s), a failed read remembered
+//! as long (5 s) (reports meanwhile call nothing and
 //! are tried again at the watch's next look). A value never reaches a log,
 //! a metric or an error.
 

@@ -224,6 +224,7 @@ pub fn findings_answer(project: &str) -> ResponseTemplate {
     }))
 }
 pub const DISASSOCIATE_PATH: &str = "/codesecurity/scan-configuration/batch/disassociate";
+pub const ASSOCIATE_PATH: &str = "/codesecurity/scan-configuration/batch/associate";
 
 /// Mounts `responder` for POST requests to `path_` on `server`.
 pub async fn on_post(server: &MockServer, path_: &str, responder: impl Respond + 'static) {
@@ -246,13 +247,19 @@ pub fn scan_started() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"scanId": SCAN_ID, "status": "IN_PROGRESS"}))
 }
 
-/// The items of a BatchDisassociateCodeSecurityScanConfiguration request.
+/// The items of a scan-configuration batch request, in either direction
+/// (`associateConfigurationRequests` or `disassociateConfigurationRequests`).
 pub fn requested_items(req: &Request) -> Vec<Value> {
     let body: Value = serde_json::from_slice(&req.body).unwrap();
-    body["disassociateConfigurationRequests"]
-        .as_array()
-        .expect("disassociateConfigurationRequests is a list")
-        .clone()
+    let lists: Vec<&Value> = body
+        .as_object()
+        .expect("a JSON object")
+        .iter()
+        .filter(|(k, _)| k.ends_with("ssociateConfigurationRequests"))
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(lists.len(), 1, "one list of items: {body}");
+    lists[0].as_array().expect("a list of items").clone()
 }
 
 /// A `failedAssociations` entry for a requested `item`.
@@ -287,6 +294,7 @@ pub async fn stand_in() -> MockServer {
     .await;
     on_post(&server, FINDINGS_PATH, findings_answer(PROJECT)).await;
     on_post(&server, DISASSOCIATE_PATH, AllSucceed).await;
+    on_post(&server, ASSOCIATE_PATH, AllSucceed).await;
     Mock::given(method("POST"))
         .and(path("/"))
         .and(header(
@@ -350,6 +358,28 @@ pub fn disassociate_items(n: usize) -> Vec<Value> {
 pub fn direct_disassociate(n: usize) -> Value {
     json!({"action": "BatchDisassociateCodeSecurityScanConfiguration",
            "disassociateConfigurationRequests": disassociate_items(n)})
+}
+
+/// Both scan-configuration batches: (operation, request field, stand-in
+/// path, bundled HTTP event).
+pub const DIRECTIONS: [(&str, &str, &str, &str); 2] = [
+    (
+        "BatchAssociateCodeSecurityScanConfiguration",
+        "associateConfigurationRequests",
+        ASSOCIATE_PATH,
+        "http-associate.json",
+    ),
+    (
+        "BatchDisassociateCodeSecurityScanConfiguration",
+        "disassociateConfigurationRequests",
+        DISASSOCIATE_PATH,
+        "http-disassociate.json",
+    ),
+];
+
+/// A direct invocation of `op` (one of [`DIRECTIONS`]) with `n` items.
+pub fn direct_batch(op: &str, field: &str, n: usize) -> Value {
+    json!({"action": op, field: disassociate_items(n)})
 }
 
 /// A service quota as AWS enforces it: `rate` calls a second, bursts of up
@@ -452,9 +482,15 @@ impl Disassociation {
             .collect()
     }
 
-    /// A stand-in serving this script.
+    /// A stand-in serving this script for disassociation.
     pub async fn serve(&self) -> MockServer {
         serving(DISASSOCIATE_PATH, self.clone()).await
+    }
+
+    /// A stand-in serving this script for the operation at `path_`
+    /// (`ASSOCIATE_PATH` or `DISASSOCIATE_PATH`): both answer alike.
+    pub async fn serve_at(&self, path_: &str) -> MockServer {
+        serving(path_, self.clone()).await
     }
 }
 

@@ -16,8 +16,8 @@ use std::time::Duration;
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-/// The local test secret the bundled webhook events are signed with (README:
-/// "Receiving webhooks directly"; scripts/run-local supplies it).
+/// The local test secret the bundled webhook events are signed with
+/// (docs/WEBHOOKS.md#trying-them-locally; scripts/run-local supplies it).
 pub const LOCAL_GITHUB_SECRET: &str = "run-local-github-webhook-secret";
 pub const LOCAL_GITLAB_TOKEN: &str = "run-local-gitlab-webhook-token";
 

@@ -92,21 +92,22 @@ async fn start(
     .env("AWS_REGION", "us-east-1")
     .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     .env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
-    .env("AWS_MAX_ATTEMPTS", "1")
     .env("AWS_LAMBDA_FUNCTION_TIMEOUT", "30")
     // The bundled events come from account 123456789012; the emulator's
     // function ARN names another.
     .env("TRUSTED_ACCOUNTS", "123456789012")
     // Fail closed unless said: the bundled events use every operation.
     .env("HTTP_AUTH", "IAM")
+    .env("ASSOCIATION_ENABLED", "true")
     .env("DISASSOCIATION_ENABLED", "true")
     .env("CLASSIC_ENABLED", "true")
     .env("DISASSOCIATION_COMMANDS_ENABLED", "true")
     .env("ASSESSMENT_TEMPLATE_ARNS", TEMPLATE_ARN)
-    // The bundled SQS event's queue: batches from any other are refused.
+    // The bundled SQS event's queue (its ARN derived from the URL):
+    // batches from any other are refused.
     .env(
-        "WORK_QUEUE_ARN",
-        "arn:aws:sqs:us-east-1:123456789012:inspector-scan-router-WorkQueue-1A2B3C4D5E6F",
+        "WORK_QUEUE_URL",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/inspector-scan-router-WorkQueue-1A2B3C4D5E6F",
     )
     // The webhook events are signed with the local test secret, which the
     // Secrets Manager stand-in on `endpoint` holds (see every_event_…).
@@ -295,7 +296,7 @@ async fn at_trace_the_logs_name_the_caller_and_carry_no_secret() {
 async fn the_worst_shaped_body_at_the_size_limit_stays_small() {
     let server = stand_in().await;
     let (emulator, port) = start(&server.uri(), &[], None).await;
-    // Millions of tiny JSON values, the body just under MAX_BODY_BYTES (3 MiB).
+    // Millions of tiny JSON values, the body just under the body limit (3 MiB).
     let limit = 3 * 1024 * 1024;
     let mut body = String::from("{\"x\":[0");
     while body.len() + 4 < limit {

@@ -210,40 +210,81 @@ fn iam_actions_are_exactly_those_called() {
     );
 }
 
+/// A list built of `!Split [",", !Join ["", [...]]]` whose parts are
+/// strings or `!If [condition, string, string]`, under `is_on`.
+fn evaluate_list(v: &Yaml, is_on: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let split = tagged(v, "Split")
+        .and_then(Yaml::as_sequence)
+        .expect("a !Split");
+    assert_eq!(split[0].as_str(), Some(","));
+    let join = tagged(&split[1], "Join")
+        .and_then(Yaml::as_sequence)
+        .expect("a !Join");
+    assert_eq!(join[0].as_str(), Some(""));
+    let text: String = join[1]
+        .as_sequence()
+        .expect("the parts")
+        .iter()
+        .map(|part| match part.as_str() {
+            Some(s) => s.to_string(),
+            None => {
+                let (c, then, otherwise) = if_parts(part);
+                let chosen = if is_on(c) { then } else { otherwise };
+                chosen.as_str().expect("a string").to_string()
+            }
+        })
+        .collect();
+    text.split(',').map(str::to_string).collect()
+}
+
 #[test]
 fn command_rule_lists_the_event_operations_and_disassociation_is_opt_in() {
     let t = template();
     let detail_type = &props(t, "CommandRule")["EventPattern"]["detail-type"];
     let listed: BTreeSet<&str> = strings(detail_type)
         .into_iter()
+        .map(|w| w.trim_start_matches(','))
         .filter(|w| Operation::from_name(w).is_some())
         .collect();
     let handled: BTreeSet<&str> = event_operations().map(|o| o.name()).collect();
     assert_eq!(listed, handled);
-    // Four branches: disassociation only under the opt-in (which requires
+    // Each entry under its switch: association under EnableAssociation,
+    // disassociation only under the opt-in (which requires
     // EnableDisassociation), Classic runs only under EnableClassic.
-    let names = |v: &Yaml| -> BTreeSet<String> {
-        v.as_sequence()
-            .unwrap_or_else(|| panic!("a list of operations: {}", show(v)))
-            .iter()
-            .map(|n| n.as_str().unwrap().to_string())
-            .collect()
-    };
-    let (opt_in, on, off) = if_parts(detail_type);
-    assert_eq!(opt_in, "DisassociationCommandsEnabled");
-    for (branch, disassociation) in [(on, true), (off, false)] {
-        let (classic, with, without) = if_parts(branch);
-        assert_eq!(classic, "ClassicEnabled");
-        for (list, classic) in [(with, true), (without, false)] {
-            let list = names(list);
-            assert!(list.contains("StartCodeSecurityScan"), "{list:?}");
+    let switches = [
+        (
+            "AssociationEnabled",
+            "BatchAssociateCodeSecurityScanConfiguration",
+        ),
+        (
+            "DisassociationCommandsEnabled",
+            "BatchDisassociateCodeSecurityScanConfiguration",
+        ),
+        ("ClassicEnabled", "StartAssessmentRun"),
+    ];
+    for on in 0..(1 << switches.len()) {
+        let is_on = |c: &str| {
+            let i = switches.iter().position(|(k, _)| *k == c);
+            i.map(|i| on & (1 << i) != 0)
+                .unwrap_or_else(|| panic!("an unexpected condition {c}"))
+        };
+        let list = evaluate_list(detail_type, &is_on);
+        assert!(
+            list.contains(&"StartCodeSecurityScan".to_string()),
+            "{list:?}"
+        );
+        for (i, (_, op)) in switches.iter().enumerate() {
             assert_eq!(
-                list.contains("BatchDisassociateCodeSecurityScanConfiguration"),
-                disassociation,
+                list.contains(&op.to_string()),
+                on & (1 << i) != 0,
                 "{list:?}"
             );
-            assert_eq!(list.contains("StartAssessmentRun"), classic, "{list:?}");
         }
+        assert_eq!(
+            list.len(),
+            1 + (on as u32).count_ones() as usize,
+            "{list:?}"
+        );
     }
     let opt_in = tagged(condition(t, "DisassociationCommandsEnabled"), "And").expect("an !And");
     assert_eq!(opt_in[0], yaml("!Condition DisassociationEnabled"));
@@ -826,11 +867,9 @@ fn only_the_functions_role_sends_to_its_queues_and_the_redrive_role_redrives() {
         );
     }
     assert_eq!(parameter(t, "RedriveRoleArn")["Default"], "");
-    assert_eq!(env(t)["WORK_QUEUE_ARN"], yaml("!GetAtt WorkQueue.Arn"));
-    assert_eq!(
-        env(t)["SCAN_WATCH_QUEUE_ARN"],
-        yaml("!GetAtt ScanWatchQueue.Arn")
-    );
+    // Batches are admitted by the ARNs the function derives from the URLs.
+    assert_eq!(env(t)["WORK_QUEUE_URL"], yaml("!Ref WorkQueue"));
+    assert_eq!(env(t)["SCAN_WATCH_QUEUE_URL"], yaml("!Ref ScanWatchQueue"));
 }
 
 /// Disassociation is off unless asked for, and then needs a scope: a
@@ -856,41 +895,52 @@ fn disassociation_is_off_by_default_and_needs_an_allow_list() {
 #[test]
 fn switches_take_away_permission_rule_and_schedule() {
     let t = template();
-    for (param, default) in [
-        ("EnableDisassociation", "false"),
-        ("EnableClassic", "false"),
-    ] {
+    use inspector_scan_router::domain::operation::SWITCHES;
+    use inspector_scan_router::domain::{Direction, Operation};
+    // Every switch the function reads: a parameter off by default, a
+    // condition named after it, and the setting wired to it.
+    let condition_of =
+        |parameter: &str| format!("{}Enabled", parameter.trim_start_matches("Enable"));
+    for s in SWITCHES {
         assert_eq!(
-            parameter(t, param)["Default"].as_str(),
-            Some(default),
-            "{param}"
+            parameter(t, s.parameter)["Default"].as_str(),
+            Some("false"),
+            "{}",
+            s.parameter
         );
+        let wired = &env(t)[s.setting];
+        let direct = yaml(&format!("!Ref {}", s.parameter));
+        let under = yaml(&format!(
+            "!If [{}, \"true\", \"false\"]",
+            condition_of(s.parameter)
+        ));
+        assert!(
+            *wired == direct || *wired == under,
+            "{}: {}",
+            s.setting,
+            show(wired)
+        );
+        let _exists = condition(t, &condition_of(s.parameter));
     }
-    for (var, value) in [
-        ("DISASSOCIATION_ENABLED", "!Ref EnableDisassociation"),
-        ("CLASSIC_ENABLED", "!Ref EnableClassic"),
-        ("HTTP_AUTH", "!Ref HttpAuth"),
-        (
-            "DISASSOCIATION_COMMANDS_ENABLED",
-            "!If [DisassociationCommandsEnabled, \"true\", \"false\"]",
-        ),
-    ] {
-        assert_eq!(env(t)[var], yaml(value), "{var}");
-    }
-    // Each permission only under its condition, granted once.
-    for (condition, action) in [
-        (
-            "DisassociationEnabled",
-            "inspector2:BatchDisassociateCodeSecurityScanConfiguration",
-        ),
-        ("ClassicEnabled", "inspector:StartAssessmentRun"),
-    ] {
+    assert_eq!(env(t)["HTTP_AUTH"], yaml("!Ref HttpAuth"));
+    // Each switched operation's permission only under its condition, granted once.
+    let switched: Vec<(Operation, String)> = Direction::ALL
+        .map(|d| (d.operation(), condition_of(d.switch().parameter)))
+        .into_iter()
+        .chain([(Operation::StartAssessmentRun, "ClassicEnabled".to_string())])
+        .collect();
+    for (op, condition) in switched {
+        let action = op.iam_action();
         let under: Vec<Option<&str>> = statements(t)
             .into_iter()
             .filter(|(_, s)| list(&s["Action"]).contains(&&Yaml::from(action)))
             .map(|(c, _)| c)
             .collect();
-        assert_eq!(under, [Some(condition)], "{action} once, under {condition}");
+        assert_eq!(
+            under,
+            [Some(condition.as_str())],
+            "{action} once, under {condition}"
+        );
     }
     // The Classic schedule only with Classic on.
     let schedule = tagged(condition(t, "AssessmentScheduleEnabled"), "And").expect("an !And");
@@ -954,7 +1004,6 @@ fn scan_results_are_wired() {
     for (var, value) in [
         ("SCAN_RESULTS", "!Ref ScanResults"),
         ("SCAN_WATCH_QUEUE_URL", "!Ref ScanWatchQueue"),
-        ("SCAN_WATCH_QUEUE_ARN", "!GetAtt ScanWatchQueue.Arn"),
         (
             "SCAN_WATCH_FIRST_DELAY_SECONDS",
             "!Ref ScanWatchFirstDelaySeconds",
@@ -1136,7 +1185,7 @@ fn switched_off_operations_have_no_route() {
     }
     assert_eq!(
         switched.len(),
-        2,
-        "only the switched routes are declared apart"
+        3,
+        "only the switched routes (association, disassociation, Classic) are declared apart"
     );
 }

@@ -657,7 +657,7 @@ async fn a_scan_that_does_not_start_is_a_5xx() {
 async fn a_scan_that_cannot_start_within_the_senders_window_is_a_503_in_time() {
     let (_logs, _turn) = Logs::capture().await;
     // Repository resolution takes 1.6 s: too late to start a call that may
-    // last OPERATION_TIMEOUT_MS (8 s) within GitHub's 10 s.
+    // last the operation timeout (8 s) within GitHub's 10 s.
     let vault = SecretsManager::holding(&local_secret(), None);
     let coverage = wiremock::ResponseTemplate::new(200)
         .set_delay(Duration::from_millis(1600))
@@ -766,13 +766,11 @@ fn webhook_settings_errors_name_the_variable() {
                 .map(|(_, v)| v.to_string())
         })
     };
-    let ok = with(&[
-        ("WEBHOOK_SECRET_ARN", SECRET_ARN),
-        ("WEBHOOK_SECRET_TTL_SECONDS", "60"),
-    ])
-    .unwrap();
+    let ok = with(&[("WEBHOOK_SECRET_ARN", SECRET_ARN)]).unwrap();
     assert_eq!(ok.webhooks.secret_arn.as_deref(), Some(SECRET_ARN));
-    assert_eq!(ok.webhooks.secret_ttl, Duration::from_secs(60));
+    assert_eq!(ok.webhooks.secret_ttl, Duration::from_secs(300));
+    // The operation timeout is fixed at what a webhook's window allows.
+    assert!(ok.sdk.operation_timeout <= Duration::from_secs(8));
     for (pairs, variable) in [
         (
             &[("WEBHOOK_SECRET_ARN", "my-secret")][..],
@@ -783,8 +781,12 @@ fn webhook_settings_errors_name_the_variable() {
             "WEBHOOK_SECRET_ARN",
         ),
         (
-            &[("WEBHOOK_SECRET_TTL_SECONDS", "-1")][..],
-            "WEBHOOK_SECRET_TTL_SECONDS",
+            &[("WEBHOOK_PREVIOUS_SECRET_HOURS", "-1")][..],
+            "WEBHOOK_PREVIOUS_SECRET_HOURS",
+        ),
+        (
+            &[("DRY_RUN_WEBHOOK_SECRETS", "{\"github\": \"x\"}")][..],
+            "DRY_RUN_WEBHOOK_SECRETS",
         ),
         (
             &[
@@ -792,14 +794,6 @@ fn webhook_settings_errors_name_the_variable() {
                 ("DRY_RUN_WEBHOOK_SECRETS", "{\"github\": 7}"),
             ][..],
             "DRY_RUN_WEBHOOK_SECRETS",
-        ),
-        (
-            &[
-                ("WEBHOOK_SECRET_ARN", SECRET_ARN),
-                ("OPERATION_TIMEOUT_MS", "8500"),
-                ("DEADLINE_MARGIN_MS", "9000"),
-            ][..],
-            "OPERATION_TIMEOUT_MS",
         ),
     ] {
         let e = with(pairs).unwrap_err().to_string();

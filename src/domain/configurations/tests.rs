@@ -103,12 +103,10 @@ fn plans_and_messages_hold_at_most_25_items_in_order() {
         let f = dir.request_field();
         let sizes: Vec<usize> = calls
             .iter()
-            .map(|c| c.input[f].as_array().unwrap().len())
+            .map(|c| c[f].as_array().unwrap().len())
             .collect();
         assert_eq!(sizes, [25, 25, 10]);
-        assert_eq!(calls[2].input[f][9]["resource"]["projectId"], "p-59");
-        assert_eq!(calls[0].operation, dir.name());
-        assert_eq!(calls[0].service, "inspector2");
+        assert_eq!(calls[2][f][9]["resource"]["projectId"], "p-59");
         let bodies = change.messages(25);
         assert_eq!(bodies.len(), 3);
         assert_eq!(bodies[0]["action"], dir.name());

@@ -1,9 +1,14 @@
 //! Docs that cannot drift: every environment variable the code reads is in
-//! the README's configuration table, every template parameter is
-//! documented, and every bundled event is mentioned.
+//! the README's configuration table, which is `config::SETTINGS` name for
+//! name and default for default; every setting is wired in the template;
+//! the message outcomes and metric names the docs list are the code's own
+//! lists, both ways; every template parameter is documented, every bundled
+//! event mentioned, and every link or pointer to a section resolves.
 
 use inspector_scan_router::Settings;
+use inspector_scan_router::config::SETTINGS;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -209,27 +214,246 @@ fn every_link_between_the_docs_resolves() {
     assert!(broken.is_empty(), "links that lead nowhere: {broken:#?}");
 }
 
-#[test]
-fn every_metric_the_code_writes_is_documented() {
-    let telemetry = read(&root().join("src/telemetry.rs"));
-    let metric = Regex::new(r#"pub const [A-Z_]+: &str = "([A-Za-z]+)";"#).unwrap();
-    let mut names: Vec<String> = metric
-        .captures_iter(&telemetry)
-        .map(|c| c[1].to_string())
-        .collect();
-    // Each scan-configuration direction names its own pair.
-    for d in inspector_scan_router::domain::Direction::ALL {
-        let (ok, failed) = d.metrics();
-        names.extend([ok.to_string(), failed.to_string()]);
-    }
-    assert!(names.len() > 10, "the metrics were found: {names:?}");
-    let docs = all_docs();
-    let missing: Vec<&String> = names
+/// The first column of the markdown table in `text` whose header row
+/// starts with `| {first} |`, each cell with its other columns.
+fn table<'a>(text: &'a str, first: &str) -> Vec<Vec<&'a str>> {
+    let header = format!("| {first} |");
+    let start = text
+        .find(&header)
+        .unwrap_or_else(|| panic!("a table headed {header:?}"));
+    text[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect()
+}
+
+/// `` `x` `` -> `x`; anything else (`–`: none) -> empty.
+fn literal(cell: &str) -> String {
+    cell.strip_prefix('`')
+        .and_then(|c| c.strip_suffix('`'))
+        .filter(|c| !c.contains('`'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The README's settings table: variable -> default (empty: none).
+fn documented_settings() -> BTreeMap<String, String> {
+    let readme = read(&root().join("README.md"));
+    table(&readme, "Variable | Default")
         .iter()
-        .filter(|n| !docs.contains(&format!("`{n}`")))
+        .map(|row| {
+            let name = literal(row[0]);
+            assert!(!name.is_empty(), "one variable per row: {row:?}");
+            (name, literal(row[1]))
+        })
+        .collect()
+}
+
+#[test]
+fn the_settings_table_is_the_codes_list_with_its_defaults() {
+    let code: BTreeMap<String, String> = SETTINGS
+        .iter()
+        .map(|(n, d)| (n.to_string(), d.to_string()))
+        .collect();
+    assert!(code.len() > 20, "the settings were found: {code:?}");
+    let docs = documented_settings();
+    let undocumented: Vec<&String> = code.keys().filter(|n| !docs.contains_key(*n)).collect();
+    let unknown: Vec<&String> = docs.keys().filter(|n| !code.contains_key(*n)).collect();
+    let defaults: Vec<String> = code
+        .iter()
+        .filter_map(|(n, d)| {
+            docs.get(n)
+                .filter(|doc| *doc != d)
+                .map(|doc| format!("{n}: code {d:?}, README {doc:?}"))
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "read by the code, not in the README's settings table: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "in the README's settings table, not read by the code: {unknown:?}"
+    );
+    assert!(defaults.is_empty(), "defaults differ: {defaults:#?}");
+}
+
+/// The names the template's function sets in its environment.
+fn template_environment() -> BTreeSet<String> {
+    let template = read(&root().join("template.yaml"));
+    let start = template
+        .find("        Variables:\n")
+        .expect("the function's Variables")
+        + 1;
+    let var = Regex::new(r"^          ([A-Z][A-Z0-9_]+):").unwrap();
+    template[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
+        .filter_map(|l| var.captures(l).map(|c| c[1].to_string()))
+        .collect()
+}
+
+#[test]
+fn every_setting_is_wired_in_the_template_but_the_local_dry_run_secrets() {
+    let wired = template_environment();
+    assert!(
+        wired.contains("DRY_RUN"),
+        "the environment was found: {wired:?}"
+    );
+    let local_only = "DRY_RUN_WEBHOOK_SECRETS";
+    let missing: Vec<&str> = SETTINGS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| *n != local_only && !wired.contains(*n))
         .collect();
     assert!(
         missing.is_empty(),
-        "metrics written but not documented: {missing:?}"
+        "settings the template leaves unset: {missing:?}"
     );
+    assert!(
+        !wired.contains(local_only),
+        "{local_only} is for local dry runs only"
+    );
+    let listed: BTreeSet<&str> = SETTINGS.iter().map(|(n, _)| *n).collect();
+    let unread: Vec<&String> = wired
+        .iter()
+        .filter(|n| !listed.contains(n.as_str()) && *n != "SSL_CERT_FILE")
+        .collect();
+    assert!(
+        unread.is_empty(),
+        "set by the template, read by no one: {unread:?}"
+    );
+}
+
+#[test]
+fn the_metrics_documented_are_the_metrics_written() {
+    use inspector_scan_router::telemetry::metrics;
+    // The list is complete: every constant telemetry.rs records is in it.
+    let telemetry = read(&root().join("src/telemetry.rs"));
+    let constant = Regex::new(r#"pub const ([A-Z_]+): &str = "([A-Za-z]+)";"#).unwrap();
+    let values: BTreeMap<String, String> = constant
+        .captures_iter(&telemetry)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect();
+    let recorded = Regex::new(r"(?:counter!|histogram!|gauge!|count)\(([A-Z][A-Z_]+)[,)]").unwrap();
+    let mut used = BTreeSet::new();
+    for c in recorded.captures_iter(&telemetry) {
+        used.insert(
+            values
+                .get(&c[1])
+                .cloned()
+                .unwrap_or_else(|| c[1].to_string()),
+        );
+    }
+    assert!(used.len() > 10, "the recorded metrics were found: {used:?}");
+    let code: BTreeSet<String> = metrics().iter().map(|m| m.to_string()).collect();
+    let unlisted: Vec<&String> = used.iter().filter(|m| !code.contains(*m)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "recorded but not in telemetry::metrics(): {unlisted:?}"
+    );
+    let operations = read(&root().join("docs/OPERATIONS.md"));
+    let docs: BTreeSet<String> = table(&operations, "Metric")
+        .iter()
+        .map(|row| literal(row[0]))
+        .collect();
+    let undocumented: Vec<&String> = code.difference(&docs).collect();
+    let unknown: Vec<&String> = docs.difference(&code).collect();
+    assert!(
+        undocumented.is_empty(),
+        "metrics written, not in OPERATIONS' table: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "metrics in OPERATIONS' table the code never writes: {unknown:?}"
+    );
+}
+
+#[test]
+fn the_message_outcomes_documented_are_the_ones_logged() {
+    use inspector_scan_router::queue::message::OUTCOMES;
+    let code: BTreeSet<String> = OUTCOMES.iter().map(|o| o.to_string()).collect();
+    let operations = read(&root().join("docs/OPERATIONS.md"));
+    // The work-queue table (one row per outcome, `–` for a refusal, logged
+    // by the gate) and the log line's field list.
+    let in_table: BTreeSet<String> = table(&operations, "The message's work")
+        .iter()
+        .map(|row| literal(row[1]))
+        .filter(|o| !o.is_empty())
+        .collect();
+    let field = Regex::new(r"`outcome`: ((?:`[a-z-]+`,?\s*)+)").unwrap();
+    let listed: BTreeSet<String> = field
+        .captures(&operations)
+        .expect("the message line's outcome list")[1]
+        .split(',')
+        .map(|o| o.trim().trim_matches('`').to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    assert_eq!(
+        in_table, code,
+        "OPERATIONS' work-queue table vs queue::message::OUTCOMES"
+    );
+    assert_eq!(
+        listed, code,
+        "OPERATIONS' message line vs queue::message::OUTCOMES"
+    );
+    // The consumer writes no outcome but from the list.
+    let sweep = read(&root().join("src/app/sweep.rs"));
+    assert!(
+        !sweep.contains("outcome = \""),
+        "src/app/sweep.rs: an outcome literal"
+    );
+}
+
+/// Pointers to a section from outside the docs (a docs file's path, `#`
+/// and the heading's anchor, in code, scripts, the template), and prose pointers to README sections, which
+/// cannot be checked and so are refused.
+#[test]
+fn every_pointer_to_a_section_resolves() {
+    let pointer = Regex::new(r"((?:docs/|tests/)?[A-Za-z]+\.md)#([a-z0-9_-]+)").unwrap();
+    let prose = Regex::new(r#"README(?:\.md)?(?:'s|,|:)\s+\\?"?[A-Z]"#).unwrap();
+    let mut files = vec![root().join("template.yaml"), root().join("Cargo.toml")];
+    let mut dirs: Vec<PathBuf> = ["src", "tests", "scripts", "bench", "benches"]
+        .iter()
+        .map(|d| root().join(d))
+        .collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "py" || e == "sh")
+                || path.parent().is_some_and(|p| p.ends_with("scripts"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    let (mut checked, mut broken) = (0, Vec::new());
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for c in pointer.captures_iter(&text) {
+            let target = root().join(&c[1]);
+            checked += 1;
+            if !target.exists() || !anchors(&read(&target)).contains(&c[2]) {
+                broken.push(format!("{}: {}#{}", file.display(), &c[1], &c[2]));
+            }
+        }
+        for m in prose.find_iter(&text) {
+            broken.push(format!(
+                "{}: {:?} (name the docs file and its heading's anchor instead)",
+                file.display(),
+                m.as_str()
+            ));
+        }
+    }
+    assert!(checked >= 5, "the pointers were found: {checked}");
+    assert!(broken.is_empty(), "pointers that lead nowhere: {broken:#?}");
 }

@@ -34,6 +34,18 @@ fn disassociate(projects: &[&str]) -> Wire {
     }
 }
 
+fn associate(projects: &[&str]) -> Wire {
+    let items: Vec<Value> = projects
+        .iter()
+        .map(|p| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": p}}))
+        .collect();
+    Wire {
+        path: "/codesecurity/scan-configuration/batch/associate",
+        target: None,
+        body: json!({"associateConfigurationRequests": items}),
+    }
+}
+
 fn start_run(body: Value) -> Wire {
     Wire {
         path: "/",
@@ -92,6 +104,16 @@ fn cases() -> Vec<Case> {
                 "9fceb02d0ae598e95dc970b74767f19372d61af8"
             );
         }),
+        (
+            "http-associate.json",
+            associate(&[PROJECT, PROJECT2]),
+            |r| {
+                assert_eq!(r["statusCode"], 200);
+                let b = http_body(r);
+                assert_eq!(b["successfulAssociations"].as_array().unwrap().len(), 2);
+                assert_eq!(b["failedAssociations"], json!([]));
+            },
+        ),
         (
             "http-disassociate.json",
             disassociate(&[PROJECT, PROJECT2]),
@@ -154,6 +176,13 @@ fn cases() -> Vec<Case> {
                 );
             },
         ),
+        ("eventbridge-associate.json", associate(&[PROJECT]), |r| {
+            assert_eq!(r["action"], "BatchAssociateCodeSecurityScanConfiguration");
+            assert_eq!(
+                r["result"]["successfulAssociations"][0]["resource"]["projectId"],
+                PROJECT
+            );
+        }),
         (
             "eventbridge-disassociate.json",
             disassociate(&[PROJECT]),
@@ -193,6 +222,20 @@ fn cases() -> Vec<Case> {
             assert_eq!(r["action"], "GetCodeSecurityScan");
             assert_eq!(r["result"]["status"], "SUCCESSFUL");
         }),
+        (
+            "direct-associate.json",
+            associate(&[PROJECT, PROJECT2]),
+            |r| {
+                assert_eq!(r["action"], "BatchAssociateCodeSecurityScanConfiguration");
+                assert_eq!(
+                    r["result"]["successfulAssociations"]
+                        .as_array()
+                        .unwrap()
+                        .len(),
+                    2
+                );
+            },
+        ),
         (
             "direct-disassociate.json",
             disassociate(&[PROJECT, PROJECT2]),

@@ -110,7 +110,7 @@ async fn throttling_honours_retry_after_and_keeps_the_client_token() {
     );
     let token = calls[0].1["clientToken"]
         .as_str()
-        .expect("the SDK fills in an idempotency token");
+        .expect("the function draws a clientToken before the first send");
     assert_eq!(
         calls[1].1["clientToken"], token,
         "a retry reuses the clientToken"
@@ -326,7 +326,7 @@ async fn fan_out_past_the_deadline_fails_retryably_without_calls() {
 
 #[tokio::test]
 async fn a_throttled_call_is_sent_again_by_the_pacer_alone() {
-    // Always throttled: AWS_MAX_ATTEMPTS (3) sends in all, not 3 by the
+    // Always throttled: the SDK's 3 attempts in all, not 3 by the
     // pacer times 3 by the SDK's own retry.
     let script = Script::new(vec![aws_error_answer(429, "ThrottlingException")]);
     let r = start_scan_with(&script, http_scan_without_key()).await;

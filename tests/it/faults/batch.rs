@@ -1,5 +1,6 @@
-//! BatchDisassociateCodeSecurityScanConfiguration: any number of items, split
-//! into calls of 25, bounded concurrency, every item answered exactly once.
+//! BatchAssociate/BatchDisassociateCodeSecurityScanConfiguration: any number
+//! of items, split into calls of 25, bounded concurrency, every item
+//! answered exactly once, in either direction.
 
 use crate::common;
 
@@ -10,81 +11,82 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn http(n: usize) -> Value {
-    let mut e = load_event("http-disassociate.json");
+fn http(file: &str, field: &str, n: usize) -> Value {
+    let mut e = load_event(file);
     e["isBase64Encoded"] = false.into();
-    e["body"] = json!({"disassociateConfigurationRequests": disassociate_items(n)})
-        .to_string()
-        .into();
+    e["body"] = json!({ field: disassociate_items(n) }).to_string().into();
     e
 }
 
 #[tokio::test]
 async fn sixty_items_become_three_calls_and_all_come_back() {
-    let server = Disassociation::default().serve().await;
-    let app = live_app(&server).await;
-    let r = app.handle(event(direct_disassociate(60))).await.unwrap();
-    accounted(&r["result"], 60);
-    assert_eq!(r["result"]["failedAssociations"], json!([]));
-    // Input order is kept.
-    assert_eq!(
-        r["result"]["successfulAssociations"][59]["resource"]["projectId"],
-        project(59)
-    );
+    for (op, field, at, _) in DIRECTIONS {
+        let server = Disassociation::default().serve_at(at).await;
+        let app = live_app(&server).await;
+        let r = app
+            .handle(event(direct_batch(op, field, 60)))
+            .await
+            .unwrap();
+        assert_eq!(r["action"], op);
+        accounted(&r["result"], 60);
+        assert_eq!(r["result"]["failedAssociations"], json!([]));
+        // Input order is kept.
+        assert_eq!(
+            r["result"]["successfulAssociations"][59]["resource"]["projectId"],
+            project(59)
+        );
 
-    let mut sizes: Vec<usize> = requests(&server)
-        .await
-        .iter()
-        .map(|req| {
-            json_of(req)["disassociateConfigurationRequests"]
-                .as_array()
-                .unwrap()
-                .len()
-        })
-        .collect();
-    sizes.sort();
-    assert_eq!(sizes, [10, 25, 25]);
+        let mut sizes: Vec<usize> = requests(&server)
+            .await
+            .iter()
+            .map(|req| json_of(req)[field].as_array().unwrap().len())
+            .collect();
+        sizes.sort();
+        assert_eq!(sizes, [10, 25, 25], "{op}");
+    }
 }
 
 #[tokio::test]
 async fn partial_failure_is_207_with_each_item_once() {
-    let script = Disassociation {
-        fail: HashMap::from([
-            (project(3), "SCAN_CONFIGURATION_NOT_FOUND"),
-            (project(30), "ACCESS_DENIED"),
-        ]),
-        omit: vec![project(7)],
-        twice: vec![project(8), project(30)],
-        ..Disassociation::default()
-    };
-    let server = script.serve().await;
-    let app = live_app(&server).await;
-    let r = app.handle(event(http(40))).await.unwrap();
-    assert_eq!(r["statusCode"], 207);
-    let body = http_body(&r);
-    accounted(&body, 40);
-    let failed: HashMap<String, (String, String)> = body["failedAssociations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["resource"]["projectId"].as_str().unwrap().to_string(),
+    for (op, field, at, file) in DIRECTIONS {
+        let script = Disassociation {
+            fail: HashMap::from([
+                (project(3), "SCAN_CONFIGURATION_NOT_FOUND"),
+                (project(30), "ACCESS_DENIED"),
+            ]),
+            omit: vec![project(7)],
+            twice: vec![project(8), project(30)],
+            ..Disassociation::default()
+        };
+        let server = script.serve_at(at).await;
+        let app = live_app(&server).await;
+        let r = app.handle(event(http(file, field, 40))).await.unwrap();
+        assert_eq!(r["statusCode"], 207, "{op}");
+        let body = http_body(&r);
+        accounted(&body, 40);
+        let failed: HashMap<String, (String, String)> = body["failedAssociations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
                 (
-                    f["statusCode"].as_str().unwrap().to_string(),
-                    f["statusMessage"].as_str().unwrap().to_string(),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(failed.len(), 3);
-    assert_eq!(failed[&project(3)].0, "SCAN_CONFIGURATION_NOT_FOUND");
-    assert_eq!(failed[&project(30)].0, "ACCESS_DENIED");
-    assert_eq!(
-        failed[&project(7)].0,
-        "INTERNAL_ERROR",
-        "an item the service left out is failed, not lost"
-    );
+                    f["resource"]["projectId"].as_str().unwrap().to_string(),
+                    (
+                        f["statusCode"].as_str().unwrap().to_string(),
+                        f["statusMessage"].as_str().unwrap().to_string(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(failed.len(), 3);
+        assert_eq!(failed[&project(3)].0, "SCAN_CONFIGURATION_NOT_FOUND");
+        assert_eq!(failed[&project(30)].0, "ACCESS_DENIED");
+        assert_eq!(
+            failed[&project(7)].0,
+            "INTERNAL_ERROR",
+            "an item the service left out is failed, not lost"
+        );
+    }
 }
 
 /// Calls in flight, counted exactly by the stand-in (tests/common/in_flight.rs):
@@ -116,16 +118,18 @@ async fn calls_run_concurrently_up_to_the_bound() {
 
 #[tokio::test]
 async fn more_items_than_the_limit_are_rejected_before_any_call() {
-    let server = Disassociation::default().serve().await;
-    let mut settings = crate::common::settings();
-    settings.limits.max_batch_items = 50;
-    let app = live_app_with(&server, settings, 1).await;
-    let err = app
-        .handle(event(direct_disassociate(51)))
-        .await
-        .unwrap_err();
-    assert_eq!(err.fields()[0].field, "disassociateConfigurationRequests");
-    assert!(requests(&server).await.is_empty());
+    for (op, field, at, _) in DIRECTIONS {
+        let server = Disassociation::default().serve_at(at).await;
+        let mut settings = crate::common::settings();
+        settings.limits.max_batch_items = 50;
+        let app = live_app_with(&server, settings, 1).await;
+        let err = app
+            .handle(event(direct_batch(op, field, 51)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.fields()[0].field, field);
+        assert!(requests(&server).await.is_empty());
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! Quota protected: a repository name just found unknown costs no further
-//! ListCoverage call for `RESOLVE_NEGATIVE_CACHE_SECONDS`, so a stream of
+//! ListCoverage call for a minute (`ResolveSettings::negative_ttl`), so a stream of
 //! made-up names cannot spend Inspector's quota.
 
 use crate::common;

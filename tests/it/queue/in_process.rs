@@ -35,12 +35,15 @@ async fn app_with_queue(inspector: &MockServer, sqs: &MockServer, s: Settings) -
 }
 
 fn disassociate_body(range: std::ops::Range<usize>) -> String {
+    batch_body(DIRECTIONS[1].0, DIRECTIONS[1].1, range)
+}
+
+/// A message body of `op` (one of `DIRECTIONS`) with the items of `range`.
+fn batch_body(op: &str, field: &str, range: std::ops::Range<usize>) -> String {
     let items: Vec<Value> = range
         .map(|i| json!({"scanConfigurationArn": CONFIG_ARN, "resource": {"projectId": project(i)}}))
         .collect();
-    json!({"action": "BatchDisassociateCodeSecurityScanConfiguration",
-           "disassociateConfigurationRequests": items})
-    .to_string()
+    json!({"action": op, field: items}).to_string()
 }
 
 fn message(id: &str, body: String) -> (String, String, u32) {
@@ -49,18 +52,17 @@ fn message(id: &str, body: String) -> (String, String, u32) {
 
 /// Project ids in the items of queued disassociation bodies, each once.
 fn queued_projects(bodies: &[String]) -> Vec<String> {
+    queued_projects_of(DIRECTIONS[1].0, DIRECTIONS[1].1, bodies)
+}
+
+/// Project ids in the items of queued `op` bodies (list `field`), each once.
+fn queued_projects_of(op: &str, field: &str, bodies: &[String]) -> Vec<String> {
     let mut ids: Vec<String> = bodies
         .iter()
         .flat_map(|b| {
             let v: Value = serde_json::from_str(b).unwrap();
-            assert_eq!(
-                v["action"],
-                "BatchDisassociateCodeSecurityScanConfiguration"
-            );
-            let items = v["disassociateConfigurationRequests"]
-                .as_array()
-                .unwrap()
-                .clone();
+            assert_eq!(v["action"], op);
+            let items = v[field].as_array().unwrap().clone();
             assert!((1..=25).contains(&items.len()), "{} items", items.len());
             items
                 .into_iter()
@@ -176,36 +178,38 @@ async fn the_batch_response_names_exactly_the_messages_that_may_succeed_later() 
 
 #[tokio::test]
 async fn a_partly_finished_message_queues_only_its_unfinished_items() {
-    let script = Disassociation {
-        flaky: vec![project(3), project(17), project(24)],
-        ..Disassociation::default()
-    };
-    let inspector = script.serve().await;
-    let sqs = SendStandIn::default();
-    let sqs_server = sqs.serve().await;
-    let app = app_with_queue(&inspector, &sqs_server, settings()).await;
-    let answer = app
-        .handle(event(sqs_event(&[message(
-            "m-1",
-            disassociate_body(0..25),
-        )])))
-        .await
-        .unwrap();
-    assert_eq!(
-        failed_ids(&answer),
-        Vec::<String>::new(),
-        "done: not delivered again"
-    );
-    assert_eq!(
-        queued_projects(&sqs.accepted()),
-        [project(3), project(17), project(24)],
-        "exactly the unfinished items, in one message"
-    );
-    assert_eq!(sqs.accepted().len(), 1);
-    // The items that finished are never sent again.
-    let answered = script.answered.lock().unwrap().clone();
-    assert_eq!(answered.len(), 22);
-    assert!(answered.values().all(|n| *n == 1));
+    for (op, field, at, _) in DIRECTIONS {
+        let script = Disassociation {
+            flaky: vec![project(3), project(17), project(24)],
+            ..Disassociation::default()
+        };
+        let inspector = script.serve_at(at).await;
+        let sqs = SendStandIn::default();
+        let sqs_server = sqs.serve().await;
+        let app = app_with_queue(&inspector, &sqs_server, settings()).await;
+        let answer = app
+            .handle(event(sqs_event(&[message(
+                "m-1",
+                batch_body(op, field, 0..25),
+            )])))
+            .await
+            .unwrap();
+        assert_eq!(
+            failed_ids(&answer),
+            Vec::<String>::new(),
+            "done: not delivered again"
+        );
+        assert_eq!(
+            queued_projects_of(op, field, &sqs.accepted()),
+            [project(3), project(17), project(24)],
+            "exactly the unfinished items, in one message, in the same direction"
+        );
+        assert_eq!(sqs.accepted().len(), 1);
+        // The items that finished are never sent again.
+        let answered = script.answered.lock().unwrap().clone();
+        assert_eq!(answered.len(), 22);
+        assert!(answered.values().all(|n| *n == 1));
+    }
 }
 
 #[tokio::test]
@@ -410,38 +414,32 @@ async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_recei
     assert_eq!(later, vec![run, scan], "each back once, as it was");
 }
 
-/// Quota protected: an HTTP fan-out above `HTTP_INLINE_MAX_ITEMS` does not
+/// Quota protected: an HTTP fan-out above the HTTP inline limit (100) does not
 /// hold an environment while it runs; it is queued whole and answered `202`
 /// with what was queued. Nothing reaches Inspector inline.
 #[tokio::test]
 async fn an_http_fan_out_above_its_bound_is_queued_and_answered_at_once() {
-    let server = Disassociation::default().serve().await;
-    let sqs = SendStandIn::default();
-    let sqs_server = sqs.serve().await;
-    let mut s = settings();
-    s.queue.http_inline_max_items = 100;
-    let app = app_with_queue(&server, &sqs_server, s).await;
-    let mut e = load_event("http-disassociate.json");
-    e["isBase64Encoded"] = false.into();
-    e["body"] = json!({"disassociateConfigurationRequests": disassociate_items(160)})
-        .to_string()
-        .into();
-    let r = app.handle(event(e)).await.unwrap();
-    assert_eq!(r["statusCode"], 202, "{r}");
-    let messages = 160usize.div_ceil(25);
-    assert_eq!(http_body(&r), json!({"queued": 160, "messages": messages}));
-    assert!(requests(&server).await.is_empty(), "nothing run inline");
-    let bodies = sqs.accepted();
-    assert_eq!(bodies.len(), messages);
-    let items: usize = bodies
-        .iter()
-        .map(|b| {
-            let v: Value = serde_json::from_str(b).unwrap();
-            v["disassociateConfigurationRequests"]
-                .as_array()
-                .unwrap()
-                .len()
-        })
-        .sum();
-    assert_eq!(items, 160, "every item queued once");
+    for (op, field, at, file) in DIRECTIONS {
+        let server = Disassociation::default().serve_at(at).await;
+        let sqs = SendStandIn::default();
+        let sqs_server = sqs.serve().await;
+        let mut s = settings();
+        s.queue.http_inline_max_items = 100;
+        let app = app_with_queue(&server, &sqs_server, s).await;
+        let mut e = load_event(file);
+        e["isBase64Encoded"] = false.into();
+        e["body"] = json!({ field: disassociate_items(160) }).to_string().into();
+        let r = app.handle(event(e)).await.unwrap();
+        assert_eq!(r["statusCode"], 202, "{r}");
+        let messages = 160usize.div_ceil(25);
+        assert_eq!(http_body(&r), json!({"queued": 160, "messages": messages}));
+        assert!(requests(&server).await.is_empty(), "nothing run inline");
+        let bodies = sqs.accepted();
+        assert_eq!(bodies.len(), messages);
+        assert_eq!(
+            queued_projects_of(op, field, &bodies).len(),
+            160,
+            "every item queued once"
+        );
+    }
 }

@@ -177,6 +177,45 @@ async fn items_from_one_event_drained_through_moto_each_answered_once() {
     end_to_end(2_500, &moto.sdk().await, &url, &dlq, 3).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
+async fn an_association_past_one_invocation_goes_through_the_queue_once_per_item() {
+    let moto = Moto::start().await;
+    let sqs = moto.client().await;
+    let (url, _dlq) = queues(&sqs, 5).await;
+    let (op, field, at, _) = DIRECTIONS[0];
+    let script = Disassociation {
+        flaky: vec![project(7), project(123)],
+        ..Disassociation::default()
+    };
+    let inspector = script.serve_at(at).await;
+    let mut s = settings(&url);
+    s.queue.inline_max_items = 100;
+    let producer = app(&inspector, &moto, &url, s.clone()).await;
+    let answer = producer
+        .handle(event(direct_batch(op, field, 300)))
+        .await
+        .unwrap();
+    assert_eq!(answer["queued"], 300, "queued whole: {answer}");
+    let apps = vec![
+        Arc::new(app(&inspector, &moto, &url, s.clone()).await),
+        Arc::new(app(&inspector, &moto, &url, s).await),
+    ];
+    drain_with(&sqs, &url, apps, Mapping::default()).await;
+    let answered = script.answered.lock().unwrap().clone();
+    assert_eq!(answered.len(), 300, "every item associated");
+    assert!(answered.values().all(|n| *n == 1), "each item once");
+    assert!(
+        script.calls().iter().all(|c| c.len() <= 25),
+        "calls of at most 25"
+    );
+    let requested = requests(&inspector).await;
+    assert!(
+        requested.iter().all(|r| r.url.path() == at),
+        "only association calls"
+    );
+}
+
 // ---- sweeps at the service's pace -----------------------------------------
 
 /// Settings of one function environment of a paced sweep.
