@@ -1,7 +1,12 @@
 //! Actions: validated requests, ready to execute, whatever trigger sent them.
 
-use super::configurations::ConfigurationChange;
-use super::operation::{CLASSIC, Operation, Switch};
+use super::assessment_run::{CLASSIC, StartRun};
+use super::configurations::{ConfigurationChange, ConfigurationOutcome};
+use super::error::Error;
+use super::keys::token_base;
+use super::operation::{Operation, Switch};
+use super::outcome::{FanOutItem, Outcome, PlannedCall, Skip};
+use serde_json::{Value, json};
 
 /// A validated request, ready to execute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +29,13 @@ pub enum Action {
     Skip(Skip),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skip {
-    pub reason: String,
-    pub repository: Option<String>,
-    pub git_ref: Option<String>,
-}
-
 impl Action {
+    /// A plain schedule rule's work: one Classic run per template, each
+    /// named from the event (`name`).
+    pub fn scheduled(templates: &[String], name: Option<String>) -> Result<Action, super::Error> {
+        super::assessment_run::scheduled(templates, name).map(Action::StartAssessmentRuns)
+    }
+
     /// The identifiers the action is about, for the invocation's log line.
     pub fn describe(&self) -> String {
         match self {
@@ -91,12 +95,6 @@ pub struct GetScan {
     pub scan_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartRun {
-    pub assessment_template_arn: String,
-    pub assessment_run_name: Option<String>,
-}
-
 impl Action {
     /// Disassociation items or fan-out targets; 1 for a single operation.
     pub fn items(&self) -> usize {
@@ -150,4 +148,224 @@ impl Action {
             other => vec![other.describe()],
         }
     }
+}
+
+/// What an outcome leaves to do: the outcome of what finished, and the
+/// action that does the rest with the rest's results so far.
+pub type Split = (Outcome, Option<(Action, Outcome)>);
+
+impl Action {
+    /// Splits `outcome`, what this action came to, into what finished
+    /// (succeeded, or failed for good) and what may pass later (throttled,
+    /// 5xx, timed out, not attempted). The rest keeps each item's token and
+    /// run name. An outcome that is not the action's own kind (a dry run, a
+    /// skip) is finished as a whole.
+    pub fn split(&self, outcome: Outcome) -> Split {
+        match (self, outcome) {
+            (Action::Configurations(asked), Outcome::Configured(c)) => {
+                let (finished, rest) = c.split();
+                let rest = rest.map(|(change, results)| {
+                    (
+                        Action::Configurations(asked.with_items(change.items)),
+                        Outcome::Configured(results),
+                    )
+                });
+                (Outcome::Configured(finished), rest)
+            }
+            (Action::StartCodeSecurityScans(scans), Outcome::Scans(items)) => {
+                fan_out(scans, items, Action::StartCodeSecurityScans, Outcome::Scans)
+            }
+            (Action::StartAssessmentRuns(runs), Outcome::Runs(items)) => {
+                fan_out(runs, items, Action::StartAssessmentRuns, Outcome::Runs)
+            }
+            (_, outcome) => (outcome, None),
+        }
+    }
+
+    /// A fan-out's outcome before anything was done; `None` for a single
+    /// operation, which is never queued.
+    pub fn nothing_done(&self) -> Option<Outcome> {
+        match self {
+            Action::Configurations(c) => {
+                Some(Outcome::Configured(ConfigurationOutcome::none(c.direction)))
+            }
+            Action::StartCodeSecurityScans(_) => Some(Outcome::Scans(Vec::new())),
+            Action::StartAssessmentRuns(_) => Some(Outcome::Runs(Vec::new())),
+            _ => None,
+        }
+    }
+
+    /// A single start (a scan with its own token, a Classic run with its
+    /// name) as the one-item fan-out that does it later; `None` for an
+    /// operation that is never done later.
+    pub fn as_fan_out(&self) -> Option<Action> {
+        match self {
+            Action::StartCodeSecurityScan(s) => {
+                Some(Action::StartCodeSecurityScans(vec![s.clone()]))
+            }
+            Action::StartAssessmentRun(r) => Some(Action::StartAssessmentRuns(vec![r.clone()])),
+            _ => None,
+        }
+    }
+
+    /// The work-queue bodies (direct-invocation requests) that do this
+    /// fan-out, each of at most `per_message` items.
+    pub fn messages(&self, per_message: usize) -> Result<Vec<Value>, Error> {
+        let op = self.operation().name();
+        match self {
+            Action::Configurations(c) => Ok(c.messages(per_message)),
+            Action::StartCodeSecurityScans(scans) => Ok(scan_messages(op, scans, per_message)),
+            Action::StartAssessmentRuns(runs) => Ok(runs.iter().map(|r| r.message(op)).collect()),
+            other => Err(Error::Internal {
+                message: format!(
+                    "{} is a single operation; only fan-outs are queued",
+                    other.operation().name()
+                ),
+            }),
+        }
+    }
+}
+
+/// A fan-out of `asked` (made into an action by `action`) split by its
+/// `results` (made into an outcome by `outcome`); the executor keeps the
+/// action's order.
+fn fan_out<A: Clone, T>(
+    asked: &[A],
+    results: Vec<FanOutItem<T>>,
+    action: fn(Vec<A>) -> Action,
+    outcome: fn(Vec<FanOutItem<T>>) -> Outcome,
+) -> Split {
+    assert_eq!(asked.len(), results.len(), "one result per fan-out item");
+    let (mut done, mut left, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    for (a, r) in asked.iter().zip(results) {
+        if r.result.as_ref().is_err_and(|e| e.retryable()) {
+            rest.push(a.clone());
+            left.push(r);
+        } else {
+            done.push(r);
+        }
+    }
+    (
+        outcome(done),
+        (!rest.is_empty()).then(|| (action(rest), outcome(left))),
+    )
+}
+
+/// What a dry run knows of repositories: the project map's entry, and the
+/// input of the call that would look one up (`inspector::resolve`).
+pub trait Lookup {
+    fn known(&self, repository: &str) -> Option<String>;
+    fn lookup_input(&self, repository: &str) -> Value;
+}
+
+fn call(op: Operation, input: serde_json::Value) -> PlannedCall {
+    PlannedCall::of(op, input)
+}
+
+fn plan_scan(s: &StartScan, lookup: &dyn Lookup) -> Vec<PlannedCall> {
+    let mut calls = Vec::new();
+    let project = match &s.target {
+        ScanTarget::ProjectId(p) => p.clone(),
+        ScanTarget::Repository(r) => match lookup.known(r) {
+            Some(p) => p,
+            None => {
+                calls.push(call(Operation::ListCoverage, lookup.lookup_input(r)));
+                format!("<projectId of {r}>")
+            }
+        },
+    };
+    let mut input = json!({"resource": {"projectId": project}});
+    if let Some(t) = &s.client_token {
+        input["clientToken"] = t.clone().into();
+    }
+    calls.push(call(Operation::StartCodeSecurityScan, input));
+    calls
+}
+
+fn plan_run(r: &StartRun) -> PlannedCall {
+    call(Operation::StartAssessmentRun, r.input())
+}
+
+impl Action {
+    /// The calls this action makes, in order (a dry run's plan). A
+    /// scan-configuration batch is split into calls of at most 25 items; a
+    /// repository the project map does not name is looked up first.
+    pub fn plan(&self, lookup: &dyn Lookup) -> Vec<PlannedCall> {
+        match self {
+            Action::StartCodeSecurityScan(s) => plan_scan(s, lookup),
+            Action::StartCodeSecurityScans(scans) => {
+                scans.iter().flat_map(|s| plan_scan(s, lookup)).collect()
+            }
+            Action::StartAssessmentRuns(runs) => runs.iter().map(plan_run).collect(),
+            Action::Skip(_) => Vec::new(),
+            Action::GetCodeSecurityScan(g) => vec![call(
+                Operation::GetCodeSecurityScan,
+                json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
+            )],
+            Action::GetCodeSecurityScanFindings(g) => vec![
+                call(
+                    Operation::GetCodeSecurityScan,
+                    json!({"resource": {"projectId": g.project_id}, "scanId": g.scan_id}),
+                ),
+                call(
+                    Operation::ListFindingAggregations,
+                    json!({"aggregationType": "CODE_REPOSITORY", "aggregationRequest": {"codeRepositoryAggregation": {"resourceIds": [{"comparison": "EQUALS", "value": g.project_id}]}}}),
+                ),
+            ],
+            Action::Configurations(c) => c
+                .plan()
+                .into_iter()
+                .map(|input| call(c.direction.operation(), input))
+                .collect(),
+            Action::StartAssessmentRun(r) => vec![plan_run(r)],
+        }
+    }
+}
+
+/// Scans whose tokens derive from one base go together as a list with
+/// that base as its `clientToken` (which derives the same token for each
+/// target); any other scan goes alone, with its own token.
+pub fn scan_messages(op: &str, scans: &[StartScan], per_message: usize) -> Vec<Value> {
+    let mut bodies = Vec::new();
+    // (list field, base, targets) of the list being filled
+    let mut list: Option<(&str, &str, Vec<&str>)> = None;
+    let flush = |list: &mut Option<(&str, &str, Vec<&str>)>, bodies: &mut Vec<Value>| {
+        if let Some((field, base, targets)) = list.take() {
+            bodies.push(json!({"action": op, field: targets, "clientToken": base}));
+        }
+    };
+    for scan in scans {
+        let (field, single, key) = match &scan.target {
+            ScanTarget::ProjectId(p) => ("projectIds", "projectId", p.as_str()),
+            ScanTarget::Repository(r) => ("repositories", "repository", r.as_str()),
+        };
+        match scan
+            .client_token
+            .as_deref()
+            .and_then(|t| token_base(t, key))
+        {
+            Some(base) => {
+                let fits = list.as_ref().is_some_and(|(f, b, targets)| {
+                    *f == field && *b == base && targets.len() < per_message
+                });
+                if !fits {
+                    flush(&mut list, &mut bodies);
+                    list = Some((field, base, Vec::new()));
+                }
+                if let Some((_, _, targets)) = list.as_mut() {
+                    targets.push(key);
+                }
+            }
+            None => {
+                flush(&mut list, &mut bodies);
+                let mut body = json!({"action": op, single: key});
+                if let Some(token) = &scan.client_token {
+                    body["clientToken"] = token.clone().into();
+                }
+                bodies.push(body);
+            }
+        }
+    }
+    flush(&mut list, &mut bodies);
+    bodies
 }

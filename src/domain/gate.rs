@@ -13,7 +13,8 @@ use super::action::Action;
 use super::error::{Error, MAX_SHOWN, bounded};
 use super::operation::Switch;
 
-pub use super::operation::{CLASSIC_END_OF_SUPPORT, Switches};
+pub use super::assessment_run::CLASSIC_END_OF_SUPPORT;
+pub use super::operation::Switches;
 
 /// What the deployment requires of an HTTP caller (`HTTP_AUTH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,6 +302,3 @@ pub fn queue_arn(url: &str, region: Option<&str>) -> Option<String> {
     };
     Some(format!("arn:{partition}:sqs:{region}:{account}:{name}"))
 }
-
-#[cfg(test)]
-mod tests;

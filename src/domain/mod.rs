@@ -3,6 +3,7 @@
 //! the crate; ingress and the Inspector adapter both speak its types.
 
 pub mod action;
+pub mod assessment_run;
 pub mod completion;
 pub mod configurations;
 pub mod deadline;
@@ -18,6 +19,7 @@ pub mod validate;
 pub mod verdict;
 
 pub use action::*;
+pub use assessment_run::{RunStarted, StartRun};
 pub use configurations::{
     BatchOutcome, CONFIGURATIONS_PER_CALL, ConfigurationChange, ConfigurationItem,
     ConfigurationOutcome, Direction, FailedAssociation, Resource, SuccessfulAssociation,

@@ -3,6 +3,7 @@
 //! that switch it on. Matches here have no wildcard, so a new operation
 //! does not compile until it has a name, an action and a place.
 
+use super::assessment_run::CLASSIC;
 use super::configurations::Direction;
 pub use super::switch::Switch;
 
@@ -38,6 +39,42 @@ impl Operation {
         Operation::ScanConfigurations(Direction::Disassociate),
         Operation::StartAssessmentRun,
     ];
+
+    /// Operations with an HTTP route, in the route table's order.
+    pub const ROUTED: [Operation; 6] = [
+        Operation::StartCodeSecurityScan,
+        Operation::GetCodeSecurityScan,
+        Operation::ListFindingAggregations,
+        Operation::ScanConfigurations(Direction::Associate),
+        Operation::ScanConfigurations(Direction::Disassociate),
+        Operation::StartAssessmentRun,
+    ];
+
+    /// The HTTP route (method, path, JWT scope after `JWT_SCOPE_PREFIX`)
+    /// that asks for this operation; `None` for a supporting call. The
+    /// findings route reads a scan's status and then its findings.
+    pub const fn route(self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            Operation::StartCodeSecurityScan => Some(("POST", "/scans", "scans.start")),
+            Operation::GetCodeSecurityScan => {
+                Some(("GET", "/scans/{projectId}/{scanId}", "scans.read"))
+            }
+            Operation::ListFindingAggregations => Some((
+                "GET",
+                "/scans/{projectId}/{scanId}/findings",
+                "findings.read",
+            )),
+            Operation::ScanConfigurations(d) => Some(("POST", d.path(), d.scope())),
+            Operation::StartAssessmentRun => Some((
+                "POST",
+                super::assessment_run::PATH,
+                super::assessment_run::SCOPE,
+            )),
+            Operation::ListCoverage
+            | Operation::ListAssessmentRuns
+            | Operation::DescribeAssessmentRuns => None,
+        }
+    }
 
     /// Operations an EventBridge command (`detail-type`) may name: every
     /// caller-named operation that changes something; reads are HTTP's.
@@ -125,17 +162,6 @@ impl Operation {
         Operation::ALL.map(Operation::name).join(", ")
     }
 }
-
-/// Inspector Classic's end of support, as the refusals and README say it.
-pub const CLASSIC_END_OF_SUPPORT: &str = "2026-05-20";
-
-/// `CLASSIC_ENABLED`: Inspector Classic assessment runs.
-pub const CLASSIC: Switch = Switch {
-    setting: "CLASSIC_ENABLED",
-    parameter: "EnableClassic",
-    what: "Inspector Classic assessment runs",
-    note: "Classic reached end of support on 2026-05-20",
-};
 
 /// Every switch the function reads, in one list (`Switches` keeps one bit
 /// per entry; the template test checks each is wired).

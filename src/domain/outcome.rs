@@ -1,6 +1,6 @@
 //! Outcomes: what an action came to, in AWS's own field names.
 
-use super::action::Skip;
+use super::assessment_run::RunStarted;
 use super::configurations::ConfigurationOutcome;
 use super::error::Error;
 use super::operation::Operation;
@@ -68,17 +68,6 @@ pub struct Findings {
     pub all: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct RunStarted {
-    pub assessment_run_arn: String,
-    /// The run named in the request existed already (a redelivered event):
-    /// this is the first delivery's run, not a new one.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub already_started: bool,
-}
-
 /// One item of a fan-out: what was asked, and its result or error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FanOutItem<T> {
@@ -106,6 +95,14 @@ impl PlannedCall {
             input,
         }
     }
+}
+
+/// Nothing to do (a push to another branch, a tag, a deletion): why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub reason: String,
+    pub repository: Option<String>,
+    pub git_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

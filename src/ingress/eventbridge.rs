@@ -7,7 +7,7 @@ use super::wire::{type_name, unsupported};
 use crate::config::{Limits, Trust};
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::keys::{derive_run_name, derive_token, push_token};
-use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartRun, StartScan};
+use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartScan};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,23 +147,8 @@ pub fn route(
 
 /// A plain schedule rule (no Input): one run per configured template.
 fn scheduled_runs(cfg: &Limits, origin: &Origin) -> Result<Action, Error> {
-    if cfg.assessment_template_arns.is_empty() {
-        return Err(Error::UnsupportedEvent {
-            message:
-                "a Scheduled Event arrived but ASSESSMENT_TEMPLATE_ARNS is empty: nothing to run"
-                    .into(),
-        });
-    }
     let name = origin.run_name_base.as_deref().map(derive_run_name);
-    Ok(Action::StartAssessmentRuns(
-        cfg.assessment_template_arns
-            .iter()
-            .map(|arn| StartRun {
-                assessment_template_arn: arn.clone(),
-                assessment_run_name: name.clone(),
-            })
-            .collect(),
-    ))
+    Action::scheduled(&cfg.assessment_template_arns, name)
 }
 
 /// Field paths inside `detail` are reported as `detail.<path>`.

@@ -5,7 +5,7 @@
 //! computed from it.
 
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::{Direction, Error, Operation, Provider};
+use crate::domain::{Error, Operation, Provider};
 use percent_encoding::percent_decode_str;
 
 /// What answers a route.
@@ -42,16 +42,6 @@ const fn api(
     }
 }
 
-/// A scan-configuration batch's route: its path and scope are the direction's.
-const fn configurations(direction: Direction) -> Route {
-    api(
-        "POST",
-        direction.path(),
-        direction.operation(),
-        direction.scope(),
-    )
-}
-
 const fn webhook(path: &'static str, provider: Provider) -> Route {
     Route {
         method: "POST",
@@ -61,37 +51,23 @@ const fn webhook(path: &'static str, provider: Provider) -> Route {
     }
 }
 
-/// Every HTTP route the function serves.
-pub const ROUTES: [Route; 8] = [
-    api(
-        "POST",
-        "/scans",
-        Operation::StartCodeSecurityScan,
-        "scans.start",
-    ),
-    api(
-        "GET",
-        "/scans/{projectId}/{scanId}",
-        Operation::GetCodeSecurityScan,
-        "scans.read",
-    ),
-    api(
-        "GET",
-        "/scans/{projectId}/{scanId}/findings",
-        Operation::ListFindingAggregations,
-        "findings.read",
-    ),
-    configurations(Direction::ALL[0]),
-    configurations(Direction::ALL[1]),
-    api(
-        "POST",
-        "/assessment-runs",
-        Operation::StartAssessmentRun,
-        "assessments.start",
-    ),
-    webhook("/webhooks/github", Provider::GitHub),
-    webhook("/webhooks/gitlab", Provider::GitLab),
-];
+/// Every HTTP route the function serves: each routed operation's route
+/// (`Operation::ROUTED`, in order), then the two webhooks.
+pub const ROUTES: [Route; Operation::ROUTED.len() + 2] = {
+    let github = webhook("/webhooks/github", Provider::GitHub);
+    let mut out = [github; Operation::ROUTED.len() + 2];
+    let mut i = 0;
+    while i < Operation::ROUTED.len() {
+        let op = Operation::ROUTED[i];
+        out[i] = match op.route() {
+            Some((method, path, scope)) => api(method, path, op, scope),
+            None => panic!("a routed operation without a route"),
+        };
+        i += 1;
+    }
+    out[i + 1] = webhook("/webhooks/gitlab", Provider::GitLab);
+    out
+};
 
 const fn api_count() -> usize {
     let (mut n, mut i) = (0, 0);

@@ -1,13 +1,14 @@
 //! The request shapes callers send (AWS's own field names), decoded and
 //! validated into the domain's actions.
 
+pub use crate::domain::assessment_run::StartRunInput;
 pub use crate::domain::configurations::{ConfigurationItemInput, ConfigurationsInput};
 use crate::domain::error::{MAX_SHOWN, bounded};
 pub use crate::domain::validate::{ResourceInput, non_null};
 use crate::domain::validate::{
-    check_client_token, check_len, check_project_id, check_repository, finish, is_scan_id,
+    check_client_token, check_project_id, check_repository, finish, is_scan_id,
 };
-use crate::domain::{Error, FieldError, GetScan, Operation, ScanTarget, StartRun};
+use crate::domain::{Error, FieldError, GetScan, Operation, ScanTarget};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -55,19 +56,6 @@ pub struct GetScanInput {
     pub project_id: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     pub scan_id: Option<String>,
-    /// The caller's own key for the work (`idempotencyKey`).
-    #[serde(default, deserialize_with = "non_null")]
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct StartRunInput {
-    #[serde(default, deserialize_with = "non_null")]
-    pub assessment_template_arn: Option<String>,
-    #[serde(default, deserialize_with = "non_null")]
-    pub assessment_run_name: Option<String>,
     /// The caller's own key for the work (`idempotencyKey`).
     #[serde(default, deserialize_with = "non_null")]
     pub idempotency_key: Option<String>,
@@ -198,47 +186,6 @@ impl GetScanInput {
             GetScan {
                 project_id,
                 scan_id,
-            },
-            errors,
-        )
-    }
-}
-
-impl StartRunInput {
-    pub fn validate(self) -> Result<StartRun, Error> {
-        let mut errors = Vec::new();
-        let arn = match self.assessment_template_arn {
-            None => {
-                errors.push(FieldError::new("assessmentTemplateArn", "is required"));
-                String::new()
-            }
-            Some(a) => {
-                if check_len("assessmentTemplateArn", &a, 300, &mut errors)
-                    && !a.starts_with("arn:")
-                {
-                    errors.push(FieldError::new(
-                        "assessmentTemplateArn",
-                        format!("\"{}\" is not an ARN", bounded(&a, MAX_SHOWN)),
-                    ));
-                }
-                a
-            }
-        };
-        if let Some(name) = &self.assessment_run_name
-            && check_len("assessmentRunName", name, 140, &mut errors)
-            && name.contains(['*', '?'])
-        {
-            // The service's run look-up takes these as wildcards: a name with
-            // them could find somebody else's run.
-            errors.push(FieldError::new(
-                "assessmentRunName",
-                "must not contain * or ?",
-            ));
-        }
-        finish(
-            StartRun {
-                assessment_template_arn: arn,
-                assessment_run_name: self.assessment_run_name,
             },
             errors,
         )

@@ -390,7 +390,7 @@ async fn a_throttled_single_start_from_the_queue_comes_back_later_not_as_a_recei
     s.trust.switches = s
         .trust
         .switches
-        .with(inspector_scan_router::domain::operation::CLASSIC, true);
+        .with(inspector_scan_router::domain::assessment_run::CLASSIC, true);
     let app = app_with_queue(&throttling, &sqs_server, s).await;
     let run = json!({"action": "StartAssessmentRun", "assessmentTemplateArn": TEMPLATE_ARN,
                      "assessmentRunName": "weekly-2026-48"});

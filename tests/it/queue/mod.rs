@@ -3,6 +3,8 @@
 //! runs it) and 100,000 items end to end (`end_to_end`, ignored: scripts/test
 //! runs it).
 
+mod bodies;
 mod end_to_end;
 mod in_process;
 mod moto;
+mod split;

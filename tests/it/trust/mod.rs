@@ -4,6 +4,7 @@
 
 mod gate;
 mod hostile;
+mod rules;
 mod security;
 mod watches;
 mod webhook_secrets;

@@ -1,9 +1,11 @@
-use super::*;
-use crate::domain::{
-    AwsError, AwsErrorKind, BatchOutcome, ConfigurationChange, ConfigurationItem, Direction, Error,
-    FailedAssociation, Resource, RunStarted, ScanStarted, ScanTarget, StartRun, StartScan,
-    SuccessfulAssociation,
+//! What an outcome leaves to do (moved from the unit tests: public behaviour).
+
+use inspector_scan_router::domain::{
+    Action, AwsError, AwsErrorKind, BatchOutcome, ConfigurationChange, ConfigurationItem,
+    ConfigurationOutcome, Direction, Error, FailedAssociation, FanOutItem, Outcome, Resource,
+    RunStarted, ScanStarted, ScanTarget, StartRun, StartScan, SuccessfulAssociation,
 };
+use inspector_scan_router::queue::Split;
 
 const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
 

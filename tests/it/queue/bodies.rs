@@ -1,13 +1,16 @@
+//! Work-queue bodies: what a fan-out leaves to do, as messages, read back
+//! as the same work (moved from the unit tests: public behaviour).
+
 //! Queued work keeps the original event's tokens and run names: an action
 //! routed from an event, written as messages, and each message routed back
 //! (as the consumer does) gives the same scans, runs and items.
 
-use super::*;
-use crate::config::Limits;
-use crate::domain::{Direction, StartRun, StartScan};
-use crate::ingress::{decode, route};
-use crate::queue::message::{self as sqs, QueuedMessage};
-use serde_json::json;
+use inspector_scan_router::config::Limits;
+use inspector_scan_router::domain::{Action, Direction, ScanTarget, StartRun, StartScan};
+use inspector_scan_router::ingress::{decode, route};
+use inspector_scan_router::queue::bodies::messages;
+use inspector_scan_router::queue::message::{self as sqs, QueuedMessage};
+use serde_json::{Value, json};
 
 const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
 
@@ -16,14 +19,14 @@ fn project(i: usize) -> String {
 }
 
 fn routed(payload: Value, cfg: &Limits) -> Action {
-    let at = crate::ingress::Invocation {
+    let at = inspector_scan_router::ingress::Invocation {
         request_id: "request-1",
         own_account: Some("123456789012"),
     };
     route(
         &decode(payload).unwrap(),
         cfg,
-        &crate::config::Trust::default(),
+        &inspector_scan_router::config::Trust::default(),
         at,
     )
     .unwrap()

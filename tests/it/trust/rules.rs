@@ -1,7 +1,13 @@
-use super::*;
-use crate::domain::operation::CLASSIC;
-use crate::domain::{ConfigurationChange, ConfigurationItem, Direction, StartRun, StartScan};
-use crate::domain::{ScanTarget, action::Skip};
+//! The gate's rules, action by action and trigger by trigger (moved from
+//! the unit tests: `domain::gate`'s public behaviour).
+
+use inspector_scan_router::domain::Error;
+use inspector_scan_router::domain::assessment_run::{CLASSIC, CLASSIC_END_OF_SUPPORT};
+use inspector_scan_router::domain::gate::*;
+use inspector_scan_router::domain::{
+    Action, ConfigurationChange, ConfigurationItem, Direction, ScanTarget, Skip, StartRun,
+    StartScan,
+};
 
 const ALLOWED: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/allowed";
 const OTHER: &str =
@@ -125,7 +131,7 @@ fn findings_are_not_switched_and_need_their_own_scope() {
     let mut r = rules(&allowed);
     r.http_auth = HttpAuth::Jwt;
     let findings = || {
-        Action::GetCodeSecurityScanFindings(crate::domain::GetScan {
+        Action::GetCodeSecurityScanFindings(inspector_scan_router::domain::GetScan {
             project_id: "project-1".into(),
             scan_id: "s-1".into(),
         })
