@@ -43,6 +43,9 @@ struct Operation {
     idempotency_key: bool,
     successes: &'static [Success],
     kind: Kind,
+    /// OpenAPI links: `(status, operationId)` of the operations a success
+    /// leads to, given the `projectId` and `scanId` of its body.
+    links: &'static [(u16, &'static str)],
 }
 
 fn operation_for(method: &str, path: &str) -> Operation {
@@ -79,6 +82,10 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 ),
             ],
             kind: api(true, true, true),
+            links: &[
+                (202, "GetCodeSecurityScan"),
+                (202, "GetCodeSecurityScanFindings"),
+            ],
         },
         ("GET", "/scans/{projectId}/{scanId}") => Operation {
             id: "GetCodeSecurityScan",
@@ -92,6 +99,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 &[],
             )],
             kind: api(false, true, false),
+            links: &[],
         },
         ("GET", "/scans/{projectId}/{scanId}/findings") => Operation {
             id: "GetCodeSecurityScanFindings",
@@ -105,6 +113,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 &[],
             )],
             kind: api(false, true, false),
+            links: &[],
         },
         ("POST", "/scan-configurations/disassociate") => Operation {
             id: "BatchDisassociateCodeSecurityScanConfiguration",
@@ -132,6 +141,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 ),
             ],
             kind: api(true, false, false),
+            links: &[],
         },
         ("POST", "/assessment-runs") => Operation {
             id: "StartAssessmentRun",
@@ -148,6 +158,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 Success(201, "The run started", &["RunStarted"], &[]),
             ],
             kind: api(true, true, false),
+            links: &[],
         },
         _ => panic!("{method} {path}: a route the contract does not describe"),
     }
@@ -290,6 +301,15 @@ fn api_operation(method: &str, path: &str, scope: &str) -> Value {
             status.to_string(),
             answer(description, any_of(schemas), headers),
         );
+    }
+    for (status, target) in op.links {
+        let response = &mut responses[&status.to_string()];
+        response["links"][*target] = json!({
+            "operationId": target,
+            "description": "the scan started (one target: ScanStarted)",
+            "parameters": {"projectId": "$response.body#/projectId",
+                           "scanId": "$response.body#/scanId"},
+        });
     }
     errors(&mut responses, op.kind);
     gateway(&mut responses, &[401, 403, 429]);
