@@ -143,6 +143,7 @@ def main():
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "stand-in",
             "AWS_SESSION_TOKEN": "stand-in", "PRECONNECT": "none", "SCAN_RESULTS": "off",
         })
+        env.pop("DRY_RUN_WEBHOOK_SECRETS", None)  # read only in a dry run (else a config error)
     # SIGTERM (scripts/check-openapi's cleanup) ends the emulator too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(args.rie, args.bootstrap, env) as (port, _):

@@ -62,4 +62,25 @@ def filter_failure(ctx, failure, case, response):
     if (failure.code == "ST201" and case.operation.path.startswith("/webhooks/")
             and "positive test case" in (failure.message or "")):
         return False
+    # cargo lambda watch (scripts/check-openapi's second front end) cannot
+    # pass on a JSON body that is not UTF-8 (API Gateway base64-encodes
+    # it): it answers its own 500 problem document without invoking the
+    # function. Only that answer to such a body is let pass.
+    if response.status_code == 500 and _not_utf8(_bytes(case)):
+        try:
+            problem = response.json()
+        except ValueError:
+            return True
+        return problem != {"type": "https://httpstatuses.com/500", "status": 500,
+                           "title": "Internal Server Error"}
     return True
+
+
+def _not_utf8(body):
+    if not isinstance(body, bytes):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
