@@ -9,7 +9,11 @@ refused with API Gateway's own 403 {"message"}; with it, the function sees
 an IAM caller. A Lambda error or no answer is a
 502 {"message": "Internal Server Error"}, as API Gateway answers then.
 
-Usage: openapi_gateway.py --rie RIE --bootstrap BOOTSTRAP --port-file FILE
+With --inspector-stand-in the function is not in a dry run: its calls go
+to scripts/openapi_inspector.py (started here, with throwaway credentials),
+where the scans it starts exist (the stateful phase's links).
+
+Usage: openapi_gateway.py --rie RIE --bootstrap BOOTSTRAP --port-file FILE [--inspector-stand-in]
 Writes the port it listens on to FILE once the emulator is up."""
 import argparse
 import base64
@@ -26,6 +30,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emulator import running  # noqa: E402
+from openapi_inspector import serve as inspector_stand_in  # noqa: E402
 
 CALLER_ARN = "arn:aws:iam::123456789012:user/schemathesis"
 # The one Authorization value taken for a valid SigV4 signature (scripts/openapi_hooks.py sends it).
@@ -128,10 +133,20 @@ def main():
     ap.add_argument("--rie", required=True)
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--inspector-stand-in", action="store_true")
     args = ap.parse_args()
+    env = dict(os.environ)
+    if args.inspector_stand_in:
+        inspector = inspector_stand_in()
+        env.update({
+            "DRY_RUN": "false", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{inspector.server_address[1]}",
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "stand-in",
+            "AWS_SESSION_TOKEN": "stand-in", "PRECONNECT": "none", "SCAN_RESULTS": "off",
+        })
+        env.pop("DRY_RUN_WEBHOOK_SECRETS", None)  # read only in a dry run (else a config error)
     # SIGTERM (scripts/check-openapi's cleanup) ends the emulator too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with running(args.rie, args.bootstrap) as (port, _):
+    with running(args.rie, args.bootstrap, env) as (port, _):
         invoke = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(invoke))
         with open(args.port_file, "w") as f:

@@ -54,17 +54,6 @@ class Credentials:
         case.headers = headers
 
 
-# Rules across a header and the body, which OpenAPI cannot state (the
-# document says them in the Idempotency-Key parameter's description): a
-# clientToken other than the Idempotency-Key header, and an
-# assessmentRunName beside it, are 400s. Only that answer to such a
-# request is let pass; every other check still runs on it.
-CROSS_FIELD = {
-    "/scans": ("clientToken", "differs from the Idempotency-Key header"),
-    "/assessment-runs": ("assessmentRunName", "or the Idempotency-Key header, not both"),
-}
-
-
 @schemathesis.hook
 def filter_failure(ctx, failure, case, response):
     # A webhook body is any value (read only for a push): a "negative" case
@@ -73,13 +62,25 @@ def filter_failure(ctx, failure, case, response):
     if (failure.code == "ST201" and case.operation.path.startswith("/webhooks/")
             and "positive test case" in (failure.message or "")):
         return False
-    rule = CROSS_FIELD.get(case.operation.path)
-    if rule is None or response.status_code != 400:
-        return True
+    # cargo lambda watch (scripts/check-openapi's second front end) cannot
+    # pass on a JSON body that is not UTF-8 (API Gateway base64-encodes
+    # it): it answers its own 500 problem document without invoking the
+    # function. Only that answer to such a body is let pass.
+    if response.status_code == 500 and _not_utf8(_bytes(case)):
+        try:
+            problem = response.json()
+        except ValueError:
+            return True
+        return problem != {"type": "https://httpstatuses.com/500", "status": 500,
+                           "title": "Internal Server Error"}
+    return True
+
+
+def _not_utf8(body):
+    if not isinstance(body, bytes):
+        return False
     try:
-        fields = response.json()["error"]["fields"]
-    except (ValueError, KeyError, TypeError):
+        body.decode("utf-8")
+    except UnicodeDecodeError:
         return True
-    header = any(k.lower() == "idempotency-key" for k in (case.headers or {}))
-    named = [f for f in fields if f.get("field") == rule[0] and rule[1] in f.get("message", "")]
-    return not (header and named and len(fields) == 1)
+    return False

@@ -191,17 +191,20 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
             "results": {"description": "a fan-out's per-item results (non-HTTP callers only)"},
         },
     });
+    // A target that failed: its error's body with the target beside it
+    // (ingress::answer::fan_out_item_json). Spelled out, not an allOf of
+    // ErrorBody, whose additionalProperties would refuse the target's key.
     let fan_out_item = |key: &str| {
         json!({"anyOf": [
             {"$ref": "#/components/schemas/ScanStarted"},
-            {"allOf": [{"$ref": "#/components/schemas/ErrorBody"}],
-             "properties": {key: string.clone()}, "required": [key]},
+            {"type": "object", "required": [key, "error"], "additionalProperties": false,
+             "properties": {key: string.clone(), "error": error_inner.clone()}},
         ]})
     };
     vec![
         (
             "ErrorBody",
-            json!({"type": "object", "required": ["error"], "properties": {"error": error_inner},
+            json!({"type": "object", "required": ["error"], "properties": {"error": error_inner.clone()},
                    "additionalProperties": false}),
         ),
         (

@@ -53,8 +53,11 @@ pub fn document() -> Value {
                 "name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "1-1,024 printable characters, sent once (a repeated or comma-joined \
                                 value is a 400). Namespaced by the caller: the same caller retrying \
-                                gets the same scan or run. A different body clientToken, or (runs) \
-                                an assessmentRunName beside it, is a 400.",
+                                gets the same scan or run. The one way to send a key over HTTP (a body \
+                                idempotencyKey is a 400). A body clientToken (scans) or \
+                                assessmentRunName (runs) beside it wins: the scan's token derives from \
+                                the clientToken, the run is the one of that name; the header is then \
+                                only recorded (a scan's results event: requested.idempotencyKey).",
                 // HTTP trims a field value's surrounding whitespace, so a key cannot begin or end with it.
                 "schema": {"type": "string",
                            "pattern": format!("^[^,\\s{control}]([^,{control}]{{0,1022}}[^,\\s{control}])?$")},

@@ -43,6 +43,9 @@ struct Operation {
     idempotency_key: bool,
     successes: &'static [Success],
     kind: Kind,
+    /// OpenAPI links: `(status, operationId)` of the operations a success
+    /// leads to, given the `projectId` and `scanId` of its body.
+    links: &'static [(u16, &'static str)],
 }
 
 fn operation_for(method: &str, path: &str) -> Operation {
@@ -85,6 +88,10 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 ),
             ],
             kind: api(true, true, true),
+            links: &[
+                (202, "GetCodeSecurityScan"),
+                (202, "GetCodeSecurityScanFindings"),
+            ],
         },
         ("GET", "/scans/{projectId}/{scanId}") => Operation {
             id: "GetCodeSecurityScan",
@@ -98,6 +105,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 &[],
             )],
             kind: api(false, true, false),
+            links: &[],
         },
         ("GET", "/scans/{projectId}/{scanId}/findings") => Operation {
             id: "GetCodeSecurityScanFindings",
@@ -111,6 +119,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 &[],
             )],
             kind: api(false, true, false),
+            links: &[],
         },
         ("POST", "/assessment-runs") => Operation {
             id: "StartAssessmentRun",
@@ -127,6 +136,7 @@ fn operation_for(method: &str, path: &str) -> Operation {
                 Success(201, "The run started", &["RunStarted"], &[]),
             ],
             kind: api(true, true, false),
+            links: &[],
         },
         _ => panic!("{method} {path}: a route the contract does not describe"),
     }
@@ -160,6 +170,7 @@ fn configurations(d: Direction, kind: Kind) -> Operation {
             ),
         ],
         kind,
+        links: &[],
     }
 }
 
@@ -300,6 +311,15 @@ fn api_operation(method: &str, path: &str, scope: &str) -> Value {
             status.to_string(),
             answer(description, any_of(schemas), headers),
         );
+    }
+    for (status, target) in op.links {
+        let response = &mut responses[&status.to_string()];
+        response["links"][*target] = json!({
+            "operationId": target,
+            "description": "the scan started (one target: ScanStarted)",
+            "parameters": {"projectId": "$response.body#/projectId",
+                           "scanId": "$response.body#/scanId"},
+        });
     }
     errors(&mut responses, op.kind);
     gateway(&mut responses, &[401, 403, 429]);

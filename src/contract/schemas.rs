@@ -29,7 +29,8 @@ pub const CLIENT_TOKEN_PATTERN: &str = "^[!-~]{1,64}$";
 /// A repository path segment `check_repository` refuses.
 pub const DOT_SEGMENT: &str = r"(^|/)\.{1,2}(/|$)";
 
-/// `check_idempotency_key` in a body: 1-1,024 characters, no control character.
+/// `check_idempotency_key`: 1-1,024 characters, no control character (the
+/// header's own pattern is narrower: HTTP trims a value's ends).
 pub fn idempotency_key_pattern() -> String {
     format!("^[^{CONTROL}]{{1,1024}}$")
 }
@@ -157,11 +158,6 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
         "type": "string", "minLength": 1, "maxLength": 512,
         "pattern": REPOSITORY_PATTERN, "not": {"pattern": DOT_SEGMENT},
     });
-    let key = json!({
-        "type": "string", "pattern": idempotency_key_pattern(),
-        "description": "the caller's own key for this work: retries with the same key start nothing twice \
-                        (namespaced by the caller; the Idempotency-Key header is the same kind of key)",
-    });
     let list = |item: &Value| json!({"minItems": 1, "maxItems": items, "uniqueItems": true, "items": item});
 
     constrain(defs, "ResourceInput", "projectId", project.clone());
@@ -182,7 +178,8 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
         s,
         "clientToken",
         json!({"pattern": CLIENT_TOKEN_PATTERN, "description":
-            "an idempotency key, namespaced by the caller (equal to Idempotency-Key when both are sent)"}),
+            "an idempotency key, namespaced by the caller; beside an Idempotency-Key header it wins: \
+             the scan's token derives from it, the header is only recorded"}),
     );
     let targets = [
         "resource",
@@ -207,7 +204,6 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
             json!({"minItems": 1, "maxItems": items, "uniqueItems": true}),
         );
         constrain(defs, schema, "", json!({"required": [field]}));
-        constrain(defs, schema, IDEMPOTENCY_KEY, key.clone());
     }
     let i = "ConfigurationItemInput";
     constrain(
@@ -235,12 +231,26 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
         r,
         "assessmentRunName",
         json!({"pattern": run_name_pattern(), "description":
-            "the run's name; a run of this template with this name already started is answered 200 with it"}),
+            "the run's name; a run of this template with this name already started is answered 200 with it. \
+             Beside an Idempotency-Key header it wins: the header is only recorded"}),
     );
     constrain(defs, r, "", json!({"required": ["assessmentTemplateArn"]}));
 
-    // Every request shape takes the caller's own key.
-    for schema in [s, r] {
-        constrain(defs, schema, IDEMPOTENCY_KEY, key.clone());
+    // Over HTTP a key is the Idempotency-Key header alone: the request
+    // shapes' idempotencyKey (other triggers' field) is refused
+    // (ingress::http), so the document does not list it.
+    for schema in [s, r]
+        .into_iter()
+        .chain(Direction::ALL.map(|d| d.documented().0))
+    {
+        let properties = defs
+            .get_mut(schema)
+            .and_then(|d| d.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+            .unwrap_or_else(|| panic!("{schema}: no properties"));
+        assert!(
+            properties.remove(IDEMPOTENCY_KEY).is_some(),
+            "{schema}.{IDEMPOTENCY_KEY}: not in the code's shape"
+        );
     }
 }

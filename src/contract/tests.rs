@@ -2,10 +2,12 @@ use super::answers::AWS_CODES;
 use super::schemas::{
     CLIENT_TOKEN_PATTERN, idempotency_key_pattern, run_name_pattern, template_arn_pattern,
 };
-use crate::domain::FieldError;
 use crate::domain::validate::{check_client_token, check_idempotency_key, check_len};
+use crate::domain::{AwsError, AwsErrorKind, Error, FanOutItem, FieldError, Outcome, ScanStarted};
+use crate::ingress::answer::OutcomeAnswer;
 use crate::inspector::kind_for;
 use regex::Regex;
+use serde_json::Value;
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
@@ -95,5 +97,120 @@ fn stated_patterns_agree_with_the_checks() {
         assert_eq!(arn.is_match(v), arn_ok, "{v:?}");
         let run_ok = check_len("f", v, 140, &mut errors) && !v.contains(['*', '?']);
         assert_eq!(run.is_match(v), run_ok, "{v:?}");
+    }
+}
+
+/// Does `value` have the shape `schema` (in `doc`) describes: `$ref`,
+/// `anyOf`, `allOf`, `const`, `enum`, `type`, `required`, `properties`,
+/// `additionalProperties: false` and `items` (what the document's answer
+/// schemas use; patterns and bounds are the request side's, checked above).
+fn conforms(value: &Value, schema: &Value, doc: &Value) -> bool {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = doc.pointer(r.trim_start_matches('#')).expect(r);
+        return conforms(value, target, doc);
+    }
+    let array = |k: &str| schema.get(k).and_then(Value::as_array);
+    if array("anyOf").is_some_and(|any| !any.iter().any(|s| conforms(value, s, doc)))
+        || array("allOf").is_some_and(|all| !all.iter().all(|s| conforms(value, s, doc)))
+        || array("enum").is_some_and(|e| !e.contains(value))
+        || schema.get("const").is_some_and(|c| c != value)
+    {
+        return false;
+    }
+    let is = |t: &Value| match t.as_str() {
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_u64() || value.is_i64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some("null") => value.is_null(),
+        _ => panic!("type {t}"),
+    };
+    match schema.get("type") {
+        Some(Value::Array(types)) if !types.iter().any(is) => return false,
+        Some(t @ Value::String(_)) if !is(t) => return false,
+        _ => {}
+    }
+    if let Value::Object(map) = value {
+        let required = array("required").into_iter().flatten();
+        if required
+            .filter_map(Value::as_str)
+            .any(|k| !map.contains_key(k))
+        {
+            return false;
+        }
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+        for (k, v) in map {
+            match schema.get("properties").and_then(|p| p.get(k)) {
+                Some(s) if !conforms(v, s, doc) => return false,
+                None if closed => return false,
+                _ => {}
+            }
+        }
+    }
+    match (value, schema.get("items")) {
+        (Value::Array(items), Some(s)) => items.iter().all(|i| conforms(i, s, doc)),
+        _ => true,
+    }
+}
+
+/// A fan-out's `207`: each item is a started scan or its target's error
+/// body with the target beside it (`{"repository", "error"}`), every key
+/// of which the document describes (it once did not: the item's schema
+/// was an allOf of ErrorBody, whose additionalProperties refused the
+/// target's key).
+#[test]
+fn a_fan_outs_207_items_are_described() {
+    let doc = super::document();
+    let scans = |key: &'static str| {
+        let value = |i: u8| match key {
+            "repository" => format!("octo/api-{i}"),
+            _ => format!("project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c{i:02x}"),
+        };
+        let started = FanOutItem {
+            key: (key, value(0)),
+            result: Ok(ScanStarted {
+                repository: (key == "repository").then(|| value(0)),
+                project_id: "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d".into(),
+                scan_id: "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3".into(),
+                status: "IN_PROGRESS".into(),
+            }),
+        };
+        let failed = |i: u8, e: Error| FanOutItem {
+            key: (key, value(i)),
+            result: Err(e),
+        };
+        Outcome::Scans(vec![
+            started,
+            failed(
+                1,
+                Error::Repository {
+                    code: "RepositoryNotFound",
+                    message: "none".into(),
+                },
+            ),
+            failed(2, Error::invalid_field("clientToken", "bad")),
+            failed(
+                3,
+                Error::Aws(AwsError {
+                    operation: "inspector2:StartCodeSecurityScan",
+                    code: "ThrottlingException".into(),
+                    message: String::new(),
+                    kind: AwsErrorKind::Throttled,
+                    retry_after: Some(std::time::Duration::from_secs(3)),
+                }),
+            ),
+        ])
+        .to_json()
+    };
+    let schema = &doc["paths"]["/scans"]["post"]["responses"]["207"]["content"]["application/json"]
+        ["schema"];
+    for key in ["repository", "projectId"] {
+        let body = scans(key);
+        assert!(conforms(&body, schema, &doc), "{body}");
+        let mut extra = body.clone();
+        extra["scans"][1]["unexpected"] = true.into();
+        assert!(!conforms(&extra, schema, &doc), "{extra}");
     }
 }

@@ -10,7 +10,10 @@ use std::sync::LazyLock;
 pub const PROJECT_ID_PATTERN: &str =
     r"^project-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$";
 pub const SCAN_CONFIGURATION_ARN_PATTERN: &str = r"^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:owner/([0-9]{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$";
-pub const SCAN_ID_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$";
+/// Inspector's `CodeSecurityUuid`, what StartCodeSecurityScan answers and
+/// GetCodeSecurityScan takes: any other value would cost a call to be
+/// refused with its ValidationException.
+pub const SCAN_ID_PATTERN: &str = r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$";
 pub const REPOSITORY_PATTERN: &str = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$";
 
 static PROJECT_ID: LazyLock<Regex> =
@@ -126,7 +129,7 @@ pub fn is_project_id(value: &str) -> bool {
     PROJECT_ID.is_match(value)
 }
 
-/// A scan id: 1-128 characters, letters, digits, `_` and `-`.
+/// A scan id: a lowercase UUID, as Inspector gives them.
 pub fn is_scan_id(value: &str) -> bool {
     SCAN_ID.is_match(value)
 }

@@ -2,10 +2,11 @@
 //! URLs, API Gateway REST API (payload 1.0); their requests normalised, and
 //! routed by method and path.
 
+use super::actions::IDEMPOTENCY_KEY;
 use super::actions::{Origin, Request, action_for};
 use super::body::json_object;
 use super::caller::{self, Who};
-use super::wire::{GetScanInput, StartRunInput, StartScanInput};
+use super::wire::{ConfigurationsInput, GetScanInput, StartRunInput, StartScanInput};
 use crate::config::Limits;
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::validate::check_idempotency_key;
@@ -209,30 +210,27 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     let (max, values) = (cfg.max_body_bytes, cfg.max_body_values());
     let request = match op {
         Operation::StartCodeSecurityScan => {
+            // A body clientToken beside the header is taken and wins: the
+            // scan's token derives from it (namespaced by the caller as the
+            // header is), so a retry sending both again gets the same scan;
+            // the header is still the results event's idempotencyKey.
             let input: StartScanInput = req.json_body(max, values)?;
-            if let (Some(key), Some(token)) = (key, &input.client_token)
-                && token != key
-            {
-                return Err(Error::invalid_field(
-                    "clientToken",
-                    "differs from the Idempotency-Key header; send one or make them equal",
-                ));
-            }
+            header_only(input.idempotency_key.as_deref())?;
             Request::Scan(input)
         }
         Operation::GetCodeSecurityScan => Request::Get(scan_in_path(&matched)),
         Operation::ListFindingAggregations => Request::Findings(scan_in_path(&matched)),
         Operation::ScanConfigurations(direction) => {
-            Request::Configurations(direction, req.json_body(max, values)?)
+            let input: ConfigurationsInput = req.json_body(max, values)?;
+            header_only(input.idempotency_key.as_deref())?;
+            Request::Configurations(direction, input)
         }
         Operation::StartAssessmentRun => {
+            // An assessmentRunName beside the header is taken and wins: a
+            // run of that name already started is found by its name, so a
+            // retry gets the same run; the header names no other run.
             let input: StartRunInput = req.json_body(max, values)?;
-            if key.is_some() && input.assessment_run_name.is_some() {
-                return Err(Error::invalid_field(
-                    "assessmentRunName",
-                    "send either assessmentRunName or the Idempotency-Key header, not both",
-                ));
-            }
+            header_only(input.idempotency_key.as_deref())?;
             Request::Run(input)
         }
         // Supporting calls have no route; one named in the route table is a
@@ -258,6 +256,19 @@ fn scan_in_path(matched: &super::routes::Matched) -> GetScanInput {
         project_id: Some(matched.param("projectId").to_string()),
         scan_id: Some(matched.param("scanId").to_string()),
         ..GetScanInput::default()
+    }
+}
+
+/// Over HTTP an idempotency key has one way in, the `Idempotency-Key`
+/// header: the body field `idempotencyKey` (other triggers' way) is refused,
+/// so that no request carries two keys of which one would silently win.
+fn header_only(body_key: Option<&str>) -> Result<(), Error> {
+    match body_key {
+        Some(_) => Err(Error::invalid_field(
+            IDEMPOTENCY_KEY,
+            "is not taken over HTTP: send the Idempotency-Key header",
+        )),
+        None => Ok(()),
     }
 }
 

@@ -227,20 +227,23 @@ fn post_scans_derives_the_client_token_from_the_callers_key() {
         Some(json!({"projectId": PROJECT, "clientToken": "other"})),
         &[("idempotency-key", "abc-1")],
     );
-    assert_eq!(
-        route(&t, &cfg(), "req-1").unwrap_err().fields()[0].field,
-        "clientToken"
-    );
+    // Beside the header, a different clientToken is taken and wins.
+    let Action::StartCodeSecurityScan(s) = route(&t, &cfg(), "req-1").unwrap() else {
+        panic!()
+    };
+    let other = derive_token(&scoped_base("http:", "other"), PROJECT);
+    assert_eq!(s.client_token, Some(other));
 }
 
 #[test]
 fn get_scan_decodes_and_validates_path_parameters() {
-    let t = http_trigger("GET", &format!("/scans/{PROJECT}/scan-1"), None, &[]);
+    const SCAN: &str = "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3";
+    let t = http_trigger("GET", &format!("/scans/{PROJECT}/{SCAN}"), None, &[]);
     assert_eq!(
         route(&t, &cfg(), "req-1").unwrap(),
         Action::GetCodeSecurityScan(GetScan {
             project_id: PROJECT.into(),
-            scan_id: "scan-1".into()
+            scan_id: SCAN.into()
         })
     );
     for bad in [
@@ -248,6 +251,9 @@ fn get_scan_decodes_and_validates_path_parameters() {
         "/scans/%2e%2e/x",
         "/scans/%ff/x",
         &format!("/scans/{PROJECT}/a%2Fb"),
+        // Not Inspector's scan id (a lowercase UUID): refused before any call.
+        &format!("/scans/{PROJECT}/scan-1"),
+        &format!("/scans/{PROJECT}/{}", SCAN.to_uppercase()),
     ] {
         let e = route(&http_trigger("GET", bad, None, &[]), &cfg(), "req-1").unwrap_err();
         assert_eq!(e.http_status(), 400, "{bad}");

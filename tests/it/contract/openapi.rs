@@ -49,38 +49,108 @@ async fn a_webhook_delivery_without_a_body_is_read_only_if_acted_on() {
     assert_eq!(status, 202, "{body}");
 }
 
-/// The rules across the Idempotency-Key header and the body that OpenAPI
-/// cannot state (schemathesis: "schema-valid request rejected"), kept as the
-/// document's parameter description says them: 400, naming the body field.
+/// A body clientToken other than the Idempotency-Key header, and an
+/// assessmentRunName beside it, are schema-valid requests (schemathesis:
+/// "schema-valid request rejected" while they were 400s): accepted, the
+/// body's value winning as the document says. The scan's token is the one
+/// the clientToken alone gives (namespaced by the caller), the run's name
+/// is the one sent.
 #[tokio::test]
-async fn header_and_body_keys_that_disagree_are_400s() {
+async fn a_body_token_or_run_name_beside_the_header_is_accepted_and_wins() {
+    let app = fuzzed_app();
+    let planned = |answer: &Value, field: &str| answer["calls"][0]["input"][field].clone();
+    let scan = json!({"clientToken": "other", "resource": {"projectId": project(1)}}).to_string();
+    let run = json!({"assessmentRunName": "0", "assessmentTemplateArn": "arn:"}).to_string();
+    for (path, body, field) in [
+        ("/scans", &scan, "clientToken"),
+        ("/assessment-runs", &run, "assessmentRunName"),
+    ] {
+        let alone = http_event("POST", path, Some(body), false);
+        let (status, without) = status_and_body(&app, alone.clone()).await;
+        assert_eq!(status, 200, "{path}: {without}");
+        if field == "assessmentRunName" {
+            assert_eq!(planned(&without, field), "0", "{without}");
+        }
+        for key in ["k-1", "other"] {
+            let mut e = alone.clone();
+            e["headers"]["idempotency-key"] = key.into();
+            let (status, with) = status_and_body(&app, e).await;
+            assert_eq!(status, 200, "{path}, {key}: {with}");
+            assert_eq!(with["dryRun"], true);
+            assert_eq!(
+                planned(&with, field),
+                planned(&without, field),
+                "{path}, {key}"
+            );
+        }
+    }
+}
+
+/// Over HTTP the one way to send an idempotency key is the Idempotency-Key
+/// header: the body field other triggers take is refused on every route
+/// with a body, naming it, and the document does not list it.
+#[tokio::test]
+async fn a_body_idempotency_key_is_refused_over_http() {
     let app = fuzzed_app();
     let cases = [
-        (
-            "/scans",
-            json!({"clientToken": "other", "resource": {"projectId": project(1)}}),
-            "clientToken",
-        ),
+        ("/scans", json!({"projectId": project(1)})),
         (
             "/assessment-runs",
-            json!({"assessmentRunName": "0", "assessmentTemplateArn": "arn:"}),
-            "assessmentRunName",
+            json!({"assessmentTemplateArn": "arn:aws:inspector:us-east-1:123456789012:target/0-a/template/0-b"}),
+        ),
+        (
+            "/scan-configurations/disassociate",
+            json!({"disassociateConfigurationRequests": [{"scanConfigurationArn": CONFIG_ARN,
+                                                          "resource": {"projectId": project(1)}}]}),
         ),
     ];
-    for (path, body, field) in cases {
-        let mut e = http_event("POST", path, Some(&body.to_string()), false);
-        e["headers"]["idempotency-key"] = "k-1".into();
-        let (status, answer) = status_and_body(&app, e.clone()).await;
-        assert_eq!(status, 400, "{path}: {answer}");
-        assert_eq!(answer["error"]["fields"][0]["field"], field, "{answer}");
-        // Without the header, the same body is accepted.
-        e["headers"]
-            .as_object_mut()
-            .unwrap()
-            .remove("idempotency-key");
-        let (status, answer) = status_and_body(&app, e).await;
+    for (path, mut body) in cases {
+        let (status, answer) = status_and_body(
+            &app,
+            http_event("POST", path, Some(&body.to_string()), false),
+        )
+        .await;
         assert_eq!(status, 200, "{path}: {answer}");
-        assert_eq!(answer["dryRun"], true);
+        body["idempotencyKey"] = "k-1".into();
+        let (status, answer) = status_and_body(
+            &app,
+            http_event("POST", path, Some(&body.to_string()), false),
+        )
+        .await;
+        assert_eq!(status, 400, "{path}: {answer}");
+        assert_eq!(answer["error"]["code"], "InvalidRequest", "{answer}");
+        assert_eq!(
+            answer["error"]["fields"][0]["field"], "idempotencyKey",
+            "{answer}"
+        );
+    }
+}
+
+/// `GET /scans/{projectId}/{scanId}` (and its findings) with a scan id that
+/// is not Inspector's (a lowercase UUID): refused before any call, as the
+/// document's path pattern says, not sent to be refused with AWS's
+/// ValidationException.
+#[tokio::test]
+async fn a_malformed_scan_id_in_the_path_is_refused_before_any_call() {
+    let app = fuzzed_app();
+    let good = "8f3b2c1a-9d4e-4f5a-b6c7-d8e9f0a1b2c3";
+    for suffix in ["", "/findings"] {
+        let path = format!("/scans/{}/{good}{suffix}", project(1));
+        let (status, answer) = status_and_body(&app, http_event("GET", &path, None, false)).await;
+        assert_eq!(status, 200, "{path}: {answer}");
+        for bad in [
+            "A",
+            "scan-1",
+            "8F3B2C1A-9D4E-4F5A-B6C7-D8E9F0A1B2C3",
+            "8f3b2c1a9d4e4f5ab6c7d8e9f0a1b2c3",
+        ] {
+            let path = format!("/scans/{}/{bad}{suffix}", project(1));
+            let (status, answer) =
+                status_and_body(&app, http_event("GET", &path, None, false)).await;
+            assert_eq!(status, 400, "{path}: {answer}");
+            assert_eq!(answer["error"]["code"], "InvalidRequest", "{answer}");
+            assert_eq!(answer["error"]["fields"][0]["field"], "scanId", "{answer}");
+        }
     }
 }
 
