@@ -163,5 +163,3 @@ pub fn route(
     Ok(action)
 }
 
-#[cfg(test)]
-mod tests;

@@ -8,4 +8,5 @@ mod errors;
 mod events;
 mod openapi;
 mod properties;
+mod routing;
 mod triggers;

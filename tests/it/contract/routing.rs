@@ -1,16 +1,19 @@
-//! Decoding and routing, tested without the runtime or the SDK.
+//! Decoding and routing, tested without the runtime or the SDK (moved from
+//! the unit tests: `ingress`'s public behaviour).
 
-use super::http::{HttpFlavor, HttpRequest};
-use super::*;
-use crate::domain::keys::{derive_token, scoped_base};
-use crate::domain::{GetScan, Operation, ScanTarget, StartScan};
-use crate::ingress::answer::ErrorAnswer;
-use serde_json::json;
+use inspector_scan_router::config::{Limits, Trust};
+use inspector_scan_router::domain::keys::{derive_token, scoped_base};
+use inspector_scan_router::domain::{Action, Error, GetScan, Operation, ScanTarget, StartScan};
+use inspector_scan_router::ingress::answer::ErrorAnswer;
+use inspector_scan_router::ingress::eventbridge::EventBridgeEvent;
+use inspector_scan_router::ingress::http::{HttpFlavor, HttpRequest};
+use inspector_scan_router::ingress::{Invocation, Trigger, decode};
+use serde_json::{Map, Value, json};
 
 /// The router with the default trust, in account 123456789012 (the
 /// bundled events' account).
 fn route(t: &Trigger, cfg: &Limits, request_id: &str) -> Result<Action, Error> {
-    super::route(
+    inspector_scan_router::ingress::route(
         t,
         cfg,
         &Trust::default(),
