@@ -13,6 +13,7 @@ pub mod keys;
 pub mod operation;
 pub mod outcome;
 pub mod provider;
+pub mod request;
 pub mod resend;
 pub mod switch;
 pub mod validate;

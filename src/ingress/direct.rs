@@ -23,5 +23,5 @@ pub fn route(
             ),
         )
     })?;
-    action_for(Request::decode(op, fields)?, cfg, origin)
+    action_for(Request::decode(op, fields)?, cfg.max_batch_items, origin)
 }

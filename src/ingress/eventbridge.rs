@@ -141,7 +141,7 @@ pub fn route(
         return Err(Error::invalid_field("detail", "must be a JSON object"));
     }
     Request::decode(op, &ev.detail)
-        .and_then(|request| action_for(request, cfg, &origin))
+        .and_then(|request| action_for(request, cfg.max_batch_items, &origin))
         .map_err(|e| prefix_fields(e, "detail"))
 }
 

@@ -6,14 +6,13 @@ use super::actions::IDEMPOTENCY_KEY;
 use super::actions::{Origin, Request, action_for};
 use super::body::json_object;
 use super::caller::{self, Who};
-use super::wire::{ConfigurationsInput, GetScanInput, StartRunInput, StartScanInput};
 use crate::config::Limits;
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::validate::check_idempotency_key;
-use crate::domain::{Action, Error, Operation};
+use crate::domain::{Action, Error};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Which HTTP integration sent the request; decides the response shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -208,55 +207,21 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
         origin = origin.with_key(key);
     }
     let (max, values) = (cfg.max_body_bytes, cfg.max_body_values());
-    let request = match op {
-        Operation::StartCodeSecurityScan => {
-            // A body clientToken beside the header is taken and wins: the
-            // scan's token derives from it (namespaced by the caller as the
-            // header is), so a retry sending both again gets the same scan;
-            // the header is still the results event's idempotencyKey.
-            let input: StartScanInput = req.json_body(max, values)?;
-            header_only(input.idempotency_key.as_deref())?;
-            Request::Scan(input)
-        }
-        Operation::GetCodeSecurityScan => Request::Get(scan_in_path(&matched)),
-        Operation::ListFindingAggregations => Request::Findings(scan_in_path(&matched)),
-        Operation::ScanConfigurations(direction) => {
-            let input: ConfigurationsInput = req.json_body(max, values)?;
-            header_only(input.idempotency_key.as_deref())?;
-            Request::Configurations(direction, input)
-        }
-        Operation::StartAssessmentRun => {
-            // An assessmentRunName beside the header is taken and wins: a
-            // run of that name already started is found by its name, so a
-            // retry gets the same run; the header names no other run.
-            let input: StartRunInput = req.json_body(max, values)?;
-            header_only(input.idempotency_key.as_deref())?;
-            Request::Run(input)
-        }
-        // Supporting calls have no route; one named in the route table is a
-        // bug, refused rather than parsed as another operation's body. No
-        // catch-all: a new operation does not compile until it is placed.
-        Operation::ListCoverage
-        | Operation::ListAssessmentRuns
-        | Operation::DescribeAssessmentRuns => {
-            return Err(Error::Internal {
-                message: format!(
-                    "the route table names {}, which has no request shape",
-                    op.name()
-                ),
-            });
-        }
+    // A route with path parameters reads: its fields are the parameters
+    // (checked by the operation's own shape before any call); any other
+    // route's fields are its JSON body.
+    let fields: Map<String, Value> = if matched.params.is_empty() {
+        req.json_body(max, values)?
+    } else {
+        matched
+            .params
+            .iter()
+            .map(|(name, value)| (name.to_string(), Value::String(value.clone())))
+            .collect()
     };
-    action_for(request, cfg, &origin)
-}
-
-/// `projectId` and `scanId` from the route's path.
-fn scan_in_path(matched: &super::routes::Matched) -> GetScanInput {
-    GetScanInput {
-        project_id: Some(matched.param("projectId").to_string()),
-        scan_id: Some(matched.param("scanId").to_string()),
-        ..GetScanInput::default()
-    }
+    let request = Request::decode(op, &Value::Object(fields))?;
+    header_only(request.body_key())?;
+    action_for(request, cfg.max_batch_items, &origin)
 }
 
 /// Over HTTP an idempotency key has one way in, the `Idempotency-Key`

@@ -162,4 +162,3 @@ pub fn route(
     };
     Ok(action)
 }
-

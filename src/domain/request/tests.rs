@@ -1,6 +1,7 @@
 //! The wire shapes' decoding and validation.
 
 use super::*;
+use crate::domain::assessment_run::StartRunInput;
 use serde_json::json;
 
 const PROJECT: &str = "project-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
