@@ -30,3 +30,36 @@ find_rie() {
   fi
   export RIE RIE_ARCH
 }
+
+# debug_bootstrap [cargo args]: builds the function's binary in the dev
+# profile and sets BOOTSTRAP to it. The integration-test crate is built with
+# it so that cargo resolves the dev-dependencies' features (wiremock turns on
+# hyper's server, jsonwebtoken aws-lc-rs's defaults): the binary and every
+# dependency are then the very artifacts `cargo test` builds. A plain
+# `cargo build --bin` resolves other features and compiles the SDK again.
+debug_bootstrap() {
+  cargo build --locked --bin inspector-scan-router --test it "$@"
+  BOOTSTRAP=$CARGO_TARGET_DIR/debug/inspector-scan-router
+}
+
+# in_background NAME CMD...: runs CMD in the background, its output to a
+# file so that it does not interleave with the foreground's; finish NAME
+# waits for it, prints that output, and fails if CMD failed. A script that
+# exits early stops what it started (the EXIT trap).
+in_background() {
+  local name=$1; shift
+  local log; log=$(mktemp "${TMPDIR:-/tmp}/isr-$name.XXXXXX")
+  "$@" >"$log" 2>&1 &
+  eval "BG_PID_$name=$! BG_LOG_$name=$log"
+  BG_PIDS="${BG_PIDS:-} $!"
+  trap 'kill $BG_PIDS 2>/dev/null || true' EXIT
+}
+finish() {
+  local name=$1 pid log rc=0
+  eval "pid=\$BG_PID_$name log=\$BG_LOG_$name"
+  wait "$pid" || rc=$?
+  BG_PIDS=${BG_PIDS/ $pid/}
+  cat "$log" >&2
+  rm -f "$log"
+  if ((rc != 0)); then echo "$name failed (exit $rc)" >&2; return "$rc"; fi
+}
