@@ -219,7 +219,7 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
             .map(|(name, value)| (name.to_string(), Value::String(value.clone())))
             .collect()
     };
-    let request = Request::decode(op, &Value::Object(fields))?;
+    let request = Request::decode(op, Value::Object(fields))?;
     header_only(request.body_key())?;
     action_for(request, cfg.max_batch_items, &origin)
 }
