@@ -30,6 +30,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// A push's scan of `repository`, keyed on provider, repository and
+    /// commit (`after`), so every delivery of one push starts one scan; a
+    /// push without a commit is keyed on `base` (the event's id) instead.
+    pub fn push_scan(
+        provider: &str,
+        repository: String,
+        after: &str,
+        base: Option<&str>,
+    ) -> Action {
+        let client_token = if after.is_empty() {
+            base.map(|b| super::keys::derive_token(b, &repository))
+        } else {
+            Some(super::keys::push_token(provider, &repository, after))
+        };
+        Action::StartCodeSecurityScan(StartScan {
+            target: ScanTarget::Repository(repository),
+            client_token,
+        })
+    }
+
     /// A plain schedule rule's work: one Classic run per template, each
     /// named from the event (`name`).
     pub fn scheduled(templates: &[String], name: Option<String>) -> Result<Action, super::Error> {

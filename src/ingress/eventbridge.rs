@@ -6,8 +6,8 @@ use super::push::{self, Push};
 use super::wire::{type_name, unsupported};
 use crate::config::{Limits, Trust};
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::keys::{derive_run_name, derive_token, push_token};
-use crate::domain::{Action, Error, FieldError, Operation, ScanTarget, StartScan};
+use crate::domain::keys::derive_run_name;
+use crate::domain::{Action, Error, FieldError, Operation};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,19 +108,12 @@ pub fn route(
                 ..
             } => {
                 // Every delivery of one push has the same commit: one scan.
-                let client_token = if after.is_empty() {
-                    origin
-                        .token_base
-                        .as_deref()
-                        .map(|b| derive_token(b, &repository))
-                } else {
-                    Some(push_token(provider, &repository, &after))
-                };
-                let target = ScanTarget::Repository(repository);
-                Ok(Action::StartCodeSecurityScan(StartScan {
-                    target,
-                    client_token,
-                }))
+                Ok(Action::push_scan(
+                    provider,
+                    repository,
+                    &after,
+                    origin.token_base.as_deref(),
+                ))
             }
         };
     }

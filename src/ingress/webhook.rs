@@ -11,8 +11,7 @@ use super::encode::{HttpAnswer, http_error};
 use super::http::HttpRequest;
 use super::push::{self, Push};
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::keys::push_token;
-use crate::domain::{Action, Error, FieldError, Outcome, Provider, ScanTarget, Skip, StartScan};
+use crate::domain::{Action, Error, FieldError, Outcome, Provider, Skip};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -288,10 +287,7 @@ fn push_action(provider: Provider, payload: &Value) -> Result<Action, Error> {
                     "is required: a push's scan is keyed on its commit",
                 ));
             }
-            Ok(Action::StartCodeSecurityScan(StartScan {
-                client_token: Some(push_token(decided, &repository, &after)),
-                target: ScanTarget::Repository(repository),
-            }))
+            Ok(Action::push_scan(decided, repository, &after, None))
         }
     }
 }

@@ -248,71 +248,62 @@ pub struct Live<'a> {
     pub deadline: Deadline,
 }
 
+/// One call in one direction: the SDK's request type, operation and setter
+/// differ by direction; the request, the pacing and the answer's shape do not.
+macro_rules! batch_call {
+    ($live:expr, $op:expr, $chunk:expr, $request:ident, $call:ident, $set:ident) => {{
+        let requests: Vec<$request> = $chunk
+            .iter()
+            .map(|i| {
+                $request::builder()
+                    .scan_configuration_arn(&i.scan_configuration_arn)
+                    .resource(CodeSecurityResource::ProjectId(i.project_id.clone()))
+                    .build()
+                    .expect("both required members are set")
+            })
+            .collect();
+        let out = $live
+            .clients
+            .paced($op, $live.deadline, || async {
+                $live
+                    .clients
+                    .v2
+                    .$call()
+                    .$set(Some(requests.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error($op, e))
+            })
+            .await?;
+        reported(out.successful_associations(), out.failed_associations())
+    }};
+}
+
 impl BatchApi for Live<'_> {
     async fn batch_call(
         &self,
         direction: Direction,
         chunk: &[ConfigurationItem],
     ) -> Result<Vec<Reported>, Error> {
-        let resource =
-            |i: &ConfigurationItem| CodeSecurityResource::ProjectId(i.project_id.clone());
         let op = direction.operation();
-        let v2 = &self.clients.v2;
-        let (ok, failed) = match direction {
-            Direction::Associate => {
-                let requests: Vec<AssociateConfigurationRequest> = chunk
-                    .iter()
-                    .map(|i| {
-                        AssociateConfigurationRequest::builder()
-                            .scan_configuration_arn(&i.scan_configuration_arn)
-                            .resource(resource(i))
-                            .build()
-                            .expect("both required members are set")
-                    })
-                    .collect();
-                let out = self
-                    .clients
-                    .paced(op, self.deadline, || async {
-                        v2.batch_associate_code_security_scan_configuration()
-                            .set_associate_configuration_requests(Some(requests.clone()))
-                            .send()
-                            .await
-                            .map_err(|e| aws_error(op, e))
-                    })
-                    .await?;
-                (
-                    out.successful_associations().to_vec(),
-                    out.failed_associations().to_vec(),
-                )
-            }
-            Direction::Disassociate => {
-                let requests: Vec<DisassociateConfigurationRequest> = chunk
-                    .iter()
-                    .map(|i| {
-                        DisassociateConfigurationRequest::builder()
-                            .scan_configuration_arn(&i.scan_configuration_arn)
-                            .resource(resource(i))
-                            .build()
-                            .expect("both required members are set")
-                    })
-                    .collect();
-                let out = self
-                    .clients
-                    .paced(op, self.deadline, || async {
-                        v2.batch_disassociate_code_security_scan_configuration()
-                            .set_disassociate_configuration_requests(Some(requests.clone()))
-                            .send()
-                            .await
-                            .map_err(|e| aws_error(op, e))
-                    })
-                    .await?;
-                (
-                    out.successful_associations().to_vec(),
-                    out.failed_associations().to_vec(),
-                )
-            }
-        };
-        Ok(reported(&ok, &failed))
+        Ok(match direction {
+            Direction::Associate => batch_call!(
+                self,
+                op,
+                chunk,
+                AssociateConfigurationRequest,
+                batch_associate_code_security_scan_configuration,
+                set_associate_configuration_requests
+            ),
+            Direction::Disassociate => batch_call!(
+                self,
+                op,
+                chunk,
+                DisassociateConfigurationRequest,
+                batch_disassociate_code_security_scan_configuration,
+                set_disassociate_configuration_requests
+            ),
+        })
     }
 }
 
