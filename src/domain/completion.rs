@@ -17,6 +17,12 @@ pub const DETAIL_TYPE: &str = "Code Security Scan Completed";
 pub const TIMED_OUT: &str = "TIMED_OUT";
 /// The scan statuses Inspector ends a scan in.
 pub const TERMINAL: [&str; 3] = ["SUCCESSFUL", "FAILED", "SKIPPED"];
+/// How late a look may come back past the watch's end and still be
+/// answered: the watch queue's retention (`template.yaml`, 2 days). A look
+/// held up by a backlog (the function throttled, the queue behind) still
+/// ends in its event, `TIMED_OUT` at worst; only a watch older than anything
+/// the queue could hold is refused.
+pub const LATE: Duration = Duration::from_secs(2 * 24 * 3600);
 
 /// How a scan was asked for: the trigger and, where known, who asked and
 /// about what. Every value escaped and bounded when it is made.
@@ -93,7 +99,7 @@ impl Watch {
     /// anything is looked at or published: `scanId` and `projectId` by their
     /// patterns, `startedAt` neither in the future nor older than the watch's
     /// end (`SCAN_WATCH_MAX_HOURS`, plus one largest delay for the last look
-    /// to arrive), every value of `requested` as the function bounded it.
+    /// to arrive, plus [`LATE`] for a backlog), every value of `requested` as the function bounded it.
     /// `Err` names what is wrong (values are not quoted).
     pub fn check(&self, t: &Timing, now: u64) -> Result<(), String> {
         if !is_scan_id(&self.scan_id) {
@@ -105,10 +111,14 @@ impl Watch {
         if self.started_at > now.saturating_add(CLOCK_SKEW) {
             return Err("startedAt is in the future".to_string());
         }
-        let oldest = t.max_age.saturating_add(t.max_delay).as_secs();
+        let oldest = t
+            .max_age
+            .saturating_add(t.max_delay)
+            .saturating_add(LATE)
+            .as_secs();
         if now.saturating_sub(self.started_at) > oldest {
             return Err(format!(
-                "startedAt is older than the watch's end (SCAN_WATCH_MAX_HOURS, {oldest} s)"
+                "startedAt is older than the watch queue could hold ({oldest} s)"
             ));
         }
         let r = &self.requested;
@@ -377,7 +387,7 @@ mod tests {
         };
         let t = timing();
         assert_eq!(good.check(&t, now), Ok(()));
-        let oldest = (t.max_age + t.max_delay).as_secs();
+        let oldest = (t.max_age + t.max_delay + LATE).as_secs();
         let at = |started_at| Watch {
             started_at,
             ..good.clone()

@@ -1189,3 +1189,14 @@ fn switched_off_operations_have_no_route() {
         "only the switched routes (association, disassociation, Classic) are declared apart"
     );
 }
+
+/// A look held up by a backlog is answered as long as the watch queue can
+/// hold it: the watch's lateness allowance is the queue's retention.
+#[test]
+fn a_late_watch_is_answered_for_as_long_as_its_queue_keeps_it() {
+    let retention = &props(template(), "ScanWatchQueue")["MessageRetentionPeriod"];
+    assert_eq!(
+        retention.as_i64(),
+        Some(inspector_scan_router::domain::completion::LATE.as_secs() as i64)
+    );
+}
