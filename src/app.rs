@@ -9,6 +9,7 @@ mod admission;
 mod deliveries;
 mod record;
 mod reports;
+mod selectors;
 mod sweep;
 mod watches;
 
@@ -43,6 +44,11 @@ pub struct App {
     /// The only queue SQS batches are accepted from: the ARN of the queue
     /// behind `WORK_QUEUE_URL` (tests may set it in the settings).
     pub work_queue_arn: Option<String>,
+    /// The sweep queue (`SWEEP_QUEUE_URL`, FIFO): sweeps by selector; none
+    /// in a dry run.
+    pub sweeps: Option<WorkQueue>,
+    /// The ARN of the queue behind `SWEEP_QUEUE_URL`.
+    pub sweep_queue_arn: Option<String>,
     /// The watch queue (`SCAN_WATCH_QUEUE_URL`) when `SCAN_RESULTS=events`;
     /// none in a dry run.
     pub watches: Option<WatchQueue>,
@@ -70,6 +76,12 @@ impl App {
         let queue = sdk
             .zip(settings.queue.url.as_deref())
             .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
+        let sweeps = sdk
+            .zip(settings.queue.sweep_url.as_deref())
+            .map(|(sdk, url)| {
+                WorkQueue::new(sdk, url).with_concurrency(settings.batch.concurrency)
+            });
+        let sweep_queue_arn = own_queue_arn(None, settings.queue.sweep_url.as_deref(), sdk);
         let webhook_secrets = WebhookSecretStore::new(sdk, &settings.webhooks, &settings.sdk);
         let work_queue_arn = own_queue_arn(
             settings.trust.work_queue_arn.as_deref(),
@@ -95,6 +107,8 @@ impl App {
             settings,
             executor,
             queue,
+            sweeps,
+            sweep_queue_arn,
             webhook_secrets,
             work_queue_arn,
             watches: None,
@@ -129,6 +143,12 @@ impl App {
         self.queue = Some(sweep::queue(sdk, url, &self.settings));
         let configured = self.settings.trust.work_queue_arn.as_deref();
         self.work_queue_arn = own_queue_arn(configured, Some(url), Some(sdk));
+        if let Some(sweep_url) = self.settings.queue.sweep_url.clone() {
+            self.sweeps = Some(
+                WorkQueue::new(sdk, &sweep_url).with_concurrency(self.settings.batch.concurrency),
+            );
+            self.sweep_queue_arn = own_queue_arn(None, Some(&sweep_url), Some(sdk));
+        }
         self
     }
 
@@ -200,7 +220,7 @@ impl App {
                             started,
                         };
                         match self.admit_batch(&sources, &request_id)? {
-                            OwnQueue::Work => Ok(self.consume(&batch).await),
+                            OwnQueue::Work | OwnQueue::Sweep => Ok(self.consume(&batch).await),
                             OwnQueue::Watch => Ok(Box::pin(self.consume_watches(&batch)).await),
                         }
                     }
@@ -231,6 +251,13 @@ impl App {
             .authenticate(&trigger, &request_id)
             .and_then(|()| route(&trigger, &self.settings.limits, &self.settings.trust, at))
             .and_then(|action| self.permit(&trigger, action, &request_id));
+        // A sweep by selector: queued whole, answered at once.
+        if let Ok(permit) = &routed
+            && permit.action().is_sweep()
+            && !self.settings.dry_run
+        {
+            return Box::pin(self.start_sweep(&trigger, permit, &request_id, started)).await;
+        }
         let operation = routed.as_ref().ok().map(|p| p.action().operation().name());
         let resource = routed
             .as_ref()
@@ -299,6 +326,15 @@ impl App {
             (_, Err(e)) => Err(e),
         }
     }
+}
+
+/// What a queue message came to, for the batch's record: projects a sweep
+/// selected, messages its work went out in, items finished.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    selected: usize,
+    queued: usize,
+    finished: usize,
 }
 
 /// A batch from one of the function's own queues, and the invocation that

@@ -44,6 +44,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("DISASSOCIATION_COMMANDS_ENABLED", "false"),
     ("WORK_QUEUE_URL", ""),
     ("WORK_DEAD_LETTER_QUEUE_URL", ""),
+    ("SWEEP_QUEUE_URL", ""),
     ("INLINE_MAX_ITEMS", "100000"),
     ("INSPECTOR_MAX_CALLS_PER_SECOND", "0"),
     ("THROTTLED_RETRY_HOURS", "24"),

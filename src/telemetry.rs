@@ -30,6 +30,8 @@ const NAMED: &[&str] = &[
     WATCHES_TIMED_OUT,
     REPORTS_SENT,
     REPORTS_FAILED,
+    SWEEP_PROJECTS_SELECTED,
+    SWEEP_PAGES_READ,
 ];
 
 /// Every metric the function writes: the named ones here, and each
@@ -124,6 +126,17 @@ pub fn outcome(result: &Result<Outcome, Error>) {
 pub fn queued(items: usize, messages: usize) {
     count(ITEMS_QUEUED, items);
     count(MESSAGES_QUEUED, messages);
+}
+
+/// Projects a sweep by selector selected (its work sent to the sweep
+/// queue), and the pages it read for them.
+pub const SWEEP_PROJECTS_SELECTED: &str = "SweepProjectsSelected";
+pub const SWEEP_PAGES_READ: &str = "SweepPagesRead";
+
+/// One sweep message's expansion: projects selected, pages read.
+pub fn sweep(selected: usize, pages: usize) {
+    count(SWEEP_PROJECTS_SELECTED, selected);
+    count(SWEEP_PAGES_READ, pages);
 }
 
 /// A work-queue batch answered: messages to deliver again, and how many of

@@ -111,8 +111,11 @@ impl App {
     ) -> Result<OwnQueue, Error> {
         gate::admit_batch(
             sources.iter().map(Option::as_deref),
-            self.work_queue_arn.as_deref(),
-            self.watch_queue_arn.as_deref(),
+            gate::OwnQueues {
+                work: self.work_queue_arn.as_deref(),
+                watch: self.watch_queue_arn.as_deref(),
+                sweep: self.sweep_queue_arn.as_deref(),
+            },
         )
         .inspect_err(|e| {
             let asker = Asker {

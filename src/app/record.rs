@@ -26,8 +26,8 @@ pub(super) struct Record<'a> {
     pub resource: Option<String>,
     /// Who asked, as the trigger tells it.
     pub who: Attribution,
-    /// `completed`, `planned`, `skipped`, `ignored`, `received`, `failed`,
-    /// `rejected`.
+    /// `completed`, `planned`, `skipped`, `ignored`, `received`, `queued`
+    /// (a sweep), `failed`, `rejected`.
     pub outcome: Option<&'a str>,
     pub reason: Option<String>,
     pub repository: Option<String>,
@@ -39,6 +39,12 @@ pub(super) struct Record<'a> {
     pub rejected: Option<usize>,
     pub later_items: Option<usize>,
     pub watching: Option<usize>,
+    /// A sweep by selector: its key; projects selected (their work sent to
+    /// the sweep queue), messages that carried them, items finished.
+    pub sweep: Option<String>,
+    pub selected: Option<usize>,
+    pub queued: Option<usize>,
+    pub finished_items: Option<usize>,
     pub error_code: Option<&'a str>,
     pub retryable: Option<bool>,
     pub error: Option<String>,
@@ -130,6 +136,10 @@ impl<'a> Record<'a> {
                     rejected = self.rejected,
                     later_items = self.later_items,
                     watching = self.watching,
+                    sweep = self.sweep,
+                    selected = self.selected,
+                    queued = self.queued,
+                    finished_items = self.finished_items,
                     error_code = self.error_code,
                     retryable = self.retryable,
                     error = self.error,

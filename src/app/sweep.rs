@@ -5,7 +5,7 @@
 //! `PartialFailure`: a fan-out never ends as a success that drops them.
 
 use super::record::Record;
-use super::{App, Batch};
+use super::{App, Batch, Tally};
 use crate::config::Settings;
 use crate::domain::error::bounded;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
@@ -26,7 +26,7 @@ pub(super) fn queue(sdk: &aws_config::SdkConfig, url: &str, settings: &Settings)
 }
 
 /// What came of one message of a batch.
-enum Verdict {
+pub(super) enum Verdict {
     /// Finished (every item succeeded or failed for good): deleted.
     Done,
     /// Nothing finished, and something may later: delivered again.
@@ -159,6 +159,7 @@ impl App {
             .map(|body| Outgoing {
                 body: body.clone(),
                 delay_seconds: 0,
+                fifo: None,
                 attributes: vec![
                     (sqs::SWEEP, bounded(sweep, 128)),
                     // How the work was asked for: its scans' results say.
@@ -180,11 +181,21 @@ impl App {
     /// deliver again.
     pub(super) async fn consume(&self, batch: &Batch<'_>) -> Value {
         let (messages, request_id) = (&batch.messages, batch.request_id);
-        let verdicts: Vec<Verdict> =
+        let results: Vec<(Verdict, Tally)> =
             sqs::handle_each(messages, self.settings.batch.concurrency, |i| {
                 self.consume_one(&messages[i], request_id, batch.deadline)
             })
             .await;
+        let mut total = Tally::default();
+        let verdicts: Vec<Verdict> = results
+            .into_iter()
+            .map(|(v, t)| {
+                total.selected += t.selected;
+                total.queued += t.queued;
+                total.finished += t.finished;
+                v
+            })
+            .collect();
         let mut again = vec![false; messages.len()];
         let (mut later, mut dead, mut rejected, mut items) = (Vec::new(), Vec::new(), 0, 0);
         let mut owners: (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
@@ -279,6 +290,9 @@ impl App {
             retried: Some(retried),
             rejected: Some(rejected),
             later_items: Some(items),
+            selected: (total.selected > 0).then_some(total.selected),
+            queued: (total.queued > 0).then_some(total.queued),
+            finished_items: Some(total.finished),
             ..Record::new(request_id, "sqs", batch.started)
         }
         .write();
@@ -290,20 +304,23 @@ impl App {
         message: &QueuedMessage,
         request_id: &str,
         deadline: Deadline,
-    ) -> Verdict {
+    ) -> (Verdict, Tally) {
         let (message_id, receive_count) = (message.message_id.as_str(), message.receive_count);
         let action = match sqs::route(message, &self.settings.limits) {
             Ok(action) => action,
             Err(e) => {
                 crate::telemetry::error(&e);
                 tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, outcome = sqs::REJECTED, error_code = e.code(), error = %e, "message");
-                return Verdict::Rejected;
+                return (Verdict::Rejected, Tally::default());
             }
         };
         // The gate, as for any request; a refusal is for good: deleted, logged there.
         let Ok(permit) = self.permit_message(action, request_id, message_id) else {
-            return Verdict::Done;
+            return (Verdict::Done, Tally::default());
         };
+        if permit.action().is_sweep() {
+            return Box::pin(self.expand(permit, message, request_id, deadline)).await;
+        }
         let action = permit.action();
         let (op, resource) = (action.operation().name(), action.describe());
         let Split { finished, rest } = match Box::pin(self.executor.execute(&permit, deadline))
@@ -320,7 +337,8 @@ impl App {
                     let retry = e.retryable();
                     let outcome = if retry { sqs::RETRY } else { sqs::FAILED };
                     tracing::warn!(request_id, message_id, sweep = message.sweep.as_deref(), receive_count, action = op, resource, outcome, error_code = e.code(), error = %e, "message");
-                    return if retry { Verdict::Retry } else { Verdict::Done };
+                    let verdict = if retry { Verdict::Retry } else { Verdict::Done };
+                    return (verdict, Tally::default());
                 }
             }
         };
@@ -328,13 +346,14 @@ impl App {
         // (its starts are idempotent, and SQS drops a second watch).
         let requested = Self::requested_of(message);
         if self.watch(&finished, &requested, request_id).await.is_err() {
-            return Verdict::Retry;
+            return (Verdict::Retry, Tally::default());
         }
         log_failed_items(request_id, message_id, &finished);
         let failed_items = finished.failed_items();
         let finished = Ok(finished);
         crate::telemetry::outcome(&finished);
         let unfinished = rest.as_ref().map_or(0, |r| r.action.items());
+        let finished_items = action.items().saturating_sub(unfinished);
         let (verdict, outcome) = match rest {
             None => (Verdict::Done, sqs::COMPLETED),
             Some(r) => (Verdict::Later(r.action), sqs::LATER),
@@ -349,10 +368,15 @@ impl App {
             resource,
             outcome,
             failed_items,
+            finished_items,
             unfinished,
             "message"
         );
-        verdict
+        let tally = Tally {
+            finished: finished_items,
+            ..Tally::default()
+        };
+        (verdict, tally)
     }
 }
 

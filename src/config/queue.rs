@@ -24,6 +24,10 @@ pub struct QueueSettings {
     /// `throttled_retry` goes (unset: it is named in `batchItemFailures`,
     /// and the queue's redrive policy moves it after its receives).
     pub dead_letter_url: Option<String>,
+    /// `SWEEP_QUEUE_URL`: the FIFO queue sweeps by selector go through
+    /// (their pages, and the work each page comes to, deduplicated by SQS);
+    /// unset, a selector is refused.
+    pub sweep_url: Option<String>,
     /// `THROTTLED_RETRY_HOURS`: how long unfinished work (throttled,
     /// unavailable, not reached before the deadline) keeps coming back.
     pub throttled_retry: Duration,
@@ -41,6 +45,7 @@ impl Default for QueueSettings {
             inline_max_items: 100_000,
             http_inline_max_items: 100,
             dead_letter_url: None,
+            sweep_url: None,
             throttled_retry: Duration::from_secs(24 * 3600),
             retry_delay: Duration::from_secs(2),
             retry_delay_max: Duration::from_secs(60),
@@ -61,6 +66,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             url: queue_url("WORK_QUEUE_URL")?,
             inline_max_items: self.number("INLINE_MAX_ITEMS", 1..=100_000)?,
             dead_letter_url: queue_url("WORK_DEAD_LETTER_QUEUE_URL")?,
+            sweep_url: queue_url("SWEEP_QUEUE_URL")?,
             throttled_retry: Duration::from_secs(hours * 3600),
             ..d
         })

@@ -6,6 +6,7 @@ use super::error::Error;
 use super::keys::token_base;
 use super::operation::{Operation, Switch};
 use super::outcome::{FanOutItem, Outcome, PlannedCall, Skip};
+use super::selector::Sweep;
 use serde_json::{Value, json};
 
 /// A validated request, ready to execute.
@@ -27,6 +28,9 @@ pub enum Action {
     /// Nothing to do (a push to another branch, a tag, a deletion): a
     /// success with the reason.
     Skip(Skip),
+    /// The operation on every project a selector names, found page by page
+    /// and fed into the sweep queue (`domain::selector`).
+    Sweep(Sweep),
 }
 
 impl Action {
@@ -68,6 +72,7 @@ impl Action {
             Action::StartAssessmentRun(r) => r.assessment_template_arn.clone(),
             Action::StartAssessmentRuns(v) => format!("{} templates", v.len()),
             Action::Skip(s) => s.repository.clone().unwrap_or_default(),
+            Action::Sweep(s) => s.describe(),
         }
     }
 
@@ -82,6 +87,7 @@ impl Action {
             Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => {
                 Operation::StartAssessmentRun
             }
+            Action::Sweep(s) => s.operation(),
         }
     }
 }
@@ -126,6 +132,11 @@ impl Action {
         }
     }
 
+    /// A sweep by selector (expanded through the sweep queue).
+    pub fn is_sweep(&self) -> bool {
+        matches!(self, Action::Sweep(_))
+    }
+
     /// An action of many items, which can be split into parts and queued.
     pub fn is_fan_out(&self) -> bool {
         matches!(
@@ -143,12 +154,30 @@ impl Action {
         match self {
             Action::Configurations(c) => c.direction.switches(from_the_bus),
             Action::StartAssessmentRun(_) | Action::StartAssessmentRuns(_) => vec![CLASSIC],
+            Action::Sweep(s) => s.switches(from_the_bus),
             // Not switchable: starting and reading scans, a scan's findings
             // (its own route and scope), and nothing to do.
             Action::StartCodeSecurityScan(_)
             | Action::StartCodeSecurityScans(_)
             | Action::GetCodeSecurityScan(_)
             | Action::GetCodeSecurityScanFindings(_)
+            | Action::Skip(_) => Vec::new(),
+        }
+    }
+
+    /// The fields naming a scan configuration outside `allowed` (each
+    /// field under `prefix`). One arm per action and no catch-all: a new
+    /// action does not compile until it says what it names.
+    pub fn outside(&self, allowed: &[String], prefix: &str) -> Vec<super::FieldError> {
+        match self {
+            Action::Configurations(c) => c.outside(allowed, prefix),
+            Action::Sweep(s) => s.outside(allowed, prefix),
+            Action::StartCodeSecurityScan(_)
+            | Action::StartCodeSecurityScans(_)
+            | Action::GetCodeSecurityScan(_)
+            | Action::GetCodeSecurityScanFindings(_)
+            | Action::StartAssessmentRun(_)
+            | Action::StartAssessmentRuns(_)
             | Action::Skip(_) => Vec::new(),
         }
     }
@@ -338,6 +367,12 @@ impl Action {
                 .map(|input| call(c.direction.operation(), input))
                 .collect(),
             Action::StartAssessmentRun(r) => vec![plan_run(r)],
+            // The first page's listing: what the rest comes to is not known
+            // before it is read.
+            Action::Sweep(s) => vec![call(
+                s.select.operation(),
+                s.select.list_input(s.next_token.as_deref()),
+            )],
         }
     }
 }

@@ -211,6 +211,15 @@ pub struct ConfigurationsInput {
     /// The caller's own key for the work (`idempotencyKey`).
     #[serde(default, deserialize_with = "non_null")]
     pub idempotency_key: Option<String>,
+    /// A sweep: the configuration to apply to every project `select` names.
+    #[serde(default, deserialize_with = "non_null")]
+    pub scan_configuration_arn: Option<String>,
+    /// A sweep: the projects named by a selector instead of a list.
+    #[serde(default, deserialize_with = "non_null")]
+    pub select: Option<super::selector::SelectInput>,
+    /// A sweep's page to go on from.
+    #[serde(default, deserialize_with = "non_null")]
+    pub next_token: Option<String>,
 }
 
 impl ConfigurationsInput {

@@ -179,15 +179,16 @@ pub fn decide(rules: &Rules, through: Through, action: Action) -> Result<Permitt
     {
         return Err(forbidden(switched_off(off)));
     }
-    if let (Action::Configurations(c), Some(allowed)) =
-        (&action, rules.allowed_scan_configuration_arns)
-    {
+    if let Some(allowed) = rules.allowed_scan_configuration_arns {
         let prefix = if from_the_bus { "detail." } else { "" };
-        let outside = c.outside(allowed, prefix);
+        // Every configuration the action names, items or a sweep's (the
+        // one it applies and the one it selects by): a sweep naming one
+        // outside the list is refused whole, before anything is listed.
+        let outside = action.outside(allowed, prefix);
         if !outside.is_empty() {
             return Err(Error::Forbidden {
                 message: format!(
-                    "{} item(s) name a scan configuration outside ALLOWED_SCAN_CONFIGURATION_ARNS",
+                    "{} field(s) name a scan configuration outside ALLOWED_SCAN_CONFIGURATION_ARNS",
                     outside.len()
                 ),
                 fields: outside,
@@ -218,32 +219,48 @@ pub enum OwnQueue {
     Work,
     /// The watch queue (`SCAN_WATCH_QUEUE_URL`'s ARN): scans to look at.
     Watch,
+    /// The sweep queue (`SWEEP_QUEUE_URL`'s ARN): sweeps by selector, their
+    /// pages and their work (run like the work queue's).
+    Sweep,
+}
+
+/// The ARNs of the function's own queues, as far as it has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OwnQueues<'a> {
+    pub work: Option<&'a str>,
+    pub watch: Option<&'a str>,
+    pub sweep: Option<&'a str>,
 }
 
 /// An SQS batch is admitted only when every record comes from one of the
-/// function's own queues: the work queue (`work`: the ARN of the queue
-/// behind `WORK_QUEUE_URL`) or the watch queue (`watch`), the same one for
-/// the whole batch. A batch from anywhere else, mixing the two, or with no
-/// own queue to compare with, is refused whole: nothing of it is run.
+/// function's own queues (`own`), the same one for the whole batch. A
+/// batch from anywhere else, mixing queues, or with no own queue to compare
+/// with, is refused whole: nothing of it is run.
 pub fn admit_batch<'a>(
     sources: impl IntoIterator<Item = Option<&'a str>>,
-    work: Option<&str>,
-    watch: Option<&str>,
+    own: OwnQueues,
 ) -> Result<OwnQueue, Error> {
-    if work.is_none() && watch.is_none() {
+    let queues = [
+        (own.work, OwnQueue::Work),
+        (own.watch, OwnQueue::Watch),
+        (own.sweep, OwnQueue::Sweep),
+    ];
+    if queues.iter().all(|(arn, _)| arn.is_none()) {
         return Err(forbidden(
-            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL) or watch queue (SCAN_WATCH_QUEUE_URL) to accept it from",
+            "an SQS batch arrived but the function has no work queue (WORK_QUEUE_URL), watch queue (SCAN_WATCH_QUEUE_URL) or sweep queue (SWEEP_QUEUE_URL) to accept it from",
         ));
     }
-    let which = |arn: Option<&str>| match arn {
-        Some(a) if Some(a) == work => Some(OwnQueue::Work),
-        Some(a) if Some(a) == watch => Some(OwnQueue::Watch),
-        _ => None,
+    let which = |arn: Option<&str>| {
+        let arn = arn?;
+        queues
+            .iter()
+            .find(|(own, _)| *own == Some(arn))
+            .map(|(_, q)| *q)
     };
-    let own = || {
-        [work, watch]
-            .into_iter()
-            .flatten()
+    let names = || {
+        queues
+            .iter()
+            .filter_map(|(arn, _)| *arn)
             .map(|v| bounded(v, MAX_SHOWN))
             .collect::<Vec<_>>()
             .join(" or ")
@@ -255,14 +272,14 @@ pub fn admit_batch<'a>(
             (Some(q), Some(first)) if q == first => {}
             (Some(_), Some(_)) => {
                 return Err(forbidden(
-                    "an SQS batch mixing the work queue's and the watch queue's records is refused",
+                    "an SQS batch mixing records of the function's queues is refused",
                 ));
             }
             (None, _) => {
                 return Err(forbidden(format!(
                     "an SQS batch from {} is refused: only the function's own queues ({}) are accepted",
                     arn.map_or("no eventSourceARN".to_string(), |a| bounded(a, MAX_SHOWN)),
-                    own()
+                    names()
                 )));
             }
         }

@@ -63,6 +63,17 @@ pub fn scoped_base(scope: &str, key: &str) -> String {
     format!("k-{}", &hex(&h.finalize())[..32])
 }
 
+/// 64 hex of sha256 over `parts`, each length-prefixed (so no two lists
+/// of parts give one digest): a FIFO queue's deduplication or group id.
+pub fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
 /// The client token of a repository push: every delivery of one push (an
 /// EventBridge redelivery, a webhook redelivery, a replay) has the same
 /// provider, repository and commit, so it maps to one scan.

@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod provider;
 pub mod request;
 pub mod resend;
+pub mod selector;
 pub mod switch;
 pub mod validate;
 pub mod verdict;

@@ -16,8 +16,10 @@ pub enum Operation {
     /// shape, two directions (`domain::configurations`).
     ScanConfigurations(Direction),
     StartAssessmentRun,
-    /// Supporting calls: repository resolution and run look-up.
+    /// Supporting calls: repository resolution and sweeps' listings, and
+    /// run look-up.
     ListCoverage,
+    ListCodeSecurityScanConfigurationAssociations,
     ListAssessmentRuns,
     DescribeAssessmentRuns,
     /// A finished scan's findings by severity.
@@ -71,6 +73,7 @@ impl Operation {
                 super::assessment_run::SCOPE,
             )),
             Operation::ListCoverage
+            | Operation::ListCodeSecurityScanConfigurationAssociations
             | Operation::ListAssessmentRuns
             | Operation::DescribeAssessmentRuns => None,
         }
@@ -85,6 +88,7 @@ impl Operation {
             | Operation::StartAssessmentRun => true,
             Operation::GetCodeSecurityScan
             | Operation::ListCoverage
+            | Operation::ListCodeSecurityScanConfigurationAssociations
             | Operation::ListAssessmentRuns
             | Operation::DescribeAssessmentRuns
             | Operation::ListFindingAggregations => false,
@@ -98,6 +102,9 @@ impl Operation {
             Operation::ScanConfigurations(d) => d.name(),
             Operation::StartAssessmentRun => "StartAssessmentRun",
             Operation::ListCoverage => "ListCoverage",
+            Operation::ListCodeSecurityScanConfigurationAssociations => {
+                "ListCodeSecurityScanConfigurationAssociations"
+            }
             Operation::ListAssessmentRuns => "ListAssessmentRuns",
             Operation::DescribeAssessmentRuns => "DescribeAssessmentRuns",
             Operation::ListFindingAggregations => "ListFindingAggregations",
@@ -112,6 +119,9 @@ impl Operation {
             Operation::ScanConfigurations(d) => d.iam_action(),
             Operation::StartAssessmentRun => "inspector:StartAssessmentRun",
             Operation::ListCoverage => "inspector2:ListCoverage",
+            Operation::ListCodeSecurityScanConfigurationAssociations => {
+                "inspector2:ListCodeSecurityScanConfigurationAssociations"
+            }
             Operation::ListAssessmentRuns => "inspector:ListAssessmentRuns",
             Operation::DescribeAssessmentRuns => "inspector:DescribeAssessmentRuns",
             Operation::ListFindingAggregations => "inspector2:ListFindingAggregations",
@@ -120,7 +130,7 @@ impl Operation {
 
     /// Every operation the function calls, supporting calls included, in
     /// declaration order: what the template must grant (see [`Self::index`]).
-    pub const EVERY: [Operation; 9] = [
+    pub const EVERY: [Operation; 10] = [
         Operation::StartCodeSecurityScan,
         Operation::GetCodeSecurityScan,
         Operation::ScanConfigurations(Direction::Associate),
@@ -130,6 +140,7 @@ impl Operation {
         Operation::ListAssessmentRuns,
         Operation::DescribeAssessmentRuns,
         Operation::ListFindingAggregations,
+        Operation::ListCodeSecurityScanConfigurationAssociations,
     ];
 
     /// The operation's place in [`Self::EVERY`]. The match has no wildcard,
@@ -146,6 +157,7 @@ impl Operation {
             Operation::ListAssessmentRuns => 6,
             Operation::DescribeAssessmentRuns => 7,
             Operation::ListFindingAggregations => 8,
+            Operation::ListCodeSecurityScanConfigurationAssociations => 9,
         }
     }
 

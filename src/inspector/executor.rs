@@ -11,6 +11,7 @@ use super::resolve::Resolver;
 use super::runs::start_run;
 use super::scans::{get_findings, get_scan, start_scan};
 use crate::config::{BatchSettings, ResolveSettings, SdkSettings};
+use crate::domain::selector::Page;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted, ScanTarget, Service};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -97,6 +98,10 @@ impl Inspector {
                 Ok(Outcome::Runs(items))
             }
             Action::Skip(skip) => Ok(Outcome::Skipped(skip.clone())),
+            // Read page by page by the app, through [`Executor::select`].
+            Action::Sweep(_) => Err(Error::Internal {
+                message: "a sweep is expanded page by page, not executed whole".to_string(),
+            }),
         }
     }
 }
@@ -130,6 +135,28 @@ impl Executor {
             (_, Action::Skip(skip)) => Ok(Outcome::Skipped(skip.clone())),
             (Executor::Live(inspector), _) => inspector.execute(action, deadline).await,
             (Executor::DryRun(resolver), _) => Ok(Outcome::DryRun(plan(action, resolver))),
+        }
+    }
+
+    /// One page of a permitted sweep's projects, from its `nextToken` (the
+    /// bulk lane: a sweep is never interactive). A dry run lists nothing.
+    pub async fn select(&self, permit: &Permitted, deadline: Deadline) -> Result<Page, Error> {
+        let Action::Sweep(sweep) = permit.action() else {
+            return Err(Error::Internal {
+                message: "only a sweep is listed".to_string(),
+            });
+        };
+        match self {
+            Executor::Live(inspector) => {
+                super::select::page(
+                    &inspector.clients,
+                    &sweep.select,
+                    sweep.next_token.as_deref(),
+                    deadline.bulk(),
+                )
+                .await
+            }
+            Executor::DryRun(_) => Ok(Page::default()),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod preconnect;
 pub mod resolve;
 pub mod runs;
 pub mod scans;
+pub mod select;
 
 pub use client::resilience;
 /// How an AWS error code maps onto a kind (the OpenAPI document lists the codes).

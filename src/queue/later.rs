@@ -64,6 +64,7 @@ pub fn later_messages(
         .into_iter()
         .map(|body| Outgoing {
             body,
+            fifo: None,
             delay_seconds: later_delay(settings, attempt) as i32,
             attributes: [
                 (message::ATTEMPT, attempt.to_string()),

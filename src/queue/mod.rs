@@ -13,6 +13,7 @@
 
 pub mod batches;
 pub mod bodies;
+pub mod fifo;
 pub mod later;
 pub mod message;
 pub mod send;

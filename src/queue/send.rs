@@ -23,6 +23,8 @@ pub struct Outgoing {
     pub body: String,
     pub delay_seconds: i32,
     pub attributes: Vec<(&'static str, String)>,
+    /// A FIFO queue's message group and deduplication ids (the sweep queue).
+    pub fifo: Option<(String, String)>,
 }
 
 impl From<&String> for Outgoing {
@@ -254,6 +256,11 @@ fn entry(index: usize, m: &Outgoing) -> SendMessageBatchRequestEntry {
         .message_body(&m.body);
     if m.delay_seconds > 0 {
         entry = entry.delay_seconds(m.delay_seconds.min(900));
+    }
+    if let Some((group, dedup)) = &m.fifo {
+        entry = entry
+            .message_group_id(group)
+            .message_deduplication_id(dedup);
     }
     for (name, value) in &m.attributes {
         entry = entry.message_attributes(

@@ -198,19 +198,95 @@ fn only_the_own_queue_is_admitted() {
     let own = "arn:aws:sqs:us-east-1:123456789012:work";
     let watch = "arn:aws:sqs:us-east-1:123456789012:watch.fifo";
     assert_eq!(
-        admit_batch([Some(own), Some(own)], Some(own), None),
+        admit_batch(
+            [Some(own), Some(own)],
+            OwnQueues {
+                work: Some(own),
+                watch: None,
+                sweep: None
+            }
+        ),
         Ok(OwnQueue::Work)
     );
     assert_eq!(
-        admit_batch([Some(watch)], Some(own), Some(watch)),
+        admit_batch(
+            [Some(watch)],
+            OwnQueues {
+                work: Some(own),
+                watch: Some(watch),
+                sweep: None
+            }
+        ),
         Ok(OwnQueue::Watch)
     );
     let other = "arn:aws:sqs:us-east-1:123456789012:other";
-    assert!(admit_batch([Some(own), Some(other)], Some(own), Some(watch)).is_err());
-    assert!(admit_batch([Some(own), Some(watch)], Some(own), Some(watch)).is_err());
-    assert!(admit_batch([Some(watch)], Some(own), None).is_err());
-    assert!(admit_batch([None], Some(own), Some(watch)).is_err());
-    assert!(admit_batch([Some(own)], None, None).is_err());
+    assert!(
+        admit_batch(
+            [Some(own), Some(other)],
+            OwnQueues {
+                work: Some(own),
+                watch: Some(watch),
+                sweep: None
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        admit_batch(
+            [Some(own), Some(watch)],
+            OwnQueues {
+                work: Some(own),
+                watch: Some(watch),
+                sweep: None
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        admit_batch(
+            [Some(watch)],
+            OwnQueues {
+                work: Some(own),
+                watch: None,
+                sweep: None
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        admit_batch(
+            [None],
+            OwnQueues {
+                work: Some(own),
+                watch: Some(watch),
+                sweep: None
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        admit_batch(
+            [Some(own)],
+            OwnQueues {
+                work: None,
+                watch: None,
+                sweep: None
+            }
+        )
+        .is_err()
+    );
+    let sweep = "arn:aws:sqs:us-east-1:123456789012:sweep.fifo";
+    let all = OwnQueues {
+        work: Some(own),
+        watch: Some(watch),
+        sweep: Some(sweep),
+    };
+    assert_eq!(
+        admit_batch([Some(sweep), Some(sweep)], all),
+        Ok(OwnQueue::Sweep)
+    );
+    assert!(admit_batch([Some(sweep), Some(own)], all).is_err(), "mixed");
+    assert!(admit_batch([Some(sweep)], OwnQueues { sweep: None, ..all }).is_err());
 }
 
 #[test]

@@ -1,0 +1,68 @@
+//! The sweep queue: a FIFO queue (`SWEEP_QUEUE_URL`) that carries sweeps by
+//! selector, their pages and the work each page comes to. Every message's
+//! deduplication id is a digest of the sweep's key and the body, so a sweep
+//! delivered again (the same event id, the same `Idempotency-Key`) or a
+//! page read again after a fault sends nothing twice within SQS's
+//! five-minute window. A sweep's pages share one message group (read in
+//! order, one at a time); each piece of work is its own group (run side by
+//! side).
+
+use super::message;
+use super::send::Outgoing;
+use crate::domain::keys::digest;
+
+/// SQS's limit on a message group or deduplication id.
+const MAX_ID: usize = 128;
+
+/// A sweep's page (the sweep itself, or where it goes on): in the
+/// sweep's own group.
+pub fn page(key: &str, body: String, requested: &str) -> Outgoing {
+    let group = format!("sweep-{}", &digest(&["sweep", key])[..48]);
+    outgoing(key, body, requested, group)
+}
+
+/// A piece of a sweep's work: its own group.
+pub fn work(key: &str, body: String, requested: &str) -> Outgoing {
+    let group = digest(&["work", key, &body]);
+    outgoing(key, body, requested, group)
+}
+
+fn outgoing(key: &str, body: String, requested: &str, group: String) -> Outgoing {
+    let dedup = digest(&[key, &body]);
+    let attributes = [
+        (message::SWEEP, crate::domain::error::bounded(key, MAX_ID)),
+        (message::REQUESTED, requested.to_string()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    Outgoing {
+        body,
+        delay_seconds: 0,
+        attributes,
+        fifo: Some((group, dedup)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_per_sweep_and_body_and_within_sqs_limits() {
+        let a = work("k", "{}".into(), "");
+        let b = work("k", "{}".into(), "");
+        let c = work("other", "{}".into(), "");
+        assert_eq!(a.fifo, b.fifo, "the same work, the same ids");
+        assert_ne!(a.fifo, c.fifo, "another sweep's work is its own");
+        let p1 = page("k", "{\"a\":1}".into(), "");
+        let p2 = page("k", "{\"a\":2}".into(), "");
+        let (g1, d1) = p1.fifo.unwrap();
+        let (g2, d2) = p2.fifo.unwrap();
+        assert_eq!(g1, g2, "a sweep's pages share a group");
+        assert_ne!(d1, d2, "each page is its own message");
+        for id in [g1, d1] {
+            assert!(id.len() <= MAX_ID && id.chars().all(|c| c.is_ascii_graphic()));
+        }
+    }
+}
