@@ -1,8 +1,7 @@
 use super::*;
 use crate::domain::request::{Origin, Request, action_for};
 
-const ARN: &str =
-    "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/cfg-1";
+const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
 
 fn action(op: Operation, body: Value) -> Result<Action, Error> {
     let origin = Origin {
