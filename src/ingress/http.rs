@@ -8,6 +8,7 @@ use super::body::json_object;
 use super::caller::{self, Who};
 use crate::config::Limits;
 use crate::domain::error::{MAX_SHOWN, bounded};
+use crate::domain::selector::Sweep;
 use crate::domain::validate::check_idempotency_key;
 use crate::domain::{Action, Error};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
@@ -221,7 +222,15 @@ pub fn route(req: &HttpRequest, cfg: &Limits) -> Result<Action, Error> {
     };
     let request = Request::decode(op, Value::Object(fields))?;
     header_only(request.body_key())?;
-    action_for(request, cfg.max_batch_items, &origin)
+    let action = action_for(request, cfg.max_batch_items, &origin)?;
+    // A sweep is known by the Idempotency-Key, as the caller sent it.
+    Ok(match (action, key) {
+        (Action::Sweep(sweep), Some(key)) => Action::Sweep(Sweep {
+            key: Some(bounded(key, MAX_SHOWN)),
+            ..sweep
+        }),
+        (action, _) => action,
+    })
 }
 
 /// Over HTTP an idempotency key has one way in, the `Idempotency-Key`

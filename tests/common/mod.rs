@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod checks;
+pub mod estate;
 pub mod in_flight;
 pub mod logs;
 pub mod queue;

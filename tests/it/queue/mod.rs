@@ -7,4 +7,5 @@ mod bodies;
 mod end_to_end;
 mod in_process;
 mod moto;
+mod selectors;
 mod split;
