@@ -10,8 +10,8 @@ mod deliveries;
 mod record;
 mod reports;
 mod selectors;
-mod sweep;
 mod watches;
+mod work;
 
 use crate::config::Settings;
 use crate::domain::error::bounded;
@@ -75,7 +75,7 @@ impl App {
         let executor = Executor::new(sdk, &settings.sdk, &settings.batch, &settings.resolve);
         let queue = sdk
             .zip(settings.queue.url.as_deref())
-            .map(|(sdk, url)| sweep::queue(sdk, url, &settings));
+            .map(|(sdk, url)| work::queue(sdk, url, &settings));
         let sweeps = sdk
             .zip(settings.queue.sweep_url.as_deref())
             .map(|(sdk, url)| {
@@ -140,7 +140,7 @@ impl App {
     /// The same function with its work queue's client built from `sdk`
     /// (tests point it somewhere other than Inspector).
     pub fn with_queue_sdk(mut self, sdk: &aws_config::SdkConfig, url: &str) -> Self {
-        self.queue = Some(sweep::queue(sdk, url, &self.settings));
+        self.queue = Some(work::queue(sdk, url, &self.settings));
         let configured = self.settings.trust.work_queue_arn.as_deref();
         self.work_queue_arn = own_queue_arn(configured, Some(url), Some(sdk));
         if let Some(sweep_url) = self.settings.queue.sweep_url.clone() {

@@ -8,10 +8,10 @@
 //! message from the page token it reached.
 
 use super::record::Record;
-use super::sweep::Verdict;
+use super::work::Verdict;
 use super::{App, Tally};
 use crate::domain::error::bounded;
-use crate::domain::selector::Sweep;
+use crate::domain::sweep::Sweep;
 use crate::domain::{Action, Deadline, Error, Permitted};
 use crate::ingress::Trigger;
 use crate::ingress::encode::{HttpAnswer, envelope};
@@ -158,7 +158,7 @@ impl App {
             };
             pages += 1;
             listed += page.projects.len();
-            if let Some(action) = sweep.work(&page) {
+            if let Some(action) = Action::of_page(&sweep, &page) {
                 let outgoing = match work::messages(&action) {
                     Ok(bodies) => bodies
                         .into_iter()

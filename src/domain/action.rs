@@ -3,10 +3,11 @@
 use super::assessment_run::{CLASSIC, StartRun};
 use super::configurations::{ConfigurationChange, ConfigurationOutcome};
 use super::error::Error;
-use super::keys::token_base;
 use super::operation::{Operation, Switch};
 use super::outcome::{FanOutItem, Outcome, PlannedCall, Skip};
-use super::selector::Sweep;
+use super::selector::Page;
+use super::sweep::{Sweep, SweepOf};
+pub use super::targets::{GetScan, ScanTarget, StartScan, scan_messages};
 use serde_json::{Value, json};
 
 /// A validated request, ready to execute.
@@ -90,35 +91,6 @@ impl Action {
             Action::Sweep(s) => s.operation(),
         }
     }
-}
-
-/// What to scan: a project, or a repository resolved to its project.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScanTarget {
-    ProjectId(String),
-    /// `owner/name` (GitLab: `group/subgroup/name`) or a bare `name`.
-    Repository(String),
-}
-
-impl ScanTarget {
-    /// A stable key for the target, used to derive per-target tokens.
-    pub fn key(&self) -> &str {
-        match self {
-            ScanTarget::ProjectId(p) | ScanTarget::Repository(p) => p,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartScan {
-    pub target: ScanTarget,
-    pub client_token: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetScan {
-    pub project_id: String,
-    pub scan_id: String,
 }
 
 impl Action {
@@ -300,6 +272,60 @@ fn fan_out<A: Clone, T>(
     )
 }
 
+impl Sweep {
+    /// The operation the sweep does on each project it selects.
+    pub fn operation(&self) -> Operation {
+        match &self.of {
+            SweepOf::Scans { .. } => Operation::StartCodeSecurityScan,
+            SweepOf::Configurations { direction, .. } => direction.operation(),
+        }
+    }
+}
+
+impl Action {
+    /// The work one page of `sweep` comes to: the projects its selector
+    /// keeps, each once; `None` when it keeps none. A scan's token is
+    /// derived from the sweep's key and the project, the same on every
+    /// delivery of the sweep.
+    pub fn of_page(sweep: &Sweep, page: &Page) -> Option<Action> {
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<&str> = page
+            .projects
+            .iter()
+            .filter(|p| sweep.select.keeps(p) && seen.insert(p.project_id.as_str()))
+            .map(|p| p.project_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            return None;
+        }
+        Some(match &sweep.of {
+            SweepOf::Scans { token_base } => Action::StartCodeSecurityScans(
+                ids.iter()
+                    .map(|id| StartScan {
+                        target: ScanTarget::ProjectId(id.to_string()),
+                        client_token: token_base
+                            .as_deref()
+                            .map(|b| super::keys::derive_token(b, id)),
+                    })
+                    .collect(),
+            ),
+            SweepOf::Configurations {
+                direction,
+                scan_configuration_arn,
+            } => Action::Configurations(ConfigurationChange {
+                direction: *direction,
+                items: ids
+                    .iter()
+                    .map(|id| super::configurations::ConfigurationItem {
+                        scan_configuration_arn: scan_configuration_arn.clone(),
+                        project_id: id.to_string(),
+                    })
+                    .collect(),
+            }),
+        })
+    }
+}
+
 /// What a dry run knows of repositories: the project map's entry, and the
 /// input of the call that would look one up (`inspector::resolve`).
 pub trait Lookup {
@@ -370,57 +396,9 @@ impl Action {
             // The first page's listing: what the rest comes to is not known
             // before it is read.
             Action::Sweep(s) => vec![call(
-                s.select.operation(),
+                s.listing(),
                 s.select.list_input(s.next_token.as_deref()),
             )],
         }
     }
-}
-
-/// Scans whose tokens derive from one base go together as a list with
-/// that base as its `clientToken` (which derives the same token for each
-/// target); any other scan goes alone, with its own token.
-pub fn scan_messages(op: &str, scans: &[StartScan], per_message: usize) -> Vec<Value> {
-    let mut bodies = Vec::new();
-    // (list field, base, targets) of the list being filled
-    let mut list: Option<(&str, &str, Vec<&str>)> = None;
-    let flush = |list: &mut Option<(&str, &str, Vec<&str>)>, bodies: &mut Vec<Value>| {
-        if let Some((field, base, targets)) = list.take() {
-            bodies.push(json!({"action": op, field: targets, "clientToken": base}));
-        }
-    };
-    for scan in scans {
-        let (field, single, key) = match &scan.target {
-            ScanTarget::ProjectId(p) => ("projectIds", "projectId", p.as_str()),
-            ScanTarget::Repository(r) => ("repositories", "repository", r.as_str()),
-        };
-        match scan
-            .client_token
-            .as_deref()
-            .and_then(|t| token_base(t, key))
-        {
-            Some(base) => {
-                let fits = list.as_ref().is_some_and(|(f, b, targets)| {
-                    *f == field && *b == base && targets.len() < per_message
-                });
-                if !fits {
-                    flush(&mut list, &mut bodies);
-                    list = Some((field, base, Vec::new()));
-                }
-                if let Some((_, _, targets)) = list.as_mut() {
-                    targets.push(key);
-                }
-            }
-            None => {
-                flush(&mut list, &mut bodies);
-                let mut body = json!({"action": op, single: key});
-                if let Some(token) = &scan.client_token {
-                    body["clientToken"] = token.clone().into();
-                }
-                bodies.push(body);
-            }
-        }
-    }
-    flush(&mut list, &mut bodies);
-    bodies
 }

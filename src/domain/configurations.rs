@@ -6,12 +6,13 @@
 //! a log line names and the metrics. The SDK call is
 //! `inspector::batch`; everything else reads this module.
 
+pub use super::associations::{BatchOutcome, FailedAssociation, Resource, SuccessfulAssociation};
 use super::error::{Error, FieldError, MAX_SHOWN, bounded};
 use super::switch::Switch;
 use super::validate::{
     ResourceInput, check_project_id, finish, is_scan_configuration_arn, non_null,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The service's limit on items per call, in either direction.
@@ -129,44 +130,6 @@ impl Direction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct Resource {
-    pub project_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct SuccessfulAssociation {
-    pub scan_configuration_arn: String,
-    pub resource: Resource,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct FailedAssociation {
-    pub scan_configuration_arn: String,
-    pub resource: Resource,
-    pub status_code: String,
-    pub status_message: String,
-    /// The item may succeed if sent again (throttled, 5xx, timed out, not
-    /// attempted, failed with INTERNAL_ERROR): unfinished, not failed for good.
-    /// Not part of the answer.
-    #[serde(skip)]
-    pub retryable: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
-pub struct BatchOutcome {
-    pub successful_associations: Vec<SuccessfulAssociation>,
-    pub failed_associations: Vec<FailedAssociation>,
-}
-
 /// One item: a scan configuration and a project.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConfigurationItem {
@@ -211,18 +174,28 @@ pub struct ConfigurationsInput {
     /// The caller's own key for the work (`idempotencyKey`).
     #[serde(default, deserialize_with = "non_null")]
     pub idempotency_key: Option<String>,
-    /// A sweep: the configuration to apply to every project `select` names.
+    /// A sweep (`domain::sweep`): the configuration applied to every
+    /// project `select` names, from the page `nextToken`.
     #[serde(default, deserialize_with = "non_null")]
     pub scan_configuration_arn: Option<String>,
-    /// A sweep: the projects named by a selector instead of a list.
     #[serde(default, deserialize_with = "non_null")]
     pub select: Option<super::selector::SelectInput>,
-    /// A sweep's page to go on from.
     #[serde(default, deserialize_with = "non_null")]
     pub next_token: Option<String>,
 }
 
 impl ConfigurationsInput {
+    /// Each direction's list field, and whether it was given.
+    pub fn lists(&self) -> [(&'static str, bool); 2] {
+        Direction::ALL.map(|d| {
+            let list = match d {
+                Direction::Associate => &self.associate_configuration_requests,
+                Direction::Disassociate => &self.disassociate_configuration_requests,
+            };
+            (d.request_field(), list.is_some())
+        })
+    }
+
     /// Any number of items from 1 to `max_items`, under the field of
     /// `direction`; the executor splits them into calls of at most 25.
     /// Duplicates are refused: the answer accounts for each item exactly

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod assessment_run;
+pub mod associations;
 pub mod completion;
 pub mod configurations;
 pub mod deadline;
@@ -16,7 +17,9 @@ pub mod provider;
 pub mod request;
 pub mod resend;
 pub mod selector;
+pub mod sweep;
 pub mod switch;
+pub mod targets;
 pub mod validate;
 pub mod verdict;
 

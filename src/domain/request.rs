@@ -11,7 +11,8 @@ use super::configurations::{ConfigurationsInput, Direction};
 use super::error::{Error, FieldError, MAX_SHOWN, bounded};
 use super::keys::{derive_run_name, derive_token, scoped_base};
 use super::operation::Operation;
-use super::selector::{SelectInput, Sweep, SweepOf, check_exclusive, check_next_token};
+use super::selector::SelectInput;
+use super::sweep::{Sweep, SweepInput};
 use super::validate::{
     ResourceInput, check_client_token, check_idempotency_key, check_project_id, check_repository,
     finish, is_scan_id, non_null,
@@ -119,17 +120,6 @@ impl Request {
     }
 }
 
-/// The base of a sweep's scan tokens: the caller's `clientToken` (over
-/// HTTP namespaced by the caller), else the origin's key; none for an HTTP
-/// caller without a key (the app gives the invocation's own).
-fn sweep_token_base(given: Option<&str>, origin: &Origin) -> Option<String> {
-    match given {
-        Some(given) if origin.scoped_tokens => Some(scoped_base(&origin.scope, given)),
-        Some(given) => Some(given.to_string()),
-        None => origin.token_base.clone(),
-    }
-}
-
 fn scan_action(input: StartScanInput, max_items: usize, origin: &Origin) -> Result<Action, Error> {
     if input.select.is_some() || input.next_token.is_some() {
         return scan_sweep(input, origin);
@@ -163,99 +153,39 @@ fn scan_action(input: StartScanInput, max_items: usize, origin: &Origin) -> Resu
 
 /// A StartCodeSecurityScan by selector.
 fn scan_sweep(input: StartScanInput, origin: &Origin) -> Result<Action, Error> {
-    check_exclusive(
-        input.select.is_some(),
-        &[
-            ("resource", input.resource.is_some()),
-            ("projectId", input.project_id.is_some()),
-            ("repository", input.repository.is_some()),
-            ("projectIds", input.project_ids.is_some()),
-            ("repositories", input.repositories.is_some()),
-        ],
-        &[("nextToken", input.next_token.is_some())],
-    )?;
-    let mut errors = Vec::new();
-    if let Some(token) = &input.client_token
-        && let Err(e) = check_client_token("clientToken", token)
-    {
-        errors.push(e);
-    }
-    if let Some(t) = &input.next_token {
-        check_next_token(t, &mut errors);
-    }
-    let select = input
-        .select
-        .unwrap_or_default()
-        .validate("select", &mut errors);
-    let sweep = select.map(|select| Sweep {
-        of: SweepOf::Scans {
-            token_base: sweep_token_base(input.client_token.as_deref(), origin),
-        },
-        select,
+    let lists = [
+        ("resource", input.resource.is_some()),
+        ("projectId", input.project_id.is_some()),
+        ("repository", input.repository.is_some()),
+        ("projectIds", input.project_ids.is_some()),
+        ("repositories", input.repositories.is_some()),
+    ];
+    let sweep = SweepInput {
+        select: input.select,
         next_token: input.next_token,
-        key: None,
-    });
-    match sweep {
-        Some(s) if errors.is_empty() => Ok(Action::Sweep(s)),
-        _ => Err(Error::invalid(errors)),
-    }
+        lists: &lists,
+    };
+    let scope = origin.scoped_tokens.then_some(origin.scope.as_str());
+    sweep
+        .scans(
+            input.client_token.as_deref(),
+            origin.token_base.as_deref(),
+            scope,
+        )
+        .map(Action::Sweep)
 }
 
-/// A scan-configuration batch by selector: the configuration to apply
-/// (`scanConfigurationArn`) and the projects (`select`).
+/// A scan-configuration batch by selector.
 fn configurations_sweep(direction: Direction, input: ConfigurationsInput) -> Result<Action, Error> {
-    check_exclusive(
-        input.select.is_some(),
-        &[
-            (
-                "associateConfigurationRequests",
-                input.associate_configuration_requests.is_some(),
-            ),
-            (
-                "disassociateConfigurationRequests",
-                input.disassociate_configuration_requests.is_some(),
-            ),
-        ],
-        &[
-            (
-                "scanConfigurationArn",
-                input.scan_configuration_arn.is_some(),
-            ),
-            ("nextToken", input.next_token.is_some()),
-        ],
-    )?;
-    let mut errors = Vec::new();
-    let arn = input.scan_configuration_arn.unwrap_or_default();
-    if arn.is_empty() {
-        errors.push(FieldError::new(
-            "scanConfigurationArn",
-            "is required with select",
-        ));
-    } else if !super::validate::is_scan_configuration_arn(&arn) {
-        errors.push(FieldError::new(
-            "scanConfigurationArn",
-            "is not a scan configuration ARN",
-        ));
-    }
-    if let Some(t) = &input.next_token {
-        check_next_token(t, &mut errors);
-    }
-    let select = input
-        .select
-        .unwrap_or_default()
-        .validate("select", &mut errors);
-    match select {
-        Some(select) if errors.is_empty() => Ok(Action::Sweep(Sweep {
-            of: SweepOf::Configurations {
-                direction,
-                scan_configuration_arn: arn,
-            },
-            select,
-            next_token: input.next_token,
-            key: None,
-        })),
-        _ => Err(Error::invalid(errors)),
-    }
+    let lists = input.lists();
+    let sweep = SweepInput {
+        select: input.select,
+        next_token: input.next_token,
+        lists: &lists,
+    };
+    sweep
+        .configurations(direction, input.scan_configuration_arn)
+        .map(Action::Sweep)
 }
 
 /// The action `request` asks for: lists of at most `max_items`.

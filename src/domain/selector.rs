@@ -1,15 +1,10 @@
-//! Sweeps by selector: a request that names a set of projects instead of
-//! listing them (`"select": {"covered": {...}}` or `{"associatedWith":
-//! arn}`), on StartCodeSecurityScan and both scan-configuration batches.
-//! What a selector is, how it is validated, which listed projects it keeps,
-//! and the work each page of it becomes; no I/O (the listing calls are
-//! `inspector::select`, the expansion through the sweep queue `app/selectors.rs`).
+//! Selectors: a set of projects named instead of listed (`"select":
+//! {"covered": {...}}` or `{"associatedWith": arn}`): the wire shape, its
+//! validation, which listed projects it keeps, and a listing call's input
+//! and page. What a sweep does with them is `domain::sweep`; the listing
+//! calls are `inspector::select`.
 
-use super::action::{Action, ScanTarget, StartScan};
-use super::configurations::{ConfigurationChange, ConfigurationItem, Direction};
-use super::error::{Error, FieldError, MAX_SHOWN, bounded};
-use super::keys::derive_token;
-use super::operation::{Operation, Switch};
+use super::error::{FieldError, MAX_SHOWN, bounded};
 use super::validate::{check_len, is_scan_configuration_arn, non_null};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -57,30 +52,6 @@ pub enum Selector {
         provider_type: Option<String>,
     },
     AssociatedWith(String),
-}
-
-/// What a sweep does to each project it selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SweepOf {
-    /// A scan, its client token derived from `token_base` and the project
-    /// (none: the app gives the invocation's own key before anything is sent).
-    Scans { token_base: Option<String> },
-    /// The configuration associated with, or disassociated from, each.
-    Configurations {
-        direction: Direction,
-        scan_configuration_arn: String,
-    },
-}
-
-/// A sweep by selector, from the page `next_token` on (none: the first).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sweep {
-    pub of: SweepOf,
-    pub select: Selector,
-    pub next_token: Option<String>,
-    /// The caller's own key (`Idempotency-Key`, `idempotencyKey`), by which
-    /// the sweep is known; none: the event's id or the invocation's.
-    pub key: Option<String>,
 }
 
 /// One project as a listing call named it.
@@ -151,14 +122,6 @@ pub fn check_next_token(token: &str, errors: &mut Vec<FieldError>) {
 }
 
 impl Selector {
-    /// The listing call that reads this selector's projects.
-    pub fn operation(&self) -> Operation {
-        match self {
-            Selector::Covered { .. } => Operation::ListCoverage,
-            Selector::AssociatedWith(_) => Operation::ListCodeSecurityScanConfigurationAssociations,
-        }
-    }
-
     /// Does the selector keep this listed project? The listing's own
     /// filters are checked again (a name prefix is only checked here:
     /// ListCoverage has no prefix comparison).
@@ -222,166 +185,3 @@ impl Selector {
         input
     }
 }
-
-impl Sweep {
-    pub fn operation(&self) -> Operation {
-        match &self.of {
-            SweepOf::Scans { .. } => Operation::StartCodeSecurityScan,
-            SweepOf::Configurations { direction, .. } => direction.operation(),
-        }
-    }
-
-    /// The switches the sweep's operation needs (none to start scans).
-    pub fn switches(&self, from_the_bus: bool) -> Vec<Switch> {
-        match &self.of {
-            SweepOf::Scans { .. } => Vec::new(),
-            SweepOf::Configurations { direction, .. } => direction.switches(from_the_bus),
-        }
-    }
-
-    /// Every scan configuration the request names, by field: each must be
-    /// in `ALLOWED_SCAN_CONFIGURATION_ARNS` when that is set.
-    pub fn configurations(&self) -> Vec<(&'static str, &str)> {
-        let mut named = Vec::new();
-        if let SweepOf::Configurations {
-            scan_configuration_arn,
-            ..
-        } = &self.of
-        {
-            named.push(("scanConfigurationArn", scan_configuration_arn.as_str()));
-        }
-        if let Selector::AssociatedWith(arn) = &self.select {
-            named.push(("select.associatedWith", arn.as_str()));
-        }
-        named
-    }
-
-    /// The fields naming a configuration outside `allowed`.
-    pub fn outside(&self, allowed: &[String], prefix: &str) -> Vec<FieldError> {
-        self.configurations()
-            .into_iter()
-            .filter(|(_, arn)| !allowed.iter().any(|a| a == arn))
-            .map(|(field, _)| {
-                FieldError::new(
-                    format!("{prefix}{field}"),
-                    "is not one of ALLOWED_SCAN_CONFIGURATION_ARNS",
-                )
-            })
-            .collect()
-    }
-
-    /// The same sweep with the key `base` for its scans' tokens, when it
-    /// has none of its own.
-    pub fn keyed(&self, base: &str) -> Sweep {
-        let mut s = self.clone();
-        if let SweepOf::Scans { token_base: None } = &s.of {
-            s.of = SweepOf::Scans {
-                token_base: Some(base.to_string()),
-            };
-        }
-        s
-    }
-
-    /// The same sweep, from the page `next_token`.
-    pub fn from_page(&self, next_token: Option<String>) -> Sweep {
-        Sweep {
-            next_token,
-            ..self.clone()
-        }
-    }
-
-    /// The sweep as a request any trigger takes (the sweep queue's body):
-    /// the operation, the selector, its key or configuration, its page.
-    pub fn body(&self) -> Value {
-        let mut body = json!({
-            "action": self.operation().name(),
-            "select": self.select.to_json(),
-        });
-        match &self.of {
-            SweepOf::Scans { token_base } => {
-                if let Some(t) = token_base {
-                    body["clientToken"] = t.clone().into();
-                }
-            }
-            SweepOf::Configurations {
-                scan_configuration_arn,
-                ..
-            } => body["scanConfigurationArn"] = scan_configuration_arn.clone().into(),
-        }
-        if let Some(t) = &self.next_token {
-            body["nextToken"] = t.clone().into();
-        }
-        body
-    }
-
-    /// The work the projects of one page (those the selector keeps, each
-    /// once) come to; `None` when it keeps none of them. A scan's token is
-    /// derived from the sweep's key and the project: the same on every
-    /// delivery of the sweep.
-    pub fn work(&self, page: &Page) -> Option<Action> {
-        let mut seen = std::collections::HashSet::new();
-        let ids: Vec<&str> = page
-            .projects
-            .iter()
-            .filter(|p| self.select.keeps(p) && seen.insert(p.project_id.as_str()))
-            .map(|p| p.project_id.as_str())
-            .collect();
-        if ids.is_empty() {
-            return None;
-        }
-        Some(match &self.of {
-            SweepOf::Scans { token_base } => Action::StartCodeSecurityScans(
-                ids.iter()
-                    .map(|id| StartScan {
-                        target: ScanTarget::ProjectId(id.to_string()),
-                        client_token: token_base.as_deref().map(|b| derive_token(b, id)),
-                    })
-                    .collect(),
-            ),
-            SweepOf::Configurations {
-                direction,
-                scan_configuration_arn,
-            } => Action::Configurations(ConfigurationChange {
-                direction: *direction,
-                items: ids
-                    .iter()
-                    .map(|id| ConfigurationItem {
-                        scan_configuration_arn: scan_configuration_arn.clone(),
-                        project_id: id.to_string(),
-                    })
-                    .collect(),
-            }),
-        })
-    }
-
-    /// What a log line names the sweep by.
-    pub fn describe(&self) -> String {
-        match &self.select {
-            Selector::Covered { .. } => "select covered".to_string(),
-            Selector::AssociatedWith(arn) => format!("select associatedWith {arn}"),
-        }
-    }
-}
-
-/// A request that carries a selector: the fields a list would take are
-/// refused beside it, as are a configuration and a page token without it.
-pub fn check_exclusive(
-    select: bool,
-    lists: &[(&str, bool)],
-    only_with_select: &[(&str, bool)],
-) -> Result<(), Error> {
-    if select {
-        if let Some((field, _)) = lists.iter().find(|(_, given)| *given) {
-            return Err(Error::invalid_field(
-                *field,
-                "give either select or a list of projects, not both",
-            ));
-        }
-    } else if let Some((field, _)) = only_with_select.iter().find(|(_, given)| *given) {
-        return Err(Error::invalid_field(*field, "is taken only with select"));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests;

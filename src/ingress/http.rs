@@ -8,7 +8,7 @@ use super::body::json_object;
 use super::caller::{self, Who};
 use crate::config::Limits;
 use crate::domain::error::{MAX_SHOWN, bounded};
-use crate::domain::selector::Sweep;
+use crate::domain::sweep::Sweep;
 use crate::domain::validate::check_idempotency_key;
 use crate::domain::{Action, Error};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};

@@ -30,10 +30,10 @@ pub async fn page(
     next_token: Option<&str>,
     deadline: Deadline,
 ) -> Result<Page, Error> {
-    let op = select.operation();
     let next_token = next_token.map(str::to_string);
     match select {
         Selector::Covered { provider_type, .. } => {
+            let op = Operation::ListCoverage;
             let criteria = CoverageFilterCriteria::builder()
                 .resource_type(equals("CODE_REPOSITORY"))
                 .set_code_repository_provider_type(
@@ -77,6 +77,7 @@ pub async fn page(
             })
         }
         Selector::AssociatedWith(arn) => {
+            let op = Operation::ListCodeSecurityScanConfigurationAssociations;
             let out = clients
                 .paced(op, deadline, || async {
                     clients
@@ -111,9 +112,3 @@ pub async fn page(
 fn token(t: Option<&str>) -> Option<String> {
     t.filter(|t| !t.is_empty()).map(str::to_string)
 }
-
-/// The operations a sweep may list with.
-pub const LISTINGS: [Operation; 2] = [
-    Operation::ListCoverage,
-    Operation::ListCodeSecurityScanConfigurationAssociations,
-];

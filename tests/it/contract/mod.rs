@@ -9,4 +9,5 @@ mod events;
 mod openapi;
 mod properties;
 mod routing;
+mod selector_requests;
 mod triggers;

@@ -1,7 +1,18 @@
-use super::*;
-use crate::domain::request::{Origin, Request, action_for};
+//! Sweep requests, decoded and validated as every trigger's are: a
+//! selector on each of the three operations, never beside a list, every
+//! wrong field named; a page becoming the work of the projects the
+//! selector keeps, each once, with the same scan token on every delivery;
+//! a sweep carried through the sweep queue and read back as it was; every
+//! configuration a sweep names checked against the allow-list.
 
-const ARN: &str = "arn:aws:inspector2:us-east-1:123456789012:owner/123456789012/codesecurity-configuration/7c1e2d3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f";
+use inspector_scan_router::domain::keys::derive_token;
+use inspector_scan_router::domain::request::{Origin, Request, action_for};
+use inspector_scan_router::domain::selector::{Listed, Page, Selector};
+use inspector_scan_router::domain::sweep::{Sweep, SweepOf};
+use inspector_scan_router::domain::{Action, Direction, Error, Operation};
+use serde_json::{Value, json};
+
+const ARN: &str = crate::common::CONFIG_ARN;
 
 fn action(op: Operation, body: Value) -> Result<Action, Error> {
     let origin = Origin {
@@ -24,19 +35,20 @@ fn listed(id: &str, name: &str, provider: &str) -> Listed {
 fn a_selector_is_decoded_for_scans_and_both_directions() {
     let scan = action(
         Operation::StartCodeSecurityScan,
-        json!({"select": {"covered": {"projectNamePrefix": "org/", "providerType": "GITHUB"}}}),
+        json!({"select": {"covered": {"projectNamePrefix": "org/", "providerType": "GITHUB"}},
+               "idempotencyKey": "rescan-1"}),
     )
     .unwrap();
     let Action::Sweep(s) = scan else {
         panic!("{scan:?}")
     };
-    assert_eq!(
-        s.of,
-        SweepOf::Scans {
-            token_base: Some("event-1".into())
-        }
-    );
     assert_eq!(s.operation(), Operation::StartCodeSecurityScan);
+    assert_eq!(s.key.as_deref(), Some("rescan-1"));
+    assert!(
+        matches!(&s.of, SweepOf::Scans { token_base: Some(b) } if b != "event-1"),
+        "the caller's key, scoped, is the tokens' base: {:?}",
+        s.of
+    );
     for direction in Direction::ALL {
         let a = action(
             direction.operation(),
@@ -51,8 +63,8 @@ fn a_selector_is_decoded_for_scans_and_both_directions() {
 }
 
 #[test]
-fn a_selector_and_a_list_never_go_together() {
-    let both = [
+fn a_selector_and_a_list_never_go_together_and_each_wrong_field_is_named() {
+    let refused = [
         (
             Operation::StartCodeSecurityScan,
             json!({"select": {"covered": {}}, "projectIds": ["project-1"]}),
@@ -75,6 +87,11 @@ fn a_selector_and_a_list_never_go_together() {
             "scanConfigurationArn",
         ),
         (
+            Direction::Associate.operation(),
+            json!({"select": {"covered": {}}, "scanConfigurationArn": "arn:aws:s3:::b"}),
+            "scanConfigurationArn",
+        ),
+        (
             Operation::StartCodeSecurityScan,
             json!({"select": {}}),
             "select",
@@ -91,6 +108,11 @@ fn a_selector_and_a_list_never_go_together() {
         ),
         (
             Operation::StartCodeSecurityScan,
+            json!({"select": {"covered": {"projectNamePrefix": ""}}}),
+            "select.covered.projectNamePrefix",
+        ),
+        (
+            Operation::StartCodeSecurityScan,
             json!({"select": {"associatedWith": "arn:aws:s3:::bucket"}}),
             "select.associatedWith",
         ),
@@ -99,11 +121,16 @@ fn a_selector_and_a_list_never_go_together() {
             json!({"nextToken": "t"}),
             "nextToken",
         ),
+        (
+            Operation::StartCodeSecurityScan,
+            json!({"select": {"covered": {}}, "nextToken": "a\u{7}b"}),
+            "nextToken",
+        ),
     ];
-    for (op, body, field) in both {
+    for (op, body, field) in refused {
         let e = action(op, body.clone()).unwrap_err();
-        let fields = format!("{e:?}");
-        assert!(fields.contains(field), "{body}: {fields}");
+        assert_eq!(e.code(), "InvalidRequest", "{body}");
+        assert!(format!("{e:?}").contains(field), "{body}: {e:?}");
     }
     let unknown = action(
         Operation::StartCodeSecurityScan,
@@ -114,7 +141,7 @@ fn a_selector_and_a_list_never_go_together() {
 }
 
 #[test]
-fn a_page_becomes_work_for_the_projects_the_selector_keeps() {
+fn a_page_becomes_work_for_the_projects_the_selector_keeps_each_once() {
     let sweep = Sweep {
         of: SweepOf::Scans {
             token_base: Some("k-1".into()),
@@ -135,10 +162,10 @@ fn a_page_becomes_work_for_the_projects_the_selector_keeps() {
         ],
         next_token: Some("t".into()),
     };
-    let Some(Action::StartCodeSecurityScans(scans)) = sweep.work(&page) else {
+    let Some(Action::StartCodeSecurityScans(scans)) = Action::of_page(&sweep, &page) else {
         panic!()
     };
-    assert_eq!(scans.len(), 1, "prefix, provider and duplicates: {scans:?}");
+    assert_eq!(scans.len(), 1, "prefix, provider, duplicates: {scans:?}");
     assert_eq!(
         scans[0].client_token.as_deref(),
         Some(derive_token("k-1", "project-a").as_str()),
@@ -148,7 +175,7 @@ fn a_page_becomes_work_for_the_projects_the_selector_keeps() {
         projects: vec![listed("project-c", "search/api", "GITHUB")],
         next_token: None,
     };
-    assert_eq!(sweep.work(&none), None);
+    assert_eq!(Action::of_page(&sweep, &none), None);
 
     let detach = Sweep {
         of: SweepOf::Configurations {
@@ -159,7 +186,7 @@ fn a_page_becomes_work_for_the_projects_the_selector_keeps() {
         next_token: None,
         key: None,
     };
-    let Some(Action::Configurations(c)) = detach.work(&page) else {
+    let Some(Action::Configurations(c)) = Action::of_page(&detach, &page) else {
         panic!()
     };
     assert_eq!(c.items.len(), 3, "each project once");
@@ -167,31 +194,38 @@ fn a_page_becomes_work_for_the_projects_the_selector_keeps() {
 }
 
 #[test]
-fn a_sweep_goes_on_from_its_body_as_it_was() {
-    let sweep = Sweep {
-        of: SweepOf::Configurations {
-            direction: Direction::Associate,
-            scan_configuration_arn: ARN.into(),
+fn a_sweep_goes_on_from_its_queue_body_as_it_was() {
+    for sweep in [
+        Sweep {
+            of: SweepOf::Configurations {
+                direction: Direction::Associate,
+                scan_configuration_arn: ARN.into(),
+            },
+            select: Selector::Covered {
+                project_name_prefix: Some("org/".into()),
+                provider_type: None,
+            },
+            next_token: Some("page-7".into()),
+            key: None,
         },
-        select: Selector::Covered {
-            project_name_prefix: Some("org/".into()),
-            provider_type: None,
+        Sweep {
+            of: SweepOf::Scans {
+                token_base: Some("k-0123".into()),
+            },
+            select: Selector::AssociatedWith(ARN.into()),
+            next_token: None,
+            key: None,
         },
-        next_token: Some("page-7".into()),
-        key: None,
-    };
-    let body = sweep.body();
-    let op = Operation::from_name(body["action"].as_str().unwrap()).unwrap();
-    let mut fields = body.clone();
-    fields.as_object_mut().unwrap().remove("action");
-    let Action::Sweep(again) = action(op, fields).unwrap() else {
-        panic!()
-    };
-    assert_eq!(again, sweep);
-    assert_eq!(
-        sweep.select.list_input(Some("page-7"))["nextToken"],
-        "page-7"
-    );
+    ] {
+        let body = sweep.body();
+        let op = Operation::from_name(body["action"].as_str().unwrap()).unwrap();
+        let mut fields = body.clone();
+        fields.as_object_mut().unwrap().remove("action");
+        let Action::Sweep(again) = action(op, fields).unwrap() else {
+            panic!()
+        };
+        assert_eq!(again, sweep, "{body}");
+    }
 }
 
 #[test]
