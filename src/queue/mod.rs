@@ -4,7 +4,7 @@
 //! into what finished and what is left ([`split`]), when unfinished work
 //! comes back and when it is dead-lettered ([`later`]), and producing
 //! ([`send`], packed by [`batches`]); and the watch queue ([`watch`]), where
-//! a watch on each scan started waits. `app` ties it in (`app/sweep.rs`,
+//! a watch on each scan started waits. `app` ties it in (`app/work.rs`,
 //! `app/watches.rs`).
 //!
 //! It may import `domain`, `config` and `ingress` (a message body is a

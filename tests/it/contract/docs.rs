@@ -401,10 +401,10 @@ fn the_message_outcomes_documented_are_the_ones_logged() {
         "OPERATIONS' message line vs queue::message::OUTCOMES"
     );
     // The consumer writes no outcome but from the list.
-    let sweep = read(&root().join("src/app/sweep.rs"));
+    let work = read(&root().join("src/app/work.rs"));
     assert!(
-        !sweep.contains("outcome = \""),
-        "src/app/sweep.rs: an outcome literal"
+        !work.contains("outcome = \""),
+        "src/app/work.rs: an outcome literal"
     );
 }
 
