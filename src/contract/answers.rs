@@ -171,6 +171,13 @@ pub fn error_schema(status: u16, codes: &[String], aws: bool) -> Value {
     ]})
 }
 
+/// The operations a selector may sweep.
+fn sweep_operations() -> Vec<&'static str> {
+    std::iter::once(crate::domain::Operation::StartCodeSecurityScan.name())
+        .chain(crate::domain::Direction::ALL.map(|d| d.name()))
+        .collect()
+}
+
 /// Schemas of answers the code builds with `json!`.
 pub fn schemas() -> Vec<(&'static str, Value)> {
     let string = json!({"type": "string"});
@@ -238,6 +245,19 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                    "description": "A list above 100 items: queued whole to the work queue, done there",
                    "properties": {"queued": {"type": "integer", "minimum": 1},
                                   "messages": {"type": "integer", "minimum": 1}}}),
+        ),
+        (
+            "Sweep",
+            json!({"type": "object", "required": ["sweep", "action", "select"], "additionalProperties": false,
+                   "description": "A sweep by selector, queued whole to the sweep queue: nothing was listed \
+                                   yet; the sweep queue lists the projects page by page and does the work \
+                                   (docs/OPERATIONS.md#sweeps-by-selector)",
+                   "properties": {
+                       "sweep": {"type": "string", "description":
+                           "the sweep's key, which every log line of the sweep carries: the \
+                            Idempotency-Key, else the Lambda request id"},
+                       "action": {"enum": sweep_operations()},
+                       "select": {"$ref": "#/components/schemas/SelectInput"}}}),
         ),
         (
             "WebhookIgnored",

@@ -69,15 +69,15 @@ fn operation_for(method: &str, path: &str) -> Operation {
             successes: &[
                 Success(
                     200,
-                    "DRY_RUN=true: the calls it would have made",
+                    "DRY_RUN=true: the calls it would have made (a selector: its first listing call)",
                     &["DryRun"],
                     &[],
                 ),
                 Success(
                     202,
                     "Started: one scan (with Location), or every scan of a list; a list above \
-                     100 items is queued whole",
-                    &["ScanStarted", "ScanFanOut", "Queued"],
+                     100 items is queued whole; a selector is queued whole as a sweep",
+                    &["ScanStarted", "ScanFanOut", "Queued", "Sweep"],
                     &["Location"],
                 ),
                 Success(
@@ -152,14 +152,16 @@ fn configurations(d: Direction, kind: Kind) -> Operation {
         successes: &[
             Success(
                 200,
-                "Every item succeeded (DRY_RUN=true: the calls it would have made)",
+                "Every item succeeded (DRY_RUN=true: the calls it would have made; a selector: \
+                 its first listing call)",
                 &["BatchOutcome", "DryRun"],
                 &[],
             ),
             Success(
                 202,
-                "More than 100 items: queued whole, done by the work queue",
-                &["Queued"],
+                "More than 100 items: queued whole, done by the work queue; a selector: queued \
+                 whole as a sweep",
+                &["Queued", "Sweep"],
                 &[],
             ),
             Success(

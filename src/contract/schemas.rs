@@ -8,6 +8,7 @@
 use crate::config::Limits;
 use crate::domain::Direction;
 use crate::domain::error::FieldError;
+use crate::domain::selector::{MAX_NEXT_TOKEN, MAX_PREFIX, PROVIDER_TYPES};
 use crate::domain::validate::{
     PROJECT_ID_PATTERN, REPOSITORY_PATTERN, SCAN_CONFIGURATION_ARN_PATTERN,
 };
@@ -35,6 +36,12 @@ pub fn idempotency_key_pattern() -> String {
     format!("^[^{CONTROL}]{{1,1024}}$")
 }
 
+/// `check_len`: 1-`max` characters, no control character (a sweep's
+/// `nextToken`, a selector's `projectNamePrefix`).
+pub fn text_pattern(max: usize) -> String {
+    format!("^[^{CONTROL}]{{1,{max}}}$")
+}
+
 /// `StartRunInput::validate`: an ARN of at most 300 characters.
 pub fn template_arn_pattern() -> String {
     format!("^arn:[^{CONTROL}]{{0,296}}$")
@@ -44,6 +51,11 @@ pub fn template_arn_pattern() -> String {
 pub fn run_name_pattern() -> String {
     format!("^[^{CONTROL}*?]{{1,140}}$")
 }
+
+/// The fields of a sweep by selector beside an operation's own: the
+/// selector, the page to go on from and (the batches) the configuration
+/// to apply.
+const SWEEP_FIELDS: [&str; 3] = ["select", "nextToken", "scanConfigurationArn"];
 
 fn generator(contract: Contract) -> schemars::SchemaGenerator {
     SchemaSettings::draft2020_12()
@@ -67,7 +79,9 @@ pub fn components(limits: &Limits) -> Map<String, Value> {
     for d in Direction::ALL {
         let mut one = both.clone();
         if let Some(Value::Object(props)) = one.get_mut("properties") {
-            props.retain(|k, _| k == d.request_field() || k == IDEMPOTENCY_KEY);
+            props.retain(|k, _| {
+                k == d.request_field() || k == IDEMPOTENCY_KEY || SWEEP_FIELDS.contains(&k.as_str())
+            });
         }
         defs.insert(d.documented().0.to_string(), one);
     }
@@ -151,6 +165,18 @@ fn constrain(defs: &mut Map<String, Value>, schema: &str, property: &str, extra:
     target.extend(extra);
 }
 
+/// What a selector needs besides a valid body.
+const SWEEP_QUEUE_NOTE: &str = "a deployment without the sweep queue, SWEEP_QUEUE_URL, which the \
+     template sets, answers 400 InvalidRequest on select; a dry run answers 200 with the first \
+     listing call";
+
+/// `nextToken`: a sweep's page to go on from, only with `select`.
+fn next_token() -> Value {
+    json!({"pattern": text_pattern(MAX_NEXT_TOKEN), "description":
+        "With select (and only with it): the listing page to go on from, as the function writes \
+         it when a sweep goes on in a later message"})
+}
+
 fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
     let items = limits.max_batch_items;
     let project = json!({"type": "string", "pattern": PROJECT_ID_PATTERN});
@@ -188,12 +214,26 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
         "projectIds",
         "repositories",
     ];
+    let any_of = |fields: &[&str]| json!({"anyOf": fields.iter().map(|f| json!({"required": [f]})).collect::<Vec<_>>()});
+    // One target, a list, or a selector: exactly one (a selector beside a
+    // target is a 400 naming the target); a page token only with a selector.
+    let mut one_of: Vec<Value> = targets
+        .iter()
+        .map(|t| json!({"required": [t], "not": any_of(&["select", "nextToken"])}))
+        .collect();
+    one_of.push(json!({"required": ["select"], "not": any_of(&targets)}));
+    constrain(defs, s, "", json!({"oneOf": one_of}));
     constrain(
         defs,
         s,
-        "",
-        json!({"oneOf": targets.iter().map(|t| json!({"required": [t]})).collect::<Vec<_>>()}),
+        "select",
+        json!({"description": format!(
+            "A sweep by selector: every project the selector names instead of a list, \
+             scanned with one client token each, derived from the clientToken (else the \
+             Idempotency-Key, else the request); queued whole, answered 202 {{sweep, action, \
+             select}} before anything is listed ({SWEEP_QUEUE_NOTE})")}),
     );
+    constrain(defs, s, "nextToken", next_token());
 
     for d in Direction::ALL {
         let (schema, field) = (d.documented().0, d.request_field());
@@ -203,8 +243,65 @@ fn constrain_requests(defs: &mut Map<String, Value>, limits: &Limits) {
             field,
             json!({"minItems": 1, "maxItems": items, "uniqueItems": true}),
         );
-        constrain(defs, schema, "", json!({"required": [field]}));
+        // The list of items, or a selector with the configuration to apply
+        // to what it selects: one or the other, never both.
+        constrain(
+            defs,
+            schema,
+            "",
+            json!({"oneOf": [
+                {"required": [field], "not": any_of(&SWEEP_FIELDS)},
+                {"required": ["select", "scanConfigurationArn"], "not": {"required": [field]}},
+            ]}),
+        );
+        constrain(
+            defs,
+            schema,
+            "scanConfigurationArn",
+            json!({"pattern": SCAN_CONFIGURATION_ARN_PATTERN, "description":
+                "With select (and only with it): the scan configuration to apply to every project \
+                 the selector names; in ALLOWED_SCAN_CONFIGURATION_ARNS when that is set (else 403, \
+                 nothing listed)"}),
+        );
+        constrain(
+            defs,
+            schema,
+            "select",
+            json!({"description": format!(
+                "A sweep by selector: every project the selector names instead of a list of items; \
+                 queued whole, answered 202 {{sweep, action, select}} before anything is listed \
+                 ({SWEEP_QUEUE_NOTE})")}),
+        );
+        constrain(defs, schema, "nextToken", next_token());
     }
+    constrain(
+        defs,
+        "SelectInput",
+        "",
+        json!({"oneOf": [{"required": ["covered"]}, {"required": ["associatedWith"]}]}),
+    );
+    constrain(
+        defs,
+        "SelectInput",
+        "associatedWith",
+        json!({"pattern": SCAN_CONFIGURATION_ARN_PATTERN, "description":
+            "Every project associated with this scan configuration \
+             (ListCodeSecurityScanConfigurationAssociations, every page); in \
+             ALLOWED_SCAN_CONFIGURATION_ARNS when that is set (else 403, nothing listed)"}),
+    );
+    constrain(
+        defs,
+        "CoveredInput",
+        "projectNamePrefix",
+        json!({"pattern": text_pattern(MAX_PREFIX)}),
+    );
+    constrain(
+        defs,
+        "CoveredInput",
+        "providerType",
+        json!({"enum": PROVIDER_TYPES}),
+    );
+
     let i = "ConfigurationItemInput";
     constrain(
         defs,

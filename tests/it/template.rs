@@ -530,6 +530,8 @@ fn work_queue_is_wired_as_the_code_expects() {
             ),
             (send.clone(), "!GetAtt WorkQueue.Arn".to_string()),
             (send.clone(), "!GetAtt WorkDeadLetterQueue.Arn".to_string()),
+            // Sweeps by selector: the sweep, its pages, their work.
+            (send.clone(), "!GetAtt SweepQueue.Arn".to_string()),
             // The scan watches: sent, and kept for their next look.
             (send, "!GetAtt ScanWatchQueue.Arn".to_string()),
             (
@@ -582,7 +584,8 @@ fn sweeps_are_paced_watched_and_alarmed() {
         sub[1],
         yaml(
             "{Work: !GetAtt WorkQueue.QueueName, Dead: !GetAtt WorkDeadLetterQueue.QueueName, \
-              Fn: !Ref ScanRouterFunction}"
+              Sweep: !GetAtt SweepQueue.QueueName, SweepDead: !GetAtt SweepDeadLetterQueue.QueueName, \
+              Logs: !Ref FunctionLogGroup, Fn: !Ref ScanRouterFunction}"
         )
     );
     let body = sub[0]
@@ -591,7 +594,14 @@ fn sweeps_are_paced_watched_and_alarmed() {
         .replace("${AWS::Region}", "us-east-1")
         .replace("${Work}", "work")
         .replace("${Dead}", "dead")
+        .replace("${SweepDead}", "sweep-dead")
+        .replace("${Sweep}", "sweep")
+        .replace("${Logs}", "/aws/lambda/fn")
         .replace("${Fn}", "fn");
+    assert!(
+        !body.contains("${"),
+        "every variable of the Sub is given: {body}"
+    );
     let widgets: serde_json::Value = serde_json::from_str(&body).expect("dashboard JSON");
     let text = widgets.to_string();
     for metric in [
@@ -603,6 +613,9 @@ fn sweeps_are_paced_watched_and_alarmed() {
         telemetry::SCANS_STARTED,
         telemetry::CALLS_THROTTLED,
         telemetry::TIME_PACED,
+        telemetry::SWEEP_PROJECTS_SELECTED,
+        telemetry::SWEEP_PAGES_READ,
+        "\"sweep-dead\"",
         "\"Errors\"",
         "\"Duration\"",
     ] {
@@ -835,6 +848,7 @@ fn only_the_functions_role_sends_to_its_queues_and_the_redrive_role_redrives() {
     for (queue, policy) in [
         ("WorkQueue", "WorkQueuePolicy"),
         ("ScanWatchQueue", "ScanWatchQueuePolicy"),
+        ("SweepQueue", "SweepQueuePolicy"),
     ] {
         assert_eq!(resource(t, policy)["Type"], "AWS::SQS::QueuePolicy");
         let p = props(t, policy);
@@ -870,6 +884,7 @@ fn only_the_functions_role_sends_to_its_queues_and_the_redrive_role_redrives() {
     // Batches are admitted by the ARNs the function derives from the URLs.
     assert_eq!(env(t)["WORK_QUEUE_URL"], yaml("!Ref WorkQueue"));
     assert_eq!(env(t)["SCAN_WATCH_QUEUE_URL"], yaml("!Ref ScanWatchQueue"));
+    assert_eq!(env(t)["SWEEP_QUEUE_URL"], yaml("!Ref SweepQueue"));
 }
 
 /// Disassociation is off unless asked for, and then needs a scope: a
@@ -1198,5 +1213,206 @@ fn a_late_watch_is_answered_for_as_long_as_its_queue_keeps_it() {
     assert_eq!(
         retention.as_i64(),
         Some(inspector_scan_router::domain::completion::LATE.as_secs() as i64)
+    );
+}
+
+/// Sweeps by selector: the sweep queue is FIFO (deduplication and
+/// throughput per message group), encrypted, keeps messages 14 days, and
+/// dead-letters to a FIFO queue of its own after the work queue's receives,
+/// with an alarm; its URL reaches the function, which alone sends to it
+/// (the policy: `only_the_functions_role_sends_…`) and consumes it like the
+/// work queue; the role may list a configuration's associations (a
+/// selector of any operation, so under no switch).
+#[test]
+fn the_sweep_queue_is_wired() {
+    let t = template();
+    let timeout = t["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+    let queue = props(t, "SweepQueue");
+    assert_eq!(resource(t, "SweepQueue")["Type"], "AWS::SQS::Queue");
+    for (key, value) in [
+        ("QueueName", "!Sub \"${AWS::StackName}-sweep.fifo\""),
+        ("FifoQueue", "true"),
+        ("DeduplicationScope", "messageGroup"),
+        ("FifoThroughputLimit", "perMessageGroupId"),
+        ("SqsManagedSseEnabled", "true"),
+        ("MessageRetentionPeriod", "1209600"),
+        (
+            "RedrivePolicy",
+            "{deadLetterTargetArn: !GetAtt SweepDeadLetterQueue.Arn, \
+              maxReceiveCount: !Ref WorkQueueMaxReceiveCount}",
+        ),
+    ] {
+        assert_eq!(queue[key], yaml(value), "SweepQueue.{key}");
+    }
+    assert!(
+        queue.get("ContentBasedDeduplication").is_none(),
+        "the function gives every message its deduplication id"
+    );
+    assert!(queue["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout);
+    let dlq = props(t, "SweepDeadLetterQueue");
+    for (key, value) in [
+        ("QueueName", "!Sub \"${AWS::StackName}-sweep-dlq.fifo\""),
+        ("FifoQueue", "true"),
+        ("SqsManagedSseEnabled", "true"),
+        ("MessageRetentionPeriod", "1209600"),
+    ] {
+        assert_eq!(dlq[key], yaml(value), "SweepDeadLetterQueue.{key}");
+    }
+    let alarm = props(t, "SweepDeadLetterAlarm");
+    assert_eq!(
+        alarm["Dimensions"],
+        yaml("[{Name: QueueName, Value: !GetAtt SweepDeadLetterQueue.QueueName}]")
+    );
+    assert_eq!(alarm["AlarmActions"], alarm_actions());
+    for output in ["SweepQueueUrl", "SweepDeadLetterQueueUrl"] {
+        assert!(section(t, "Outputs", output).is_mapping(), "{output}");
+    }
+
+    assert_eq!(env(t)["SWEEP_QUEUE_URL"], yaml("!Ref SweepQueue"));
+    let mapping = &function(t)["Events"]["SweepQueue"];
+    assert_eq!(mapping["Type"], "SQS");
+    assert_eq!(
+        mapping["Properties"],
+        yaml(
+            "Queue: !GetAtt SweepQueue.Arn\n\
+             BatchSize: !Ref WorkQueueBatchSize\n\
+             FunctionResponseTypes: [ReportBatchItemFailures]\n\
+             ScalingConfig:\n  MaximumConcurrency: !Ref WorkQueueMaximumConcurrency\n"
+        ),
+        "like the work queue's (a FIFO queue takes no batching window)"
+    );
+    let send: Vec<&Yaml> = statements(t)
+        .into_iter()
+        .filter(|(c, s)| {
+            c.is_none()
+                && s["Sid"] == "SweepQueue"
+                && s["Resource"] == yaml("!GetAtt SweepQueue.Arn")
+        })
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(send.len(), 1);
+    assert_eq!(send[0]["Action"], inspector_scan_router::queue::SEND_ACTION);
+
+    let list = Operation::ListCodeSecurityScanConfigurationAssociations.iam_action();
+    let under: Vec<Option<&str>> = statements(t)
+        .into_iter()
+        .filter(|(_, s)| list_of(&s["Action"]).contains(&list))
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(under, [None], "{list}: once, under no switch");
+}
+
+fn list_of(v: &Yaml) -> Vec<&str> {
+    list(v).into_iter().filter_map(Yaml::as_str).collect()
+}
+
+/// The weekly rescan: off by default (no schedule, no role), on a sweep of
+/// every covered repository once a week, keyed by the schedule and the
+/// tick (the same across Scheduler's retries of one tick), its failed
+/// deliveries dead-lettered like the other schedules'; the bundled event
+/// is its input as Scheduler delivers it.
+#[test]
+fn the_weekly_rescan_is_off_by_default_and_sweeps_every_covered_repository() {
+    let t = template();
+    let p = parameter(t, "WeeklyRescan");
+    assert_eq!(p["Default"], "false");
+    assert_eq!(p["AllowedValues"], yaml("['true', 'false']"));
+    assert_eq!(
+        *condition(t, "WeeklyRescanEnabled"),
+        yaml("!Equals [!Ref WeeklyRescan, 'true']")
+    );
+    for r in ["WeeklyRescanSchedule", "WeeklyRescanRole"] {
+        assert_eq!(resource(t, r)["Condition"], "WeeklyRescanEnabled", "{r}");
+    }
+    let schedule = props(t, "WeeklyRescanSchedule");
+    assert_eq!(
+        resource(t, "WeeklyRescanSchedule")["Type"],
+        "AWS::Scheduler::Schedule"
+    );
+    assert_eq!(
+        schedule["Name"],
+        yaml("!Sub \"${AWS::StackName}-weekly-rescan\"")
+    );
+    let expression = schedule["ScheduleExpression"].as_str().unwrap();
+    assert!(
+        expression == "rate(7 days)" || expression.ends_with(" ? * SUN *)"),
+        "weekly: {expression}"
+    );
+    let target = &schedule["Target"];
+    assert_eq!(target["Arn"], yaml("!GetAtt ScanRouterFunction.Arn"));
+    assert_eq!(target["RoleArn"], yaml("!GetAtt WeeklyRescanRole.Arn"));
+    assert_eq!(
+        target["DeadLetterConfig"],
+        yaml("{Arn: !GetAtt EventsDeadLetterQueue.Arn}")
+    );
+    assert_eq!(
+        target["RetryPolicy"],
+        props(t, "ScanSchedule")["Target"]["RetryPolicy"]
+    );
+    let input: serde_json::Value =
+        serde_json::from_str(target["Input"].as_str().expect("a JSON input")).unwrap();
+    assert_eq!(
+        input,
+        serde_json::json!({"action": "StartCodeSecurityScan", "select": {"covered": {}},
+                           "idempotencyKey": "<aws.scheduler.schedule-arn>@<aws.scheduler.scheduled-time>"})
+    );
+    // What Scheduler delivers for one tick: the bundled event.
+    let delivered: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/events/scheduler-weekly-rescan.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let key = delivered["idempotencyKey"].as_str().unwrap();
+    let (arn, time) = key.split_once('@').expect("schedule ARN @ scheduled time");
+    assert!(
+        arn.ends_with(":schedule/default/inspector-scan-router-weekly-rescan"),
+        "{arn}"
+    );
+    assert!(time.ends_with('Z'), "{time}");
+    let mut expected = input.clone();
+    expected["idempotencyKey"] = key.into();
+    assert_eq!(delivered, expected);
+
+    // Scheduler may assume the role for this schedule only, and the role
+    // may invoke the function and dead-letter, nothing else.
+    let role = props(t, "WeeklyRescanRole");
+    let trust = &role["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Principal"]["Service"], "scheduler.amazonaws.com");
+    let source = show(&trust["Condition"]["StringEquals"]["aws:SourceArn"]);
+    assert!(
+        source.ends_with(":schedule/default/${AWS::StackName}-weekly-rescan"),
+        "{source}"
+    );
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["aws:SourceAccount"],
+        yaml("!Ref AWS::AccountId")
+    );
+    let granted: BTreeSet<(String, String)> = role["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| (show(&s["Action"]), show(&s["Resource"])))
+        .collect();
+    assert_eq!(
+        granted,
+        BTreeSet::from([
+            (
+                "lambda:InvokeFunction".to_string(),
+                "!GetAtt ScanRouterFunction.Arn".to_string()
+            ),
+            (
+                "sqs:SendMessage".to_string(),
+                "!GetAtt EventsDeadLetterQueue.Arn".to_string()
+            ),
+        ])
+    );
+    // The dead-letter queue admits the stack's schedules, this one included.
+    let admitted = show(props(t, "EventsDeadLetterQueuePolicy"));
+    assert!(
+        admitted.contains(":schedule/default/${AWS::StackName}-*"),
+        "{admitted}"
     );
 }

@@ -278,6 +278,7 @@ fn every_bundled_event_has_a_case() {
         .chain(TRIGGER_EVENTS.iter().map(|f| f.to_string()))
         .chain(QUEUE_EVENTS.iter().map(|f| f.to_string()))
         .chain(webhooks::WEBHOOK_EVENTS.iter().map(|f| f.to_string()))
+        .chain(super::sweeps::SWEEP_EVENTS.iter().map(|f| f.to_string()))
         .collect();
     covered.sort();
     assert_eq!(files, covered);

@@ -10,4 +10,5 @@ mod openapi;
 mod properties;
 mod routing;
 mod selector_requests;
+mod sweeps;
 mod triggers;
