@@ -190,17 +190,38 @@ impl App {
             (Verdict::Retry, _, _) => "retry",
             _ => "failed",
         };
-        if let Some(e) = &error {
+        // A listing cut by the deadline is how a long sweep goes on, not a fault.
+        if let Some(e) = error.as_ref().filter(|_| outcome != "continued") {
             crate::telemetry::error(e);
         }
-        let line = |level_error: bool| {
-            if level_error {
-                tracing::error!(request_id, message_id, sweep = %bounded(&key, 256), pages, listed, selected = tally.selected, queued_messages = tally.queued, outcome, error_code = error.as_ref().map(Error::code), error = error.as_ref().map(|e| bounded(&e.to_string(), 1024)), "sweep");
-            } else {
-                tracing::info!(request_id, message_id, sweep = %bounded(&key, 256), pages, listed, selected = tally.selected, queued_messages = tally.queued, outcome, error_code = error.as_ref().map(Error::code), "sweep");
-            }
+        let sweep = bounded(&key, 256);
+        let (code, error) = match &error {
+            Some(e) => (Some(e.code()), Some(bounded(&e.to_string(), 1024))),
+            None => (None, None),
         };
-        line(outcome == "failed");
+        let (selected, queued_messages) = (tally.selected, tally.queued);
+        macro_rules! line {
+            ($level:ident) => {
+                tracing::$level!(
+                    request_id,
+                    message_id,
+                    sweep,
+                    pages,
+                    listed,
+                    selected,
+                    queued_messages,
+                    outcome,
+                    error_code = code,
+                    error,
+                    "sweep"
+                )
+            };
+        }
+        if outcome == "failed" {
+            line!(error);
+        } else {
+            line!(info);
+        }
         (verdict, tally)
     }
 }
