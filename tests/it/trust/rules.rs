@@ -320,3 +320,84 @@ fn queue_arns_from_urls() {
         None
     );
 }
+
+/// A sweep by selector passes the gate by the rules of its operation,
+/// before anything is listed: the operation's switches (disassociation
+/// from the bus needs its second opt-in), the route's JWT scope, and the
+/// allow-list over every configuration it names.
+#[test]
+fn a_sweep_is_decided_by_its_operations_rules() {
+    use inspector_scan_router::domain::selector::Selector;
+    use inspector_scan_router::domain::sweep::{Sweep, SweepOf};
+    let allowed = vec![ALLOWED.to_string()];
+    let sweep = |direction: Option<Direction>, select: Selector| {
+        Action::Sweep(Sweep {
+            of: match direction {
+                Some(direction) => SweepOf::Configurations {
+                    direction,
+                    scan_configuration_arn: ALLOWED.into(),
+                },
+                None => SweepOf::Scans { token_base: None },
+            },
+            select,
+            next_token: None,
+            key: None,
+        })
+    };
+    let covered = Selector::Covered {
+        project_name_prefix: None,
+        provider_type: None,
+    };
+    // Switches.
+    for direction in Direction::ALL {
+        let off = Rules {
+            switches: Switches::ON.with(direction.switch(), false),
+            ..rules(&allowed)
+        };
+        let e = decide(
+            &off,
+            Through::Direct,
+            sweep(Some(direction), covered.clone()),
+        );
+        assert_eq!(e.unwrap_err().code(), "Forbidden", "{direction:?}");
+        assert!(
+            decide(
+                &rules(&allowed),
+                Through::Direct,
+                sweep(Some(direction), covered.clone())
+            )
+            .is_ok()
+        );
+    }
+    let no_commands = Rules {
+        switches: Switches::ON.with(
+            inspector_scan_router::domain::configurations::DISASSOCIATION_COMMANDS,
+            false,
+        ),
+        ..rules(&allowed)
+    };
+    let detach = sweep(Some(Direction::Disassociate), covered.clone());
+    assert!(decide(&no_commands, Through::EventBridge, detach.clone()).is_err());
+    assert!(decide(&no_commands, Through::Direct, detach).is_ok());
+    // The route's scope, as for a list.
+    let granted = ["p/configurations.associate".to_string()];
+    let jwt = |route: &'static str| Through::Http {
+        principal: Some(Principal::Jwt),
+        scopes: Some(&granted),
+        route_scope: Some(route),
+        function_url: false,
+    };
+    let associate = sweep(Some(Direction::Associate), covered.clone());
+    assert!(decide(&rules(&allowed), jwt("configurations.associate"), associate).is_ok());
+    let rescan = sweep(None, covered.clone());
+    assert!(decide(&rules(&allowed), jwt("scans.start"), rescan).is_err());
+    // The allow-list: the configuration it selects by, too.
+    let by_other = sweep(
+        Some(Direction::Associate),
+        Selector::AssociatedWith(OTHER.into()),
+    );
+    let e = decide(&rules(&allowed), Through::Direct, by_other).unwrap_err();
+    assert!(format!("{e:?}").contains("select.associatedWith"), "{e:?}");
+    let scans_by_other = sweep(None, Selector::AssociatedWith(OTHER.into()));
+    assert!(decide(&rules(&allowed), Through::Direct, scans_by_other).is_err());
+}
