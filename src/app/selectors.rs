@@ -14,7 +14,7 @@ use crate::domain::error::bounded;
 use crate::domain::sweep::Sweep;
 use crate::domain::{Action, Deadline, Error, Permitted};
 use crate::ingress::Trigger;
-use crate::ingress::encode::{HttpAnswer, envelope};
+use crate::ingress::encode::{HttpAnswer, envelope, http_error};
 use crate::queue::bodies as work;
 use crate::queue::fifo;
 use crate::queue::message::QueuedMessage;
@@ -55,7 +55,17 @@ impl App {
         let requested = serde_json::to_string(&requested).unwrap_or_default();
         let sent = match &self.sweeps {
             Some(queue) => {
-                let page = fifo::page(&key, sweep.body().to_string(), &requested);
+                // Two callers who happen to send the same key each get
+                // their sweep (their work, if the same, is sent once).
+                let caller = trigger.attribution();
+                let caller = caller
+                    .caller
+                    .or(caller
+                        .event_source
+                        .zip(caller.event_account)
+                        .map(|(s, a)| format!("{a}:{s}")))
+                    .unwrap_or_default();
+                let page = fifo::page(&key, &caller, sweep.body().to_string(), &requested);
                 queue
                     .send_to(queue.url(), &[page])
                     .await
@@ -85,7 +95,14 @@ impl App {
                 record.error(e).write();
             }
         }
-        sent?;
+        if let Err(e) = sent {
+            return match trigger {
+                // HTTP always gets an HTTP answer (a 400 without the sweep
+                // queue, a retryable 5xx when SQS did not take it).
+                Trigger::Http(req) => Ok(envelope(req.flavor, http_error(&e))),
+                _ => Err(e),
+            };
+        }
         tracing::info!(request_id, sweep = %bounded(&key, 256), action = op, "sweep queued");
         let body = json!({
             "sweep": key,
@@ -147,7 +164,7 @@ impl App {
                 // Cut off (throttled past the deadline, unavailable, not
                 // attempted): what was read stands, the rest goes on.
                 Err(e) if e.retryable() && pages > 0 => {
-                    let rest = fifo::page(&key, sweep.body().to_string(), &requested);
+                    let rest = fifo::page(&key, "", sweep.body().to_string(), &requested);
                     match queue.send_to(queue.url(), &[rest]).await {
                         Ok(()) => break (Verdict::Done, false, Some(e)),
                         Err(u) => break (Verdict::Retry, false, Some(u.error)),

@@ -15,20 +15,22 @@ use crate::domain::keys::digest;
 const MAX_ID: usize = 128;
 
 /// A sweep's page (the sweep itself, or where it goes on): in the
-/// sweep's own group.
-pub fn page(key: &str, body: String, requested: &str) -> Outgoing {
-    let group = format!("sweep-{}", &digest(&["sweep", key])[..48]);
-    outgoing(key, body, requested, group)
+/// sweep's own group. `caller` (who asked, when the sweep starts; empty
+/// where it goes on) keeps two callers' sweeps under one key apart.
+pub fn page(key: &str, caller: &str, body: String, requested: &str) -> Outgoing {
+    let group = format!("sweep-{}", &digest(&["sweep", caller, key])[..48]);
+    let dedup = digest(&[caller, key, &body]);
+    outgoing(key, body, requested, group, dedup)
 }
 
 /// A piece of a sweep's work: its own group.
 pub fn work(key: &str, body: String, requested: &str) -> Outgoing {
     let group = digest(&["work", key, &body]);
-    outgoing(key, body, requested, group)
+    let dedup = digest(&[key, &body]);
+    outgoing(key, body, requested, group, dedup)
 }
 
-fn outgoing(key: &str, body: String, requested: &str, group: String) -> Outgoing {
-    let dedup = digest(&[key, &body]);
+fn outgoing(key: &str, body: String, requested: &str, group: String, dedup: String) -> Outgoing {
     let attributes = [
         (message::SWEEP, crate::domain::error::bounded(key, MAX_ID)),
         (message::REQUESTED, requested.to_string()),
@@ -55,8 +57,13 @@ mod tests {
         let c = work("other", "{}".into(), "");
         assert_eq!(a.fifo, b.fifo, "the same work, the same ids");
         assert_ne!(a.fifo, c.fifo, "another sweep's work is its own");
-        let p1 = page("k", "{\"a\":1}".into(), "");
-        let p2 = page("k", "{\"a\":2}".into(), "");
+        let p1 = page("k", "", "{\"a\":1}".into(), "");
+        let p2 = page("k", "", "{\"a\":2}".into(), "");
+        let theirs = page("k", "someone-else", "{\"a\":1}".into(), "");
+        assert_ne!(
+            p1.fifo, theirs.fifo,
+            "another caller's sweep under the same key"
+        );
         let (g1, d1) = p1.fifo.unwrap();
         let (g2, d2) = p2.fifo.unwrap();
         assert_eq!(g1, g2, "a sweep's pages share a group");

@@ -321,7 +321,6 @@ async fn without_the_sweep_queue_a_selector_is_refused() {
 /// Today `App::start_sweep` (src/app/selectors.rs) returns its error as is
 /// for every trigger; the HTTP case must encode it (`http_error`).
 #[tokio::test]
-#[ignore = "src/app/selectors.rs: start_sweep's error is not yet encoded as an HTTP answer"]
 async fn over_http_a_sweep_that_cannot_be_queued_is_an_http_answer() {
     let server = stand_in().await;
     let answer = live_app(&server)
