@@ -142,6 +142,8 @@ def main():
             "DRY_RUN": "false", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{inspector.server_address[1]}",
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "stand-in",
             "AWS_SESSION_TOKEN": "stand-in", "PRECONNECT": "none", "SCAN_RESULTS": "off",
+            # A sweep by selector is sent to this queue (the stand-in takes it).
+            "SWEEP_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/sweep.fifo",
         })
         env.pop("DRY_RUN_WEBHOOK_SECRETS", None)  # read only in a dry run (else a config error)
     # SIGTERM (scripts/check-openapi's cleanup) ends the emulator too.

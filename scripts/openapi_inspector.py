@@ -7,11 +7,14 @@ It keeps state as the service does: one scan per clientToken (a lowercase
 UUID, as Inspector's scan ids are), found again by (projectId, scanId) and
 SUCCESSFUL at once, with the same findings for every project; an unknown
 scan is a 404 ResourceNotFoundException; no repository is covered (a
-repository target is the function's 404 RepositoryNotFound). Any other call
-is a 400 ValidationException: the stateful run sends no other.
+repository target is the function's 404 RepositoryNotFound). A sweep by
+selector is sent to the sweep queue: SQS's SendMessageBatch is accepted
+(nothing is listed on the caller's time, so no listing call comes). Any
+other call is a 400 ValidationException: the stateful run sends no other.
 
 Usage (from scripts/openapi_gateway.py): serve() -> the server; its URL is
 the function's AWS_ENDPOINT_URL."""
+import hashlib
 import http.server
 import json
 import threading
@@ -41,6 +44,11 @@ def serve():
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            if self.headers.get("x-amz-target") == "AmazonSQS.SendMessageBatch":
+                return self.reply(200, {"Failed": [], "Successful": [
+                    {"Id": e["Id"], "MessageId": str(uuid.uuid4()),
+                     "MD5OfMessageBody": hashlib.md5(e["MessageBody"].encode()).hexdigest()}
+                    for e in body["Entries"]]})
             project = (body.get("resource") or {}).get("projectId")
             if self.path == "/codesecurity/scan/start":
                 with lock:

@@ -175,7 +175,19 @@ async fn every_event_under_the_emulator() {
     webhooks::SecretsManager::holding(&webhooks::local_secret(), None)
         .mount(&server)
         .await;
-    let (_emulator, port) = start(&server.uri(), &[], None).await;
+    // The sweeps by selector are sent to the sweep queue.
+    let sweeps = common::queue::SendStandIn::default();
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::header(
+            "x-amz-target",
+            "AmazonSQS.SendMessageBatch",
+        ))
+        .respond_with(sweeps.clone())
+        .mount(&server)
+        .await;
+    let sweep_url =
+        "https://sqs.us-east-1.amazonaws.com/123456789012/inspector-scan-router-sweep.fifo";
+    let (_emulator, port) = start(&server.uri(), &[("SWEEP_QUEUE_URL", sweep_url)], None).await;
 
     let mut files: Vec<_> = std::fs::read_dir(events_dir())
         .unwrap()
@@ -202,6 +214,12 @@ async fn every_event_under_the_emulator() {
             assert!((200..300).contains(&code), "{name}: HTTP {code}: {answer}");
             let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
             assert!(body.get("dryRun").is_none(), "{name}: live, not a dry run");
+        } else if let Some(sweep) = answer.get("sweep") {
+            // A sweep by selector: queued whole, answered with its key.
+            assert!(
+                sweep.is_string() && answer["select"].is_object(),
+                "{name}: {answer}"
+            );
         } else {
             let result = &answer["result"];
             assert!(result.is_object(), "{name}: {answer}");
@@ -219,6 +237,21 @@ async fn every_event_under_the_emulator() {
     assert!(
         !requests(&server).await.is_empty(),
         "the function reached the stand-in"
+    );
+    let sweep_events = std::fs::read_dir(events_dir())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("sweep")
+        })
+        .count();
+    assert!(
+        sweeps.accepted().len() >= sweep_events,
+        "each sweep event sent to the sweep queue: {:?}",
+        sweeps.accepted()
     );
 }
 
