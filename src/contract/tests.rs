@@ -257,17 +257,16 @@ fn a_sweeps_202_is_described() {
         },
         Selector::AssociatedWith(arn.into()),
     ];
-    let routes = [
-        ("/scans", "StartCodeSecurityScan"),
-        (
-            "/scan-configurations/associate",
-            "BatchAssociateCodeSecurityScanConfiguration",
-        ),
-        (
-            "/scan-configurations/disassociate",
-            "BatchDisassociateCodeSecurityScanConfiguration",
-        ),
-    ];
+    // Every POST route a selector is taken on: all but the Classic run's.
+    let routes = crate::domain::Operation::ROUTED
+        .into_iter()
+        .filter_map(|op| {
+            let (method, path, _) = op.route()?;
+            (method == "POST" && path != crate::domain::assessment_run::PATH)
+                .then_some((path, op.name()))
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(routes.len(), 3, "{routes:?}");
     for (path, action) in routes {
         let schema = &doc["paths"][path]["post"]["responses"]["202"]["content"]["application/json"]
             ["schema"];
