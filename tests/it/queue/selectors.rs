@@ -130,7 +130,7 @@ fn ids(range: impl Iterator<Item = usize>) -> BTreeSet<String> {
 async fn every_covered_project_is_scanned_once_across_a_redelivery() {
     let moto = Moto::start().await;
     let w = wire(&moto).await;
-    let estate = Estate::new(450, CONFIG_ARN, 0);
+    let estate = Estate::new(250, CONFIG_ARN, 0);
     let inspector = estate.serve().await;
     let app = app(&inspector, &moto, &w, settings(&w)).await;
 
@@ -148,13 +148,13 @@ async fn every_covered_project_is_scanned_once_across_a_redelivery() {
     assert_eq!(estate.calls(), 0, "nothing listed on the caller's time");
     drain_all(&moto, &w, &app, Mapping::default()).await;
     let scans = estate.scans_per_project();
-    once_each(&scans, &ids(0..450), "scans");
+    once_each(&scans, &ids(0..250), "scans");
     let starts: usize = estate.state.lock().unwrap().starts.values().sum();
     assert_eq!(
-        starts, 450,
+        starts, 250,
         "the second delivery was dropped by the sweep queue"
     );
-    assert_eq!(estate.listings(), 3, "450 projects in pages of 200");
+    assert_eq!(estate.listings(), 2, "250 projects in pages of 200");
 
     // Delivered again after SQS has forgotten it (here: a sweep queue with
     // no memory of it): every project is sent again, and its scan's token
@@ -166,10 +166,10 @@ async fn every_covered_project_is_scanned_once_across_a_redelivery() {
     let app2 = self::app(&inspector, &moto, &w2, settings(&w2)).await;
     app2.handle(event(sweep)).await.unwrap();
     drain_all(&moto, &w2, &app2, Mapping::default()).await;
-    once_each(&estate.scans_per_project(), &ids(0..450), "scans");
+    once_each(&estate.scans_per_project(), &ids(0..250), "scans");
     let starts: usize = estate.state.lock().unwrap().starts.values().sum();
     assert_eq!(
-        starts, 900,
+        starts, 500,
         "each project's start sent again, with its token"
     );
     let sqs = moto.client().await;
@@ -196,7 +196,7 @@ async fn create_fifo(moto: &Moto, name: &str) -> String {
 async fn a_name_prefix_and_a_provider_select_a_subset() {
     let moto = Moto::start().await;
     let w = wire(&moto).await;
-    let estate = Estate::new(600, CONFIG_ARN, 0);
+    let estate = Estate::new(300, CONFIG_ARN, 0);
     let inspector = estate.serve().await;
     let app = app(&inspector, &moto, &w, settings(&w)).await;
 
@@ -210,11 +210,11 @@ async fn a_name_prefix_and_a_provider_select_a_subset() {
     drain_all(&moto, &w, &app, Mapping::default()).await;
 
     let scans = estate.scans_per_project();
-    let payments = ids((0..600).filter(|i| i % 3 == 0));
+    let payments = ids((0..300).filter(|i| i % 3 == 0));
     let got: BTreeSet<String> = scans.keys().cloned().collect();
     assert_eq!(got, payments, "only payments/ projects");
     for (id, n) in &scans {
-        let i = (0..600).find(|i| project(*i) == *id).unwrap();
+        let i = (0..300).find(|i| project(*i) == *id).unwrap();
         // Two sweeps (two keys): GitHub's payments projects twice.
         let expected = if i % 2 == 0 { 2 } else { 1 };
         assert_eq!(*n, expected, "{id}");
@@ -263,7 +263,7 @@ async fn all_1200_projects_of_a_configuration_are_disassociated_once_in_calls_of
 async fn a_configuration_is_associated_with_every_covered_project() {
     let moto = Moto::start().await;
     let w = wire(&moto).await;
-    let estate = Estate::new(500, CONFIG_ARN, 0);
+    let estate = Estate::new(260, CONFIG_ARN, 0);
     let inspector = estate.serve().await;
     let app = app(&inspector, &moto, &w, settings(&w)).await;
 
@@ -276,8 +276,8 @@ async fn a_configuration_is_associated_with_every_covered_project() {
             .unwrap();
     }
     drain_all(&moto, &w, &app, Mapping::default()).await;
-    once_each(&estate.sent("associate"), &ids(0..500), "associated");
-    assert_eq!(estate.associated(OTHER_ARN), ids(0..500));
+    once_each(&estate.sent("associate"), &ids(0..260), "associated");
+    assert_eq!(estate.associated(OTHER_ARN), ids(0..260));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -332,7 +332,7 @@ async fn the_allow_list_refuses_a_selector_before_anything_is_listed() {
 async fn an_http_selector_is_answered_at_once_with_its_key() {
     let moto = Moto::start().await;
     let w = wire(&moto).await;
-    let estate = Estate::new(250, CONFIG_ARN, 0);
+    let estate = Estate::new(120, CONFIG_ARN, 0);
     let inspector = estate.serve().await;
     let app = app(&inspector, &moto, &w, settings(&w)).await;
 
@@ -354,5 +354,5 @@ async fn an_http_selector_is_answered_at_once_with_its_key() {
         "one sweep, the retry dropped"
     );
     drain_all(&moto, &w, &app, Mapping::default()).await;
-    once_each(&estate.scans_per_project(), &ids(0..250), "scans");
+    once_each(&estate.scans_per_project(), &ids(0..120), "scans");
 }
