@@ -79,6 +79,7 @@ async fn sweep(projects: usize, quota: usize, consumers: usize) -> serde_json::V
     let mapping = Mapping {
         keep_visibility: true,
         timeout: Some(TIMEOUT),
+        quiet: None,
     };
     let (mut batches, mut received, mut retried) = (0, 0, 0);
     loop {

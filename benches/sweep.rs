@@ -104,6 +104,7 @@ async fn function(items: usize, quota: usize, consumers: usize) -> serde_json::V
     let mapping = Mapping {
         keep_visibility: true,
         timeout: Some(TIMEOUT),
+        quiet: None,
     };
     let drained = drain_with(&client, &url, apps, mapping).await;
     let wall = started.elapsed();

@@ -358,7 +358,7 @@ async fn settle(
 /// receive up to 10 messages, hand them to the function as one SQS event,
 /// delete the ones its batch response does not name and make those it
 /// names visible again at once (where Lambda waits out the visibility
-/// timeout), until the queue is empty.
+/// timeout), until the queue is empty (and still empty 2.5 s later).
 pub async fn drain(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
@@ -366,7 +366,11 @@ pub async fn drain(
     consumers: usize,
 ) -> Drained {
     let apps = vec![app; consumers];
-    drain_with(sqs, url, apps, Mapping::default()).await
+    let mapping = Mapping {
+        quiet: Some(Duration::from_millis(2500)),
+        ..Mapping::default()
+    };
+    drain_with(sqs, url, apps, mapping).await
 }
 
 /// How the in-process event source mapping behaves.
@@ -377,6 +381,12 @@ pub struct Mapping {
     pub keep_visibility: bool,
     /// Each invocation's deadline (none when unset).
     pub timeout: Option<Duration>,
+    /// Before calling the queue empty, wait this long and look again: moto
+    /// has been seen to count no message for a moment while one sent with
+    /// a delay, or kept invisible for its next look, was still to come (a
+    /// drain then ended early, its work unfinished). Longer than the
+    /// longest delay the test's messages carry.
+    pub quiet: Option<Duration>,
 }
 
 /// The event source mapping with one function environment per poller
@@ -401,7 +411,11 @@ pub async fn drain_with(
                     let got = receive(&sqs, &url).await;
                     if got.is_empty() {
                         if depth(&sqs, &url).await == 0 {
-                            return;
+                            let Some(quiet) = mapping.quiet else { return };
+                            tokio::time::sleep(quiet).await;
+                            if depth(&sqs, &url).await == 0 {
+                                return;
+                            }
                         }
                         tokio::time::sleep(Duration::from_millis(20)).await;
                         continue;

@@ -54,6 +54,8 @@ async fn drain_all(moto: &Moto, w: &Wiring, app: &Arc<App>) {
     let keep = Mapping {
         keep_visibility: true,
         timeout: None,
+        // A watch is kept invisible up to the largest delay (2 s) between looks.
+        quiet: Some(Duration::from_millis(2500)),
     };
     let watching = drain_with(&sqs, &w.watch, vec![app.clone()], keep);
     tokio::time::timeout(Duration::from_secs(60), watching)

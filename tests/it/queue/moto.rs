@@ -201,7 +201,12 @@ async fn an_association_past_one_invocation_goes_through_the_queue_once_per_item
         Arc::new(app(&inspector, &moto, &url, s.clone()).await),
         Arc::new(app(&inspector, &moto, &url, s).await),
     ];
-    drain_with(&sqs, &url, apps, Mapping::default()).await;
+    // Items failed once with INTERNAL_ERROR come back after a delay.
+    let mapping = Mapping {
+        quiet: Some(std::time::Duration::from_millis(2500)),
+        ..Mapping::default()
+    };
+    drain_with(&sqs, &url, apps, mapping).await;
     let answered = script.answered.lock().unwrap().clone();
     assert_eq!(answered.len(), 300, "every item associated");
     assert!(answered.values().all(|n| *n == 1), "each item once");
@@ -249,6 +254,8 @@ async fn environments(
 const SWEEP: Mapping = Mapping {
     keep_visibility: true,
     timeout: Some(std::time::Duration::from_secs(30)),
+    // Work sent back later carries a delay of up to 2 s (`paced`).
+    quiet: Some(std::time::Duration::from_millis(2500)),
 };
 
 #[tokio::test(flavor = "multi_thread")]

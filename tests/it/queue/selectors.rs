@@ -244,6 +244,7 @@ async fn all_1200_projects_of_a_configuration_are_disassociated_once_in_calls_of
     let mapping = Mapping {
         keep_visibility: false,
         timeout: Some(Duration::from_millis(600)),
+        quiet: None,
     };
     let drained = drain_all(&moto, &w, &app, mapping).await;
     once_each(&estate.sent("disassociate"), &ids(0..1200), "disassociated");
