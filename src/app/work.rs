@@ -7,7 +7,6 @@
 use super::record::Record;
 use super::{App, Batch, Tally};
 use crate::config::Settings;
-use crate::domain::error::bounded;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
 use crate::ingress::Trigger;
 use crate::ingress::answer::OutcomeAnswer;
@@ -160,14 +159,7 @@ impl App {
                 body: body.clone(),
                 delay_seconds: 0,
                 fifo: None,
-                attributes: vec![
-                    (sqs::SWEEP, bounded(sweep, 128)),
-                    // How the work was asked for: its scans' results say.
-                    (sqs::REQUESTED, requested.to_string()),
-                ]
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
+                attributes: sqs::work_attributes(sweep, requested),
             })
             .collect();
         queue.send_to(queue.url(), &outgoing).await?;

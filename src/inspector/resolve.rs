@@ -241,7 +241,8 @@ pub fn choose(repository: &str, candidates: Vec<Candidate>) -> Result<String, Er
     }
 }
 
-fn string_filter(value: &str) -> CoverageStringFilter {
+/// A ListCoverage filter on `value` (EQUALS): resolution's and sweeps'.
+pub(super) fn string_filter(value: &str) -> CoverageStringFilter {
     CoverageStringFilter::builder()
         .comparison(CoverageStringComparison::Equals)
         .value(value)

@@ -5,23 +5,14 @@
 
 use super::client::Clients;
 use super::errors::aws_error;
+use super::resolve::string_filter as equals;
 use crate::domain::selector::{Listed, Page, Selector};
 use crate::domain::{Deadline, Error, Operation};
-use aws_sdk_inspector2::types::{
-    CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
-};
+use aws_sdk_inspector2::types::CoverageFilterCriteria;
 
 /// The largest page each listing call may answer with.
 pub const COVERAGE_PAGE: i32 = 200;
 pub const ASSOCIATIONS_PAGE: i32 = 100;
-
-fn equals(value: &str) -> CoverageStringFilter {
-    CoverageStringFilter::builder()
-        .comparison(CoverageStringComparison::Equals)
-        .value(value)
-        .build()
-        .expect("both required members are set")
-}
 
 /// The page of `select` from `next_token` (none: the first).
 pub async fn page(

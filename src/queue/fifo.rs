@@ -11,9 +11,6 @@ use super::message;
 use super::send::Outgoing;
 use crate::domain::keys::digest;
 
-/// SQS's limit on a message group or deduplication id.
-const MAX_ID: usize = 128;
-
 /// A sweep's page (the sweep itself, or where it goes on): in the
 /// sweep's own group. `caller` (who asked, when the sweep starts; empty
 /// where it goes on) keeps two callers' sweeps under one key apart.
@@ -31,13 +28,7 @@ pub fn work(key: &str, body: String, requested: &str) -> Outgoing {
 }
 
 fn outgoing(key: &str, body: String, requested: &str, group: String, dedup: String) -> Outgoing {
-    let attributes = [
-        (message::SWEEP, crate::domain::error::bounded(key, MAX_ID)),
-        (message::REQUESTED, requested.to_string()),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .collect();
+    let attributes = message::work_attributes(key, requested);
     Outgoing {
         body,
         delay_seconds: 0,
@@ -69,7 +60,8 @@ mod tests {
         assert_eq!(g1, g2, "a sweep's pages share a group");
         assert_ne!(d1, d2, "each page is its own message");
         for id in [g1, d1] {
-            assert!(id.len() <= MAX_ID && id.chars().all(|c| c.is_ascii_graphic()));
+            // SQS's limit on a message group or deduplication id: 128.
+            assert!(id.len() <= 128 && id.chars().all(|c| c.is_ascii_graphic()));
         }
     }
 }

@@ -63,6 +63,19 @@ pub const UNFINISHED_SINCE: &str = "unfinishedSince";
 pub const SWEEP: &str = "sweep";
 pub const REQUESTED: &str = "requested";
 
+/// The attributes of new work: the sweep it belongs to (its key, bounded
+/// to 128 characters) and how it was asked for (its scans' results say);
+/// an empty one is left out (SQS refuses an empty value).
+pub fn work_attributes(sweep: &str, requested: &str) -> Vec<(&'static str, String)> {
+    [
+        (SWEEP, crate::domain::error::bounded(sweep, 128)),
+        (REQUESTED, requested.to_string()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect()
+}
+
 /// An SQS event: `Records`, every one from `aws:sqs`.
 pub fn is_sqs(map: &Map<String, Value>) -> bool {
     map.get("Records")
