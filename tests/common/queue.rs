@@ -398,17 +398,27 @@ pub async fn drain_with(
     mapping: Mapping,
 ) -> Drained {
     let seen = Arc::new(Mutex::new(Drained::default()));
+    // One receive at a time: moto's ReceiveMessage takes no lock, and two
+    // at once were seen to hand the same message to both (2,500 messages,
+    // three receivers: one message twice). SQS does not hand a message in
+    // flight to a second receiver in the ordinary course; its rare
+    // at-least-once duplicates are what the function's client tokens are for.
+    let receiving = Arc::new(tokio::sync::Mutex::new(()));
     let pollers: Vec<_> = apps
         .into_iter()
         .enumerate()
         .map(|(c, app)| {
             let (sqs, url, seen) = (sqs.clone(), url.to_string(), seen.clone());
+            let receiving = receiving.clone();
             // Polled together in this task (the function's future is not
             // Send-general enough for tokio::spawn); calls overlap all the same.
             async move {
                 let mut n = 0;
                 loop {
-                    let got = receive(&sqs, &url).await;
+                    let got = {
+                        let _one = receiving.lock().await;
+                        receive(&sqs, &url).await
+                    };
                     if got.is_empty() {
                         if depth(&sqs, &url).await == 0 {
                             let Some(quiet) = mapping.quiet else { return };
