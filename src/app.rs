@@ -220,7 +220,9 @@ impl App {
                             started,
                         };
                         match self.admit_batch(&sources, &request_id)? {
-                            OwnQueue::Work | OwnQueue::Sweep => Ok(self.consume(&batch).await),
+                            own @ (OwnQueue::Work | OwnQueue::Sweep) => {
+                                Ok(self.consume(&batch, own).await)
+                            }
                             OwnQueue::Watch => Ok(Box::pin(self.consume_watches(&batch)).await),
                         }
                     }

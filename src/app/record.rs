@@ -15,7 +15,7 @@ pub(super) struct Record<'a> {
     /// `http-v2`, `http-v1` (`ingress::Trigger::kind`), `eventbridge`,
     /// `direct`, `webhook`, `sqs`, `unknown`.
     pub trigger: &'a str,
-    /// `sqs`: which of the function's queues (`watch`; the work queue unnamed).
+    /// `sqs`: which of the function's queues (`work`, `sweep`, `watch`).
     pub queue: Option<&'a str>,
     /// `webhook`: the sender, its event and delivery id.
     pub provider: Option<&'a str>,

@@ -11,6 +11,7 @@ use super::record::Record;
 use super::{App, Batch};
 use crate::domain::completion::{self, Next, Requested, Watch};
 use crate::domain::error::{MAX_MESSAGE, bounded};
+use crate::domain::gate::OwnQueue;
 use crate::domain::gate::Through;
 use crate::domain::{Action, Deadline, Error, GetScan, Outcome, PlannedCall, ScanStarted};
 use crate::queue::QueuedMessage;
@@ -168,7 +169,7 @@ impl App {
         .await;
         let (watching, response) = sqs::partial_response(messages, &again);
         Record {
-            queue: Some("watch"),
+            queue: Some(OwnQueue::Watch.name()),
             messages: Some(messages.len()),
             watching: Some(watching),
             ..Record::new(batch.request_id, "sqs", batch.started)

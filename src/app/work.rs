@@ -7,6 +7,7 @@
 use super::record::Record;
 use super::{App, Batch, Tally};
 use crate::config::Settings;
+use crate::domain::gate::OwnQueue;
 use crate::domain::{Action, Deadline, Error, FanOutItem, Outcome, Permitted};
 use crate::ingress::Trigger;
 use crate::ingress::answer::OutcomeAnswer;
@@ -171,7 +172,7 @@ impl App {
     /// A batch from the work queue: each message routed and run on its own,
     /// up to `BATCH_CONCURRENCY` at once; the answer names the messages to
     /// deliver again.
-    pub(super) async fn consume(&self, batch: &Batch<'_>) -> Value {
+    pub(super) async fn consume(&self, batch: &Batch<'_>, own: OwnQueue) -> Value {
         let (messages, request_id) = (&batch.messages, batch.request_id);
         let results: Vec<(Verdict, Tally)> =
             sqs::handle_each(messages, self.settings.batch.concurrency, |i| {
@@ -285,6 +286,7 @@ impl App {
             selected: (total.selected > 0).then_some(total.selected),
             queued: (total.queued > 0).then_some(total.queued),
             finished_items: Some(total.finished),
+            queue: Some(own.name()),
             ..Record::new(request_id, "sqs", batch.started)
         }
         .write();

@@ -224,6 +224,17 @@ pub enum OwnQueue {
     Sweep,
 }
 
+impl OwnQueue {
+    /// The name an invocation record gives it (`queue`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnQueue::Work => "work",
+            OwnQueue::Watch => "watch",
+            OwnQueue::Sweep => "sweep",
+        }
+    }
+}
+
 /// The ARNs of the function's own queues, as far as it has them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OwnQueues<'a> {

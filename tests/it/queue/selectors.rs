@@ -5,7 +5,8 @@
 //! across redeliveries, a name prefix and a provider selecting a subset,
 //! 1,200 associations undone in calls of at most 25 past the deadline, a
 //! configuration associated with every covered project, the allow-list
-//! refusing a selector before anything is listed.
+//! refusing a selector before anything is listed; the sweeps' log lines and
+//! records read back.
 //!
 //! Needs `MOTO_SERVER`: run by scripts/check-queue.
 
@@ -194,6 +195,7 @@ async fn create_fifo(moto: &Moto, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs MOTO_SERVER: run scripts/check-queue"]
 async fn a_name_prefix_and_a_provider_select_a_subset() {
+    let (logs, _turn) = common::logs::Logs::capture().await;
     let moto = Moto::start().await;
     let w = wire(&moto).await;
     let estate = Estate::new(300, CONFIG_ARN, 0);
@@ -208,6 +210,19 @@ async fn a_name_prefix_and_a_provider_select_a_subset() {
         "select": {"covered": {"projectNamePrefix": "payments/", "providerType": "GITHUB"}}});
     app.handle(event(github)).await.unwrap();
     drain_all(&moto, &w, &app, Mapping::default()).await;
+
+    // 300 listed in 2 pages, every third payments/; GitHub's are the even ones.
+    lines_say(&logs, "rescan-payments-1", 2, 300, 100);
+    lines_say(&logs, "rescan-payments-2", 1, 150, 50);
+    let batches: Vec<Value> = logs
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "invocation" && l["trigger"] == "sqs")
+        .collect();
+    assert!(batches.iter().all(|r| r["queue"] == "sweep"), "{batches:?}");
+    assert_eq!(sum(&batches, "selected"), 150);
+    assert_eq!(sum(&batches, "finished_items"), 150);
 
     let scans = estate.scans_per_project();
     let payments = ids((0..300).filter(|i| i % 3 == 0));
@@ -356,4 +371,44 @@ async fn an_http_selector_is_answered_at_once_with_its_key() {
     );
     drain_all(&moto, &w, &app, Mapping::default()).await;
     once_each(&estate.scans_per_project(), &ids(0..120), "scans");
+}
+
+/// The numbers log lines carry, summed over lines.
+fn sum(lines: &[Value], field: &str) -> u64 {
+    lines.iter().filter_map(|l| l[field].as_u64()).sum()
+}
+
+/// What the sweeps' log lines and invocation records say, read back: the
+/// trigger's record names the sweep, each sweep line its pages, listed,
+/// selected and queued counts, and the sweep queue's batch records add up
+/// to what was selected, queued and finished.
+fn lines_say(logs: &common::logs::Logs, key: &str, pages: u64, listed: u64, selected: u64) {
+    let lines: Vec<Value> = logs
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let of = |message: &str, sweep: Option<&str>| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["message"] == message)
+            .filter(|l| sweep.is_none_or(|k| l["sweep"] == k))
+            .cloned()
+            .collect()
+    };
+    let trigger = &of("invocation", Some(key))[0];
+    assert_eq!(
+        (&trigger["trigger"], &trigger["outcome"]),
+        (&json!("direct"), &json!("queued")),
+        "{trigger}"
+    );
+    let sweeps = of("sweep", Some(key));
+    assert_eq!(sum(&sweeps, "pages"), pages, "{key}: {sweeps:?}");
+    assert_eq!(sum(&sweeps, "listed"), listed, "{key}");
+    assert_eq!(sum(&sweeps, "selected"), selected, "{key}");
+    // Each page's work in messages of at most 25 projects.
+    assert!(sum(&sweeps, "queued_messages") >= selected.div_ceil(25));
+    assert_eq!(sweeps.last().unwrap()["outcome"], "finished", "{key}");
+    let work = of("message", Some(key));
+    assert_eq!(sum(&work, "finished_items"), selected, "{key}: each once");
 }
