@@ -255,7 +255,7 @@ fn a_sweeps_202_is_described() {
             project_name_prefix: Some("payments/".into()),
             provider_type: Some("GITHUB".into()),
         },
-        Selector::AssociatedWith(arn.into()),
+        Selector::Configuration(arn.into()),
     ];
     // Every POST route a selector is taken on: all but the Classic run's.
     let routes = crate::domain::Operation::ROUTED

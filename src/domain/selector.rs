@@ -51,7 +51,8 @@ pub enum Selector {
         project_name_prefix: Option<String>,
         provider_type: Option<String>,
     },
-    AssociatedWith(String),
+    /// Every project associated with this scan configuration (`associatedWith`).
+    Configuration(String),
 }
 
 /// One project as a listing call named it.
@@ -103,7 +104,7 @@ impl SelectInput {
                         "is not a scan configuration ARN",
                     ));
                 }
-                Some(Selector::AssociatedWith(arn))
+                Some(Selector::Configuration(arn))
             }
             _ => {
                 errors.push(FieldError::new(
@@ -139,7 +140,7 @@ impl Selector {
                     .as_deref()
                     .is_none_or(|t| p.provider_type.as_deref() == Some(t))
             }
-            Selector::AssociatedWith(_) => true,
+            Selector::Configuration(_) => true,
         }
     }
 
@@ -159,7 +160,7 @@ impl Selector {
                 }
                 json!({ "covered": covered })
             }
-            Selector::AssociatedWith(arn) => json!({ "associatedWith": arn }),
+            Selector::Configuration(arn) => json!({ "associatedWith": arn }),
         }
     }
 
@@ -177,7 +178,7 @@ impl Selector {
                 }
                 json!({ "filterCriteria": criteria })
             }
-            Selector::AssociatedWith(arn) => json!({ "scanConfigurationArn": arn }),
+            Selector::Configuration(arn) => json!({ "scanConfigurationArn": arn }),
         };
         if let Some(t) = next_token {
             input["nextToken"] = t.into();

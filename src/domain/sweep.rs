@@ -157,7 +157,7 @@ impl Sweep {
     pub fn listing(&self) -> Operation {
         match self.select {
             Selector::Covered { .. } => Operation::ListCoverage,
-            Selector::AssociatedWith(_) => Operation::ListCodeSecurityScanConfigurationAssociations,
+            Selector::Configuration(_) => Operation::ListCodeSecurityScanConfigurationAssociations,
         }
     }
 
@@ -180,7 +180,7 @@ impl Sweep {
         {
             named.push(("scanConfigurationArn", scan_configuration_arn.as_str()));
         }
-        if let Selector::AssociatedWith(arn) = &self.select {
+        if let Selector::Configuration(arn) = &self.select {
             named.push(("select.associatedWith", arn.as_str()));
         }
         named
@@ -248,7 +248,7 @@ impl Sweep {
     pub fn describe(&self) -> String {
         match &self.select {
             Selector::Covered { .. } => "select covered".to_string(),
-            Selector::AssociatedWith(arn) => format!("select associatedWith {arn}"),
+            Selector::Configuration(arn) => format!("select associatedWith {arn}"),
         }
     }
 }

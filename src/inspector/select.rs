@@ -67,7 +67,7 @@ pub async fn page(
                 next_token: token(out.next_token()),
             })
         }
-        Selector::AssociatedWith(arn) => {
+        Selector::Configuration(arn) => {
             let op = Operation::ListCodeSecurityScanConfigurationAssociations;
             let out = clients
                 .paced(op, deadline, || async {

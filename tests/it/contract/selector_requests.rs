@@ -57,7 +57,7 @@ fn a_selector_is_decoded_for_scans_and_both_directions() {
         .unwrap();
         let Action::Sweep(s) = a else { panic!("{a:?}") };
         assert_eq!(s.operation(), direction.operation());
-        assert_eq!(s.select, Selector::AssociatedWith(ARN.into()));
+        assert_eq!(s.select, Selector::Configuration(ARN.into()));
         assert_eq!(s.configurations().len(), 2);
     }
 }
@@ -182,7 +182,7 @@ fn a_page_becomes_work_for_the_projects_the_selector_keeps_each_once() {
             direction: Direction::Disassociate,
             scan_configuration_arn: ARN.into(),
         },
-        select: Selector::AssociatedWith(ARN.into()),
+        select: Selector::Configuration(ARN.into()),
         next_token: None,
         key: None,
     };
@@ -212,7 +212,7 @@ fn a_sweep_goes_on_from_its_queue_body_as_it_was() {
             of: SweepOf::Scans {
                 token_base: Some("k-0123".into()),
             },
-            select: Selector::AssociatedWith(ARN.into()),
+            select: Selector::Configuration(ARN.into()),
             next_token: None,
             key: None,
         },
@@ -236,7 +236,7 @@ fn the_allow_list_names_every_configuration_a_sweep_touches() {
             direction: Direction::Associate,
             scan_configuration_arn: ARN.into(),
         },
-        select: Selector::AssociatedWith(other.clone()),
+        select: Selector::Configuration(other.clone()),
         next_token: None,
         key: None,
     };

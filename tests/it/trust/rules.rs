@@ -394,10 +394,10 @@ fn a_sweep_is_decided_by_its_operations_rules() {
     // The allow-list: the configuration it selects by, too.
     let by_other = sweep(
         Some(Direction::Associate),
-        Selector::AssociatedWith(OTHER.into()),
+        Selector::Configuration(OTHER.into()),
     );
     let e = decide(&rules(&allowed), Through::Direct, by_other).unwrap_err();
     assert!(format!("{e:?}").contains("select.associatedWith"), "{e:?}");
-    let scans_by_other = sweep(None, Selector::AssociatedWith(OTHER.into()));
+    let scans_by_other = sweep(None, Selector::Configuration(OTHER.into()));
     assert!(decide(&rules(&allowed), Through::Direct, scans_by_other).is_err());
 }
