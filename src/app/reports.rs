@@ -71,20 +71,24 @@ impl App {
         }
     }
 
+    /// What every report of a watch's scan says of it.
+    fn started<'a>(&'a self, w: &'a Watch) -> Started<'a> {
+        Started {
+            scan_id: &w.scan_id,
+            name: &self.settings.report.check_name,
+            started_at: iso8601(w.started_at),
+            details_url: self.details_url(),
+            now: unix_now(),
+        }
+    }
+
     /// The scan is running: reported once (best effort).
     pub(super) async fn report_running(&self, w: &Watch, request_id: &str, deadline: Deadline) {
         let Some(t) = self.reported(w) else { return };
         let Some(reporter) = self.reporter.as_deref() else {
             return;
         };
-        let (started_at, url) = (iso8601(w.started_at), self.details_url());
-        let s = Started {
-            scan_id: &w.scan_id,
-            name: &self.settings.report.check_name,
-            started_at: &started_at,
-            details_url: &url,
-            now: unix_now(),
-        };
+        let s = self.started(w);
         let sent = self
             .bounded_report(deadline, async {
                 let c = self.credentials(&t.provider).await?;
@@ -125,14 +129,7 @@ impl App {
             return true;
         };
         let v = verdict(detail, &self.settings.report.gate);
-        let (started_at, url) = (iso8601(w.started_at), self.details_url());
-        let s = Started {
-            scan_id: &w.scan_id,
-            name: &self.settings.report.check_name,
-            started_at: &started_at,
-            details_url: &url,
-            now: unix_now(),
-        };
+        let s = self.started(w);
         let completed_at = detail["completedAt"]
             .as_str()
             .map_or_else(|| iso8601(s.now), str::to_string);

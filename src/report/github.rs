@@ -266,7 +266,7 @@ impl GitHub {
             ),
             None => {
                 body["head_sha"] = t.sha.clone().into();
-                body["started_at"] = s.started_at.into();
+                body["started_at"] = s.started_at.as_str().into();
                 (
                     Method::POST,
                     format!("{}/check-runs", self.repo(t)),

@@ -55,14 +55,14 @@ pub enum Credentials {
 }
 
 /// The scan a report is about.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Started<'a> {
     pub scan_id: &'a str,
     pub name: &'a str,
     /// When the function started it (ISO 8601).
-    pub started_at: &'a str,
+    pub started_at: String,
     /// The findings in the Inspector console.
-    pub details_url: &'a str,
+    pub details_url: String,
     /// Unix seconds now (the JWT's clock).
     pub now: u64,
 }

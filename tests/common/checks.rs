@@ -59,6 +59,16 @@ pub struct Hub {
     pub refused: Vec<String>,
 }
 
+/// A server that hands every request to `responder`.
+async fn every_request(responder: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(responder)
+        .mount(&server)
+        .await;
+    server
+}
+
 #[derive(Clone, Default)]
 pub struct GitHubStandIn(pub Arc<Mutex<Hub>>);
 
@@ -68,12 +78,7 @@ fn gh(status: u16, body: Value) -> ResponseTemplate {
 
 impl GitHubStandIn {
     pub async fn serve(&self) -> MockServer {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(self.clone())
-            .mount(&server)
-            .await;
-        server
+        every_request(self.clone()).await
     }
 
     pub fn hub(&self) -> std::sync::MutexGuard<'_, Hub> {
@@ -210,12 +215,7 @@ pub struct GitLabStandIn(pub Arc<Mutex<Vec<Value>>>);
 
 impl GitLabStandIn {
     pub async fn serve(&self) -> MockServer {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(self.clone())
-            .mount(&server)
-            .await;
-        server
+        every_request(self.clone()).await
     }
 
     pub fn statuses(&self) -> Vec<Value> {

@@ -189,21 +189,26 @@ async fn a_gitlab_push_ends_in_running_then_failed_or_success_by_the_gate() {
     }
 }
 
+/// A signed push of the same installation for another commit (`after`).
+fn another_push(after: &str, delivery: &str) -> serde_json::Value {
+    let mut push = common::webhooks::payload_of("webhook-github-push.json");
+    push["after"] = after.into();
+    push["installation"] = serde_json::json!({"id": INSTALLATION});
+    common::webhooks::signed_github(
+        "push",
+        &push.to_string(),
+        common::webhooks::LOCAL_GITHUB_SECRET,
+        delivery,
+    )
+}
+
 #[tokio::test]
 async fn one_token_exchange_serves_two_pushes() {
     let (_logs, _turn) = Logs::capture().await;
     let rig = Rig::new("critical:1").await;
     let app = rig.app().await;
     app.handle(event(github_app_push("d-1"))).await.unwrap();
-    let mut other = common::webhooks::payload_of("webhook-github-push.json");
-    other["after"] = "1111111111111111111111111111111111111111".into();
-    other["installation"] = serde_json::json!({"id": INSTALLATION});
-    let other = common::webhooks::signed_github(
-        "push",
-        &other.to_string(),
-        common::webhooks::LOCAL_GITHUB_SECRET,
-        "d-2",
-    );
+    let other = another_push("1111111111111111111111111111111111111111", "d-2");
     app.handle(event(other)).await.unwrap();
     rig.watch_all(&app, 10).await;
     let hub = rig.github.hub();
@@ -301,15 +306,7 @@ async fn the_watches_of_one_batch_share_one_token_exchange() {
     settings.batch.pacing = false;
     let app = common::live_app_with(&rig.inspector, settings, 1).await;
     app.handle(event(github_app_push("d-1"))).await.unwrap();
-    let mut other = common::webhooks::payload_of("webhook-github-push.json");
-    other["after"] = "2222222222222222222222222222222222222222".into();
-    other["installation"] = serde_json::json!({"id": INSTALLATION});
-    let other = common::webhooks::signed_github(
-        "push",
-        &other.to_string(),
-        common::webhooks::LOCAL_GITHUB_SECRET,
-        "d-2",
-    );
+    let other = another_push("2222222222222222222222222222222222222222", "d-2");
     app.handle(event(other)).await.unwrap();
     let bodies: Vec<String> = rig.aws.watches.lock().unwrap().clone();
     assert_eq!(bodies.len(), 2);
