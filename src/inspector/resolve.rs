@@ -7,8 +7,9 @@ use super::errors::aws_error;
 use crate::config::ResolveSettings;
 use crate::domain::error::{MAX_SHOWN, bounded};
 use crate::domain::{Deadline, Error, Operation};
+use aws_sdk_inspector2::operation::list_coverage::ListCoverageOutput;
 use aws_sdk_inspector2::types::{
-    CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter,
+    CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter, CoveredResource,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -250,6 +251,40 @@ pub(super) fn string_filter(value: &str) -> CoverageStringFilter {
         .expect("both required members are set")
 }
 
+/// One page of ListCoverage under `criteria`, through the pacer:
+/// resolution's and sweeps' (`max_results` none: the service's default).
+pub(super) async fn coverage_page(
+    clients: &Clients,
+    criteria: &CoverageFilterCriteria,
+    max_results: Option<i32>,
+    next_token: Option<&str>,
+    deadline: Deadline,
+) -> Result<ListCoverageOutput, Error> {
+    let op = Operation::ListCoverage;
+    clients
+        .paced(op, deadline, || async {
+            clients
+                .v2
+                .list_coverage()
+                .filter_criteria(criteria.clone())
+                .set_max_results(max_results)
+                .set_next_token(next_token.map(str::to_string))
+                .send()
+                .await
+                .map_err(|e| aws_error(op, e))
+        })
+        .await
+}
+
+/// The project id a covered code repository's resource id ends with.
+pub(super) fn project_id(r: &CoveredResource) -> String {
+    r.resource_id()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 async fn list_coverage(
     clients: &Clients,
     name: &str,
@@ -262,29 +297,12 @@ async fn list_coverage(
     let mut out = Vec::new();
     let mut next_token: Option<String> = None;
     loop {
-        let op = Operation::ListCoverage;
-        let page = clients
-            .paced(op, deadline, || async {
-                clients
-                    .v2
-                    .list_coverage()
-                    .filter_criteria(criteria.clone())
-                    .set_next_token(next_token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| aws_error(op, e))
-            })
-            .await?;
+        let page = coverage_page(clients, &criteria, None, next_token.as_deref(), deadline).await?;
         next_token = page.next_token().map(str::to_string);
         for r in page.covered_resources() {
             let meta = r.resource_metadata().and_then(|m| m.code_repository());
             out.push(Candidate {
-                project_id: r
-                    .resource_id()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                project_id: project_id(r),
                 project_name: meta
                     .map(|m| m.project_name().to_string())
                     .unwrap_or_default(),

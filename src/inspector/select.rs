@@ -5,7 +5,7 @@
 
 use super::client::Clients;
 use super::errors::aws_error;
-use super::resolve::string_filter as equals;
+use super::resolve::{coverage_page, project_id, string_filter as equals};
 use crate::domain::selector::{Listed, Page, Selector};
 use crate::domain::{Deadline, Error, Operation};
 use aws_sdk_inspector2::types::CoverageFilterCriteria;
@@ -24,38 +24,27 @@ pub async fn page(
     let next_token = next_token.map(str::to_string);
     match select {
         Selector::Covered { provider_type, .. } => {
-            let op = Operation::ListCoverage;
             let criteria = CoverageFilterCriteria::builder()
                 .resource_type(equals("CODE_REPOSITORY"))
                 .set_code_repository_provider_type(
                     provider_type.as_deref().map(|t| vec![equals(t)]),
                 )
                 .build();
-            let out = clients
-                .paced(op, deadline, || async {
-                    clients
-                        .v2
-                        .list_coverage()
-                        .filter_criteria(criteria.clone())
-                        .max_results(COVERAGE_PAGE)
-                        .set_next_token(next_token.clone())
-                        .send()
-                        .await
-                        .map_err(|e| aws_error(op, e))
-                })
-                .await?;
+            let out = coverage_page(
+                clients,
+                &criteria,
+                Some(COVERAGE_PAGE),
+                next_token.as_deref(),
+                deadline,
+            )
+            .await?;
             let projects = out
                 .covered_resources()
                 .iter()
                 .map(|r| {
                     let meta = r.resource_metadata().and_then(|m| m.code_repository());
                     Listed {
-                        project_id: r
-                            .resource_id()
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string(),
+                        project_id: project_id(r),
                         project_name: meta.map(|m| m.project_name().to_string()),
                         provider_type: meta.map(|m| m.provider_type().to_string()),
                     }
