@@ -12,7 +12,7 @@ use aws_sdk_inspector2::types::CoverageFilterCriteria;
 
 /// The largest page each listing call may answer with.
 pub const COVERAGE_PAGE: i32 = 200;
-pub const ASSOCIATIONS_PAGE: i32 = 100;
+pub const CONFIGURATION_PROJECTS_PAGE: i32 = 100;
 
 /// The page of `select` from `next_token` (none: the first).
 pub async fn page(
@@ -64,7 +64,7 @@ pub async fn page(
                         .v2
                         .list_code_security_scan_configuration_associations()
                         .scan_configuration_arn(arn)
-                        .max_results(ASSOCIATIONS_PAGE)
+                        .max_results(CONFIGURATION_PROJECTS_PAGE)
                         .set_next_token(next_token.clone())
                         .send()
                         .await
